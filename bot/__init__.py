@@ -1,0 +1,1 @@
+"""Loopkeeper: closes the loop on customer feedback, in Slack."""

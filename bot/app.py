@@ -1,0 +1,126 @@
+"""The composition root: settings in, a running Loopkeeper (Bolt app, HTTP app, workers) out."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from starlette.applications import Starlette
+from urllib.error import URLError
+
+from bot.context import AppContext
+from bot.delivery import DeliveryWorker
+from bot.errors import ConfigError
+from bot.settings import Settings
+from handlers import health, register_all, slack_http, webhooks
+from models.base import utcnow
+from models.db import make_engine, new_session, pending_migrations, upgrade
+from models.slack_event import prune_slack_events
+
+log = logging.getLogger(__name__)
+# Slack retries an event for about an hour; ids older than a day can go.
+EVENT_ID_RETENTION = timedelta(days=1)
+
+
+def prepare_database(settings: Settings) -> None:
+    """Apply pending migrations on SQLite; on PostgreSQL insist they were applied deliberately."""
+    engine = make_engine(settings.database_url)
+    try:
+        pending = pending_migrations(engine)
+    finally:
+        engine.dispose()
+    if not pending:
+        return
+    if engine.dialect.name == "sqlite":
+        upgrade(settings.database_url)
+        return
+    raise ConfigError(f"the database schema is behind ({len(pending)} pending migration(s)); "
+                      "run `loopkeeper db upgrade` once before starting the replicas")
+
+
+def slack_client(settings: Settings) -> WebClient:
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                     timeout=int(settings.slack_timeout_seconds))
+
+
+class Loopkeeper:
+    """One running instance: call ``start_workers()`` and serve ``asgi``; ``stop()`` to shut down."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow):
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        identity = _who_am_i(slack_client(settings))
+        self.worker = DeliveryWorker(self.engine, slack_client(settings), clock=clock,
+                                     poll_seconds=settings.delivery_poll_seconds)
+        self.ctx = AppContext(settings=settings, engine=self.engine, workspace_id=identity["team_id"],
+                              bot_user_id=identity.get("user_id"), clock=clock, on_outbox_write=self.worker.wake)
+        self.bolt = App(
+            signing_secret=settings.slack_signing_secret,
+            client=slack_client(settings),
+            token_verification_enabled=False,  # _who_am_i already checked the token
+            process_before_response=False,
+        )
+        register_all(self.bolt, self.ctx)
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc)
+        self.scheduler.add_job(self._prune_events, "interval", hours=1, id="prune-slack-events",
+                               coalesce=True, max_instances=1, replace_existing=True)
+        self.asgi = Starlette(routes=[
+            *webhooks.routes(self.ctx),
+            *slack_http.routes(self.bolt),
+            *health.routes(self.ctx, self.worker_status),
+        ])
+        self._socket_mode = None
+
+    @property
+    def workspace_id(self) -> str:
+        return self.ctx.workspace_id
+
+    def worker_status(self) -> dict[str, str]:
+        status = {"delivery": "running" if self.worker.running else "stopped",
+                  "scheduler": "running" if self.scheduler.running else "stopped"}
+        if self.worker.last_error:
+            status["delivery"] = f"failing ({self.worker.last_error})"
+        if self.settings.slack_app_token:
+            status["socket_mode"] = "connected" if self._socket_mode is not None else "stopped"
+        return status
+
+    def start_workers(self) -> None:
+        self.worker.start()
+        self.scheduler.start()
+        if self.settings.slack_app_token:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            self._socket_mode = SocketModeHandler(self.bolt, self.settings.slack_app_token)
+            self._socket_mode.connect()
+
+    def stop(self) -> None:
+        if self._socket_mode is not None:
+            self._socket_mode.close()
+            self._socket_mode = None
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.worker.stop()
+        self.engine.dispose()
+
+    def _prune_events(self) -> None:
+        with new_session(self.engine) as session:
+            removed = prune_slack_events(session=session, older_than=self.ctx.clock() - EVENT_ID_RETENTION)
+            session.commit()
+        log.info("pruned %d processed Slack event ids", removed)
+
+
+def _who_am_i(client: WebClient) -> dict:
+    """auth.test: which workspace and bot user our token belongs to; a clear error if it is refused."""
+    try:
+        return client.auth_test().data
+    except SlackApiError as exc:
+        raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); "
+                          "check the token in .env and that the app is installed") from None
+    except (URLError, OSError) as exc:
+        raise ConfigError(f"cannot reach Slack's Web API at {client.base_url} ({type(exc).__name__}); "
+                          "check SLACK_API_URL and the network") from None

@@ -1,0 +1,161 @@
+"""The feedback card: pure rendering from a loop and its feedback to Block Kit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.feedback import SCALES
+from bot.ids import CardAction, CardBlock
+from bot.mrkdwn import escape, quote, slack_date, truncate, user
+from models.feedback import Feedback
+from models.loop import Loop
+
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+FALLBACK_COMMENT = 200
+_MARKERS = {
+    "detractor": "🔴", "negative": "🔴", "passive": "🟡", "neutral": "🟡", "promoter": "🟢", "positive": "🟢",
+}
+STATUS_LABELS = {"new": "New", "acknowledged": "Acknowledged", "in_progress": "In progress", "resolved": "Resolved"}
+
+
+def _md(text: str) -> MarkdownTextObject:
+    # verbatim stops Slack from turning customer text into links or mentions.
+    return MarkdownTextObject(text=text, verbatim=True)
+
+
+def format_money(amount: Decimal) -> str:
+    """$80,000 or $1,250.50: whole amounts without cents."""
+    if amount == amount.to_integral_value():
+        return f"${int(amount):,}"
+    return f"${amount:,.2f}"
+
+
+def score_label(feedback: Feedback) -> str:
+    scale = SCALES[feedback.scale]
+    name = "NPS" if scale.name == "nps" else scale.name.upper()
+    return f"{name} {feedback.score}/{scale.high}"
+
+
+def customer_label(feedback: Feedback) -> str:
+    """Who gave the feedback, in plain text, for headers and notifications."""
+    return feedback.customer_name or feedback.account or feedback.customer_email or feedback.customer_id or "Unknown customer"
+
+
+def render_card(loop: Loop, feedback: Feedback) -> dict:
+    """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update."""
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=_header(feedback), emoji=True)),
+        SectionBlock(fields=_fields(feedback)),
+    ]
+    if feedback.comment:
+        blocks.append(SectionBlock(text=_md(truncate(quote(escape(feedback.comment)), SECTION_LIMIT))))
+    else:
+        blocks.append(ContextBlock(elements=[_md("_No comment left._")]))
+    extras = _extras(feedback)
+    if extras:
+        blocks.append(ContextBlock(elements=[_md(extras)]))
+    blocks.append(DividerBlock())
+    if loop.suggestions:
+        blocks.append(SectionBlock(text=_md(_suggestions(loop))))
+    blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(status_line(loop))]))
+    buttons = _buttons(loop)
+    if buttons:
+        blocks.append(ActionsBlock(block_id=CardBlock.ACTIONS, elements=buttons))
+    return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
+
+
+def _header(feedback: Feedback) -> str:
+    marker = _MARKERS.get(feedback.category, "⚪")
+    text = f"{marker} {score_label(feedback)} · {feedback.category.capitalize()} — {customer_label(feedback)}"
+    return text if len(text) <= HEADER_LIMIT else text[: HEADER_LIMIT - 1] + "…"
+
+
+def _field(label: str, value: str) -> MarkdownTextObject:
+    return _md(truncate(f"*{label}*\n{value}", FIELD_LIMIT))
+
+
+def _fields(feedback: Feedback) -> list[MarkdownTextObject]:
+    customer = escape(feedback.customer_name or feedback.customer_id or "—")
+    if feedback.customer_email:
+        customer += f"\n{escape(feedback.customer_email)}"
+    account = escape(feedback.account or "—")
+    if feedback.segment:
+        account += f" · {escape(feedback.segment)}"
+    if feedback.arr is not None:
+        account += f"\nARR {format_money(feedback.arr)}"
+    fields = [_field("Customer", customer), _field("Account", account)]
+    if feedback.touchpoint:
+        fields.append(_field("Touchpoint", escape(feedback.touchpoint)))
+    if feedback.product:
+        fields.append(_field("Product", escape(feedback.product)))
+    fields.append(_field("Source", escape(feedback.source)))
+    fields.append(_field("Received", slack_date(feedback.submitted_at or feedback.received_at)))
+    return fields
+
+
+def _extras(feedback: Feedback) -> str:
+    parts = []
+    if feedback.tags:
+        parts.append("Tags: " + ", ".join(f"`{escape(tag)}`" for tag in feedback.tags))
+    if feedback.url:
+        # Only http(s) URLs reach here (validated at intake); escaping keeps them from forging a label.
+        parts.append(f"<{escape(feedback.url)}|View in {escape(feedback.source)}>")
+    return "  ·  ".join(parts)
+
+
+def _suggestions(loop: Loop) -> str:
+    lines = ["*Suggested next steps*"]
+    for number, step in enumerate(loop.suggestions, start=1):
+        due = datetime.fromisoformat(step["due_at"])
+        lines.append(f"{number}. {escape(step['text'])} — due {slack_date(due)}")
+    return truncate("\n".join(lines), SECTION_LIMIT)
+
+
+def status_line(loop: Loop) -> str:
+    """Where the loop stands: status, who moved it there and when, owner."""
+    parts = [f"*{STATUS_LABELS.get(loop.status, loop.status)}*", f"Loop #{loop.id}"]
+    if loop.status == "resolved" and loop.resolved_by and loop.resolved_at:
+        parts.append(f"resolved by {user(loop.resolved_by)} {slack_date(loop.resolved_at)}")
+        if loop.outcome:
+            parts.append(f"outcome: {escape(loop.outcome)}")
+    elif loop.acknowledged_by and loop.acknowledged_at:
+        parts.append(f"acknowledged by {user(loop.acknowledged_by)} {slack_date(loop.acknowledged_at)}")
+    if loop.owner_id:
+        parts.append(f"owner {user(loop.owner_id)}")
+    elif loop.status != "resolved":
+        parts.append("no owner yet")
+    return "  ·  ".join(parts)
+
+
+def _buttons(loop: Loop) -> list[ButtonElement]:
+    value = str(loop.id)
+    buttons = []
+    if loop.status == "new":
+        buttons.append(ButtonElement(text="Acknowledge", action_id=CardAction.ACKNOWLEDGE, value=value, style="primary"))
+    if loop.status in ("new", "acknowledged"):
+        buttons.append(ButtonElement(text="Take ownership", action_id=CardAction.TAKE_OWNERSHIP, value=value))
+    if loop.status != "resolved":
+        buttons.append(ButtonElement(text="Resolve", action_id=CardAction.RESOLVE, value=value))
+    return buttons
+
+
+def _fallback(loop: Loop, feedback: Feedback) -> str:
+    text = f"{score_label(feedback)} ({feedback.category}) from {escape(customer_label(feedback))}"
+    if feedback.comment:
+        text += ": " + truncate(escape(feedback.comment.replace("\n", " ")), FALLBACK_COMMENT)
+    return text

@@ -1,0 +1,119 @@
+"""The `loopkeeper` command: run, demo, db upgrade, config import."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.errors import ConfigError
+
+log = logging.getLogger("loopkeeper")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="loopkeeper", description="Close the loop on customer feedback, in Slack.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="serve the bot (HTTP on LOOPKEEPER_HOST:PORT; Socket Mode if SLACK_APP_TOKEN)",
+                        description="Serve Loopkeeper with the settings from the environment and .env.")
+    demo = commands.add_parser("demo", help="walk through the whole flow against a local Slack stand-in",
+                               description="Start the real app on SQLite with a local Slack stand-in, feed it "
+                                           "feedback alerts and click Acknowledge. Needs no Slack account.")
+    demo.add_argument("--db", help="SQLite file to use (default: a new temporary file)")
+
+    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="SUBCOMMAND")
+    db_commands.add_parser("upgrade", help="apply pending migrations to DATABASE_URL",
+                           description="Apply pending Alembic migrations to DATABASE_URL.")
+
+    config = commands.add_parser("config", help="routing configuration as a file",
+                                 description="Routing configuration as a YAML file.")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
+    config_import = config_commands.add_parser("import", help="validate a YAML file and apply it",
+                                               description="Validate FILE whole, then apply it in one transaction.")
+    config_import.add_argument("file")
+    config_import.add_argument("--dry-run", action="store_true", help="validate only; change nothing")
+
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"loopkeeper: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from pathlib import Path
+
+        from bot.demo.runner import run_demo
+
+        logging.basicConfig(level=logging.WARNING)
+        return run_demo(sys.stdout, db_path=Path(args.db).resolve() if args.db else None)
+    if args.command == "db":
+        return _db_upgrade()
+    if args.command == "config":
+        return _config_import(args.file, dry_run=args.dry_run)
+    return _run()
+
+
+def _database_url() -> str:
+    import os
+
+    from dotenv import dotenv_values
+
+    return os.environ.get("DATABASE_URL") or dotenv_values(".env").get("DATABASE_URL") or "sqlite:///loopkeeper.db"
+
+
+def _db_upgrade() -> int:
+    from models.db import upgrade
+
+    upgrade(_database_url())
+    print("database is at the latest migration")
+    return 0
+
+
+def _config_import(path: str, *, dry_run: bool) -> int:
+    from bot.app import Loopkeeper, prepare_database
+    from bot.config import apply_config, load_config
+    from bot.settings import load_settings
+
+    doc = load_config(path)
+    print(f"{path}: {len(doc.teams)} team(s), {len(doc.routes)} route(s) — valid")
+    if dry_run:
+        return 0
+    settings = load_settings()
+    prepare_database(settings)
+    app = Loopkeeper(settings)
+    try:
+        with app.ctx.session() as session:
+            apply_config(session, workspace_id=app.workspace_id, doc=doc)
+    finally:
+        app.stop()
+    print("applied")
+    return 0
+
+
+def _run() -> int:
+    from bot.app import Loopkeeper, prepare_database
+    from bot.logs import configure_logging
+    from bot.server import serve_forever
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.secrets)
+    prepare_database(settings)
+    app = Loopkeeper(settings)
+    app.start_workers()
+    log.info("Loopkeeper serving %s on http://%s:%d (workspace %s)", settings, settings.host, settings.port,
+             app.workspace_id)
+    try:
+        serve_forever(app.asgi, host=settings.host, port=settings.port)
+    finally:
+        app.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

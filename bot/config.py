@@ -1,0 +1,155 @@
+"""Routing configuration as a YAML file: validated whole, then applied in one transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from sqlmodel import Session, delete
+
+from bot.errors import ConfigError
+from bot.routing import InvalidMatcher, parse_matcher
+from models.team import Route, Team, get_team_by_name
+from models.workspace import get_or_create_workspace
+
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    name: str
+    channel: str
+    leads: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class RouteConfig:
+    team: str
+    match: tuple[str, ...]
+    continue_matching: bool = False
+
+
+@dataclass(frozen=True)
+class ConfigDoc:
+    teams: tuple[TeamConfig, ...] = ()
+    routes: tuple[RouteConfig, ...] = ()
+    default_channel: str | None = None
+    problems: list[str] = field(default_factory=list, compare=False)
+
+
+def load_config(path: str | Path) -> ConfigDoc:
+    """Read and validate a config file; every problem is reported with where it is."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    return parse_config(data, source=str(path))
+
+
+def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
+    """Validate a config mapping; raises ConfigError listing every problem found."""
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping with teams, routes and default_channel")
+    unknown = set(data) - {"teams", "routes", "default_channel"}
+    if unknown:
+        problems.append(f"unknown key(s) {', '.join(sorted(unknown))}; known: teams, routes, default_channel")
+    teams = [_team(item, f"teams[{i}]", problems) for i, item in enumerate(_list(data, "teams", problems))]
+    names = [t.name for t in teams if t]
+    for name in {n for n in names if names.count(n) > 1}:
+        problems.append(f"teams: {name!r} is defined more than once")
+    routes = [_route(item, f"routes[{i}]", set(names), problems)
+              for i, item in enumerate(_list(data, "routes", problems))]
+    default = data.get("default_channel")
+    if default is not None and (not isinstance(default, str) or not CHANNEL_ID.match(default)):
+        problems.append(f"default_channel: {default!r} is not a channel ID like C0123ABCD")
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+    return ConfigDoc(tuple(t for t in teams if t), tuple(r for r in routes if r), default)
+
+
+def _list(data: dict, key: str, problems: list[str]) -> list:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        problems.append(f"{key}: must be a list")
+        return []
+    return value
+
+
+def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: must be a mapping with name and channel")
+        return None
+    name, channel = str(item.get("name", "")), str(item.get("channel", ""))
+    leads, tz = item.get("leads") or [], str(item.get("timezone") or "UTC")
+    before = len(problems)
+    if not TEAM_NAME.match(name):
+        problems.append(f"{where}.name: {name!r} must be lowercase letters, digits, - or _ (e.g. billing)")
+    if not CHANNEL_ID.match(channel):
+        problems.append(f"{where}.channel: {channel!r} is not a channel ID like C0123ABCD")
+    if not isinstance(leads, list) or not all(isinstance(u, str) and USER_ID.match(u) for u in leads):
+        problems.append(f"{where}.leads: must be a list of user IDs like U0123ABCD")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"{where}.timezone: unknown timezone {tz!r} (e.g. Europe/Berlin)")
+    if len(problems) > before:
+        return None
+    return TeamConfig(name, channel, tuple(leads), tz)
+
+
+def _route(item: object, where: str, team_names: set[str], problems: list[str]) -> RouteConfig | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: must be a mapping with team and match")
+        return None
+    team, match = item.get("team"), item.get("match") or []
+    before = len(problems)
+    if team not in team_names:
+        problems.append(f"{where}.team: {team!r} is not one of the teams defined in this file")
+    if isinstance(match, str):
+        match = [match]
+    if not isinstance(match, list) or not match:
+        problems.append(f"{where}.match: must be a non-empty list of matchers like score<=6")
+        match = []
+    for j, text in enumerate(match):
+        try:
+            parse_matcher(str(text))
+        except InvalidMatcher as exc:
+            problems.append(f"{where}.match[{j}]: {exc}")
+    if len(problems) > before:
+        return None
+    return RouteConfig(str(team), tuple(str(m) for m in match), bool(item.get("continue", False)))
+
+
+def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc) -> None:
+    """Make the workspace's teams and routes those of ``doc`` (teams not in it are kept)."""
+    workspace = get_or_create_workspace(session=session, workspace_id=workspace_id)
+    if doc.default_channel:
+        workspace.default_channel_id = doc.default_channel
+        session.add(workspace)
+    team_ids: dict[str, int] = {}
+    for team_doc in doc.teams:
+        team = get_team_by_name(session=session, workspace_id=workspace_id, name=team_doc.name)
+        if team is None:
+            team = Team(workspace_id=workspace_id, name=team_doc.name, channel_id=team_doc.channel)
+        team.channel_id, team.leads, team.timezone = team_doc.channel, list(team_doc.leads), team_doc.timezone
+        session.add(team)
+        session.flush()
+        team_ids[team_doc.name] = team.id
+    session.exec(delete(Route).where(Route.workspace_id == workspace_id))
+    for position, route_doc in enumerate(doc.routes, start=1):
+        session.add(Route(workspace_id=workspace_id, position=position, team_id=team_ids[route_doc.team],
+                          matchers=list(route_doc.match), continue_matching=route_doc.continue_matching))
+    session.commit()

@@ -1,0 +1,1 @@
+"""The local Slack stand-in and the `loopkeeper demo` walkthrough."""

@@ -1,0 +1,371 @@
+"""A local stand-in for Slack's Web API: a real HTTP server on loopback.
+
+The bot talks to it through slack_sdk's ``WebClient(base_url=...)`` exactly as
+it talks to Slack. It keeps channels and messages, records every call, checks
+the bot token and the limits Slack enforces on messages, and can answer with
+rate limits, server errors or slow responses on demand. Used by the demo and
+the tests; never in production.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qsl, urlparse
+
+MAX_BLOCKS = 50
+MAX_TEXT = 40000
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float
+    token: str | None
+
+
+@dataclass
+class Fault:
+    """Answer ``method`` (optionally only for one channel) with an error ``times`` times."""
+
+    method: str
+    error: str = "ratelimited"
+    status: int = 429
+    retry_after: int | None = None
+    channel: str | None = None
+    times: int = 1
+    delay: float = 0.0
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    is_member: bool = True
+    is_archived: bool = False
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+class SlackStandIn:
+    """Start with ``start()``; ``url`` is the base URL to give WebClient."""
+
+    def __init__(self, *, bot_token: str = "xoxb-standin-token", team_id: str = "T0LOOPKEEP",
+                 bot_user_id: str = "U0LOOPBOT", bot_id: str = "B0LOOPBOT", auto_create_channels: bool = True):
+        self.bot_token = bot_token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.auto_create_channels = auto_create_channels
+        self.channels: dict[str, Channel] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.server_error_fraction = 0.0
+        self.random = random.Random(7)
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._clock = 1_700_000_000
+        self._seq = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> "SlackStandIn":
+        handler = _make_handler(self)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    @property
+    def response_url_base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/response/"
+
+    # -- setup ---------------------------------------------------------------
+    def add_channel(self, channel_id: str, name: str, **flags: Any) -> Channel:
+        with self._lock:
+            channel = Channel(channel_id, name, **flags)
+            self.channels[channel_id] = channel
+            return channel
+
+    def add_user(self, user_id: str, name: str, *, is_admin: bool = False, is_owner: bool = False,
+                 tz: str = "UTC") -> None:
+        with self._lock:
+            self.users[user_id] = {"id": user_id, "name": name, "real_name": name.title(), "is_admin": is_admin,
+                                   "is_owner": is_owner, "is_bot": False, "tz": tz, "team_id": self.team_id}
+
+    def inject(self, fault: Fault) -> None:
+        with self._lock:
+            self.faults.append(fault)
+
+    # -- inspection ----------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def messages(self, channel_id: str) -> list[dict[str, Any]]:
+        """Top-level messages in a channel (thread replies are under ``replies``)."""
+        with self._lock:
+            channel = self.channels.get(channel_id)
+            return [dict(m) for m in channel.messages] if channel else []
+
+    def replies(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
+        with self._lock:
+            message = self._find(channel_id, ts)
+            return list(message.get("replies", [])) if message else []
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Block until ``predicate()`` is truthy (re-checked on each call); return its value."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                value = predicate()
+                if value:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("stand-in did not reach the expected state in time")
+                self._changed.wait(min(remaining, 0.05))
+
+    # -- the API -------------------------------------------------------------
+    def handle(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict, dict[str, str], float]:
+        """Answer one API call: (status, body, headers, delay)."""
+        with self._lock:
+            self.calls.append(Call(method, args, time.time(), token))
+            self._changed.notify_all()
+            fault = self._take_fault(method, args)
+            if fault is not None:
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                return fault.status, {"ok": False, "error": fault.error}, headers, fault.delay
+            if self.server_error_fraction and self.random.random() < self.server_error_fraction:
+                return 500, {"ok": False, "error": "internal_error"}, {}, 0.0
+            if token != self.bot_token:
+                return 200, {"ok": False, "error": "invalid_auth"}, {}, 0.0
+            api = getattr(self, "_api_" + method.replace(".", "_"), None)
+            if api is None:
+                return 200, {"ok": False, "error": "unknown_method"}, {}, 0.0
+            body = api(args)
+            self._changed.notify_all()
+            return 200, body, {}, 0.0
+
+    def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None:
+        for fault in self.faults:
+            if fault.method == method and fault.times > 0 and fault.channel in (None, args.get("channel")):
+                fault.times -= 1
+                return fault
+        return None
+
+    def _next_ts(self) -> str:
+        self._seq += 1
+        return f"{self._clock + self._seq}.{self._seq:06d}"
+
+    def _channel(self, channel_id: str | None) -> Channel | None:
+        if not channel_id:
+            return None
+        if channel_id not in self.channels and self.auto_create_channels and channel_id[:1] in "CGD":
+            self.add_channel(channel_id, channel_id.lower())
+        return self.channels.get(channel_id)
+
+    def _find(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return None
+        return next((m for m in channel.messages if m["ts"] == ts), None)
+
+    def _message_error(self, args: dict[str, Any]) -> str | None:
+        blocks = _json_arg(args.get("blocks"))
+        if not args.get("text") and not blocks:
+            return "no_text"
+        if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS):
+            return "invalid_blocks"
+        if len(args.get("text") or "") > MAX_TEXT:
+            return "msg_too_long"
+        return None
+
+    def _writable(self, args: dict[str, Any]) -> tuple[Channel | None, str | None]:
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return None, "channel_not_found"
+        if channel.is_archived:
+            return None, "is_archived"
+        if not channel.is_member and channel.is_private:
+            return None, "channel_not_found"
+        if not channel.is_member:
+            return None, "not_in_channel"
+        return channel, None
+
+    def _api_auth_test(self, args):
+        return {"ok": True, "url": "https://loopkeeper-demo.slack.com/", "team": "Loopkeeper Demo",
+                "user": "loopkeeper", "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id}
+
+    def _api_chat_postMessage(self, args):
+        channel, error = self._writable(args)
+        error = error or self._message_error(args)
+        if error:
+            return {"ok": False, "error": error}
+        message = {"type": "message", "ts": self._next_ts(), "text": args.get("text", ""),
+                   "blocks": _json_arg(args.get("blocks")) or [], "user": self.bot_user_id, "bot_id": self.bot_id,
+                   "metadata": _json_arg(args.get("metadata")), "replies": [], "edited": None}
+        thread_ts = args.get("thread_ts")
+        if thread_ts:
+            parent = self._find(channel.id, thread_ts)
+            if parent is None:
+                return {"ok": False, "error": "thread_not_found"}
+            message["thread_ts"] = thread_ts
+            parent["replies"].append(message)
+        else:
+            channel.messages.append(message)
+        public = {k: v for k, v in message.items() if k != "replies"}
+        return {"ok": True, "channel": channel.id, "ts": message["ts"], "message": public}
+
+    def _api_chat_update(self, args):
+        channel = self.channels.get(args.get("channel"))
+        message = self._find(args.get("channel"), args.get("ts")) if channel else None
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        error = self._message_error(args)
+        if error:
+            return {"ok": False, "error": error}
+        message["text"] = args.get("text", message["text"])
+        if "blocks" in args:
+            message["blocks"] = _json_arg(args.get("blocks")) or []
+        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        return {"ok": True, "channel": channel.id, "ts": message["ts"], "text": message["text"]}
+
+    def _api_chat_postEphemeral(self, args):
+        channel, error = self._writable(args)
+        if error:
+            return {"ok": False, "error": error}
+        if not args.get("user"):
+            return {"ok": False, "error": "user_not_in_channel"}
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _api_chat_getPermalink(self, args):
+        if self._find(args.get("channel"), args.get("message_ts")) is None:
+            return {"ok": False, "error": "message_not_found"}
+        ts = args["message_ts"].replace(".", "")
+        return {"ok": True, "channel": args["channel"],
+                "permalink": f"https://loopkeeper-demo.slack.com/archives/{args['channel']}/p{ts}"}
+
+    def _api_conversations_info(self, args):
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": channel.id, "name": channel.name, "is_private": channel.is_private,
+                                        "is_member": channel.is_member, "is_archived": channel.is_archived}}
+
+    def _api_conversations_join(self, args):
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.is_private:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        channel.is_member = True
+        return {"ok": True, "channel": {"id": channel.id, "name": channel.name}}
+
+    def _api_conversations_history(self, args):
+        channel = self.channels.get(args.get("channel"))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        limit = int(args.get("limit") or 100)
+        newest_first = [{k: v for k, v in m.items() if k != "replies"} for m in reversed(channel.messages)]
+        return {"ok": True, "messages": newest_first[:limit], "has_more": len(newest_first) > limit}
+
+    def _api_users_info(self, args):
+        user = self.users.get(args.get("user"))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": user}
+
+    def _api_views_publish(self, args):
+        return {"ok": True, "view": {"id": "V" + self._next_ts().replace(".", ""), **(_json_arg(args.get("view")) or {})}}
+
+    def _api_views_open(self, args):
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        return {"ok": True, "view": {"id": "V" + self._next_ts().replace(".", ""), **(_json_arg(args.get("view")) or {})}}
+
+    _api_views_update = _api_views_publish
+
+    def record_response_url(self, path: str, args: dict[str, Any]) -> None:
+        with self._lock:
+            self.calls.append(Call("response_url", {"path": path, **args}, time.time(), None))
+            self._changed.notify_all()
+
+
+def _json_arg(value: Any) -> Any:
+    """Web API arguments may arrive as JSON values or as JSON-encoded form fields."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _make_handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format, *args):  # keep test and demo output clean
+            return
+
+        def do_POST(self):  # noqa: N802 (http.server naming)
+            parsed = urlparse(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            args: dict[str, Any] = dict(parse_qsl(parsed.query))
+            content_type = self.headers.get("Content-Type", "")
+            if raw and content_type.startswith("application/json"):
+                args.update(json.loads(raw))
+            elif raw:
+                args.update(parse_qsl(raw.decode()))
+            if parsed.path.startswith("/response/"):
+                standin.record_response_url(parsed.path, args)
+                return self._send(200, {"ok": True}, {})
+            if not parsed.path.startswith("/api/"):
+                return self._send(404, {"ok": False, "error": "unknown_path"}, {})
+            auth = self.headers.get("Authorization", "")
+            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else args.pop("token", None)
+            status, body, headers, delay = standin.handle(parsed.path[len("/api/"):], args, token)
+            if delay:
+                time.sleep(delay)
+            self._send(status, body, headers)
+
+        do_GET = do_POST
+
+        def _send(self, status: int, body: dict, headers: dict[str, str]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (e.g. its timeout); Slack would not notice either
+
+    return Handler

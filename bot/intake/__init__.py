@@ -1,0 +1,1 @@
+"""Intake: turning what a source sends into validated feedback, and storing it."""

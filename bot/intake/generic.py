@@ -1,0 +1,105 @@
+"""The generic JSON webhook: Loopkeeper's own documented feedback shape."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
+
+from bot.errors import InvalidFeedback
+from bot.feedback import MAX_COMMENT, MAX_SHORT, MAX_TAGS, Customer, FeedbackIn, clean_text
+
+SOURCE = "generic"
+
+
+class _CustomerBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: StrictStr | StrictInt | None = None
+    email: StrictStr | None = None
+    name: StrictStr | None = None
+    account: StrictStr | None = None
+    segment: StrictStr | None = None
+    arr: Annotated[Decimal, Field(ge=0, le=Decimal("999999999999"))] | None = None
+
+
+class _GenericBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: StrictStr | StrictInt
+    source: StrictStr | None = None
+    score: StrictInt
+    scale: StrictStr = "nps"
+    comment: StrictStr | None = None
+    customer: _CustomerBody = Field(default_factory=_CustomerBody)
+    touchpoint: StrictStr | None = None
+    product: StrictStr | None = None
+    tags: Annotated[list[StrictStr], Field(max_length=MAX_TAGS)] = Field(default_factory=list)
+    created_at: datetime | None = None
+    url: StrictStr | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_not_blank(cls, value):
+        if not str(value).strip():
+            raise ValueError("must not be empty")
+        if len(str(value)) > MAX_SHORT:
+            raise ValueError(f"must be at most {MAX_SHORT} characters")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value):
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
+def _where(error: dict) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "body"
+
+
+def normalize(body: bytes) -> FeedbackIn:
+    """Parse and validate a generic webhook body; raises InvalidFeedback saying where."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidFeedback(f"body is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise InvalidFeedback("body must be a JSON object")
+    try:
+        parsed = _GenericBody.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = first["msg"]
+        if first["type"] == "missing":
+            message = "is required"
+        raise InvalidFeedback(message, where=_where(first)) from None
+
+    submitted_at = parsed.created_at
+    if submitted_at is not None and submitted_at.tzinfo is None:
+        submitted_at = submitted_at.replace(tzinfo=timezone.utc)
+    customer = parsed.customer
+    return FeedbackIn(
+        source=clean_text(parsed.source, limit=40) or SOURCE,
+        external_id=str(parsed.id).strip(),
+        score=parsed.score,
+        scale=parsed.scale.strip().lower(),
+        comment=clean_text(parsed.comment, limit=MAX_COMMENT),
+        customer=Customer(
+            id=clean_text(None if customer.id is None else str(customer.id), limit=MAX_SHORT),
+            email=clean_text(customer.email, limit=320),
+            name=clean_text(customer.name, limit=MAX_SHORT),
+            account=clean_text(customer.account, limit=MAX_SHORT),
+            segment=clean_text(customer.segment, limit=100),
+            arr=customer.arr,
+        ),
+        touchpoint=clean_text(parsed.touchpoint, limit=100),
+        product=clean_text(parsed.product, limit=100),
+        tags=tuple(t for t in (clean_text(tag, limit=50) for tag in parsed.tags) if t),
+        submitted_at=submitted_at,
+        url=clean_text(parsed.url, limit=2000),
+    )

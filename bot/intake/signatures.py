@@ -1,0 +1,39 @@
+"""Webhook signature checks, always on the raw bytes before anything is parsed."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from bot.errors import LoopkeeperError
+
+MAX_SKEW_SECONDS = 300
+
+
+class BadSignature(LoopkeeperError):
+    """The request was not signed with our secret (or is too old to trust)."""
+
+
+def sign_generic(secret: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Loopkeeper-Signature`` value for a body sent at ``timestamp``."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def verify_generic(
+    secret: str, *, signature: str | None, timestamp: str | None, body: bytes, now: float | None = None
+) -> None:
+    """Raise BadSignature unless the headers prove ``body`` came from a holder of ``secret``."""
+    if not signature:
+        raise BadSignature("missing X-Loopkeeper-Signature header")
+    if not timestamp:
+        raise BadSignature("missing X-Loopkeeper-Timestamp header")
+    if not timestamp.isdigit():
+        raise BadSignature("X-Loopkeeper-Timestamp must be unix seconds")
+    now = time.time() if now is None else now
+    if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
+        raise BadSignature("X-Loopkeeper-Timestamp is more than 5 minutes off; check the sender's clock")
+    expected = sign_generic(secret, timestamp, body)
+    if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
+        raise BadSignature("X-Loopkeeper-Signature does not match the body")

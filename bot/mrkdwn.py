@@ -1,0 +1,42 @@
+"""Making customer text safe for Slack: no pings, no fake links, no broken markup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack reserves, so ``<!channel>`` or ``<url|x>`` stay text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters on a word boundary where possible, marking the cut.
+
+    Works on already-escaped text without splitting an entity like ``&amp;``.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    space = cut.rfind(" ")
+    if space > limit * 0.8:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def quote(text: str) -> str:
+    """Render multi-line text as a Slack block quote."""
+    return "\n".join("> " + line if line else ">" for line in text.split("\n"))
+
+
+def slack_date(when: datetime, *, fmt: str = "{date_short_pretty} at {time}") -> str:
+    """A date Slack shows in each reader's own timezone, with a UTC fallback."""
+    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
+
+
+def user(user_id: str) -> str:
+    return f"<@{user_id}>"

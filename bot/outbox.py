@@ -1,0 +1,71 @@
+"""Describing Slack writes as outbox rows, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.cards import render_card
+from bot.ids import CARD_METADATA_EVENT
+from models.feedback import Feedback
+from models.loop import Loop
+from models.outbox import OutboxItem
+
+
+def card_key(loop_id: int) -> str:
+    """Ordering key shared by every write to one card, so they go out in order."""
+    return f"loop:{loop_id}"
+
+
+def enqueue_card_post(session: Session, *, loop: Loop, feedback: Feedback) -> OutboxItem:
+    """Queue the first post of a loop's card in its channel."""
+    payload = {
+        "channel": loop.channel_id,
+        **render_card(loop, feedback),
+        "unfurl_links": False,
+        "unfurl_media": False,
+        "metadata": {"event_type": CARD_METADATA_EVENT, "event_payload": {"loop_id": loop.id}},
+    }
+    return _add(session, loop=loop, kind="card", method="chat.postMessage", payload=payload)
+
+
+def enqueue_card_update(session: Session, *, loop: Loop, feedback: Feedback) -> OutboxItem:
+    """Queue a re-render of the loop's card in place (its ts is filled in when sent)."""
+    payload = {"channel": loop.channel_id, **render_card(loop, feedback)}
+    return _add(session, loop=loop, kind="card_update", method="chat.update", payload=payload, card_ref="ts")
+
+
+def enqueue_thread_reply(session: Session, *, loop: Loop, text: str) -> OutboxItem:
+    """Queue a short note in the card's thread."""
+    payload = {"channel": loop.channel_id, "text": text}
+    return _add(session, loop=loop, kind="thread_reply", method="chat.postMessage", payload=payload,
+                card_ref="thread_ts")
+
+
+def enqueue_ephemeral(session: Session, *, loop: Loop, user_id: str, text: str) -> OutboxItem:
+    """Queue a message only ``user_id`` sees, in the card's channel."""
+    payload = {"channel": loop.channel_id, "user": user_id, "text": text}
+    return _add(session, loop=loop, kind="ephemeral", method="chat.postEphemeral", payload=payload,
+                ordering_key=f"ephemeral:{loop.id}:{user_id}")
+
+
+def enqueue_home_view(session: Session, *, workspace_id: str, user_id: str, view: dict) -> OutboxItem:
+    """Queue a publish of ``user_id``'s App Home tab."""
+    item = OutboxItem(workspace_id=workspace_id, ordering_key=f"home:{user_id}", kind="view",
+                      method="views.publish", payload={"user_id": user_id, "view": view})
+    session.add(item)
+    return item
+
+
+def _add(session: Session, *, loop: Loop, kind: str, method: str, payload: dict, card_ref: str | None = None,
+         ordering_key: str | None = None) -> OutboxItem:
+    item = OutboxItem(
+        workspace_id=loop.workspace_id,
+        ordering_key=ordering_key or card_key(loop.id),
+        loop_id=loop.id,
+        kind=kind,
+        method=method,
+        payload=payload,
+        card_ref=card_ref,
+    )
+    session.add(item)
+    return item

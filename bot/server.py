@@ -1,0 +1,46 @@
+"""Serving the ASGI app with uvicorn, in the foreground or on a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+
+
+class BackgroundServer:
+    """Uvicorn on a thread, bound before it starts so port 0 gives a usable ephemeral port."""
+
+    def __init__(self, asgi_app, *, host: str = "127.0.0.1", port: int = 0):
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.host, self.port = self._socket.getsockname()[:2]
+        config = uvicorn.Config(asgi_app, log_level="warning", lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+                                        name="loopkeeper-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> "BackgroundServer":
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("HTTP server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._socket.close()
+
+
+def serve_forever(asgi_app, *, host: str, port: int) -> None:
+    """Serve until SIGINT/SIGTERM."""
+    uvicorn.run(asgi_app, host=host, port=port, log_level="info", lifespan="off", access_log=False)

@@ -1,0 +1,108 @@
+"""Settings from the environment and `.env`, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.errors import ConfigError
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+# Values people leave in place from examples; never accepted as real secrets.
+_PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "xxxx", "placeholder", "example", "<", "...")
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str
+    webhook_secret: str
+    slack_app_token: str | None = None
+    slack_api_url: str = SLACK_API_DEFAULT
+    database_url: str = "sqlite:///loopkeeper.db"
+    host: str = "127.0.0.1"
+    port: int = 3000
+    admins: tuple[str, ...] = ()
+    default_channel: str | None = None
+    demo: bool = False
+    # Tuning knobs for tests and operators; not secrets.
+    delivery_poll_seconds: float = 1.0
+    slack_timeout_seconds: float = 10.0
+
+    def __repr__(self) -> str:  # never print secrets, even by accident
+        return (
+            f"Settings(database_url={_redact_url(self.database_url)!r}, host={self.host!r}, port={self.port}, "
+            f"slack_api_url={self.slack_api_url!r}, socket_mode={self.slack_app_token is not None}, demo={self.demo})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value, so log filters can scrub them."""
+        return tuple(s for s in (self.slack_bot_token, self.slack_signing_secret, self.webhook_secret,
+                                 self.slack_app_token) if s)
+
+
+def _redact_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # reported by the engine later; here we only must not leak it
+        return "<unparseable>"
+
+
+def is_placeholder(value: str | None) -> bool:
+    """True when a secret is missing or still the example text."""
+    if value is None or not value.strip():
+        return True
+    lowered = value.strip().lower()
+    return any(marker in lowered for marker in _PLACEHOLDER_MARKERS)
+
+
+def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | None = ".env") -> Settings:
+    """Read settings from ``env`` (default: the process environment over `.env`)."""
+    if env is None:
+        merged: dict[str, str] = {}
+        if env_file is not None and Path(env_file).is_file():
+            merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        merged.update(os.environ)
+        env = merged
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value.strip() if value is not None and value.strip() else None
+
+    problems = []
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "LOOPKEEPER_WEBHOOK_SECRET"):
+        if is_placeholder(get(name)):
+            problems.append(f"{name} is missing or still a placeholder")
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token and not is_placeholder(bot_token) and not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (or left empty)")
+    port_text = get("LOOPKEEPER_PORT") or "3000"
+    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        problems.append(f"LOOPKEEPER_PORT must be a port number, got {port_text!r}")
+    if problems:
+        raise ConfigError("Loopkeeper cannot start: " + "; ".join(problems) + ". See .env.example.")
+
+    api_url = get("SLACK_API_URL") or SLACK_API_DEFAULT
+    return Settings(
+        slack_bot_token=bot_token or "",
+        slack_signing_secret=get("SLACK_SIGNING_SECRET") or "",
+        webhook_secret=get("LOOPKEEPER_WEBHOOK_SECRET") or "",
+        slack_app_token=app_token,
+        slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+        database_url=get("DATABASE_URL") or "sqlite:///loopkeeper.db",
+        host=get("LOOPKEEPER_HOST") or "127.0.0.1",
+        port=int(port_text),
+        admins=tuple(u.strip() for u in (get("LOOPKEEPER_ADMINS") or "").split(",") if u.strip()),
+        default_channel=get("LOOPKEEPER_DEFAULT_CHANNEL"),
+    )

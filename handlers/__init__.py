@@ -1,0 +1,16 @@
+"""The doors into Loopkeeper: Slack listeners and HTTP endpoints, each module with `register`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.context import AppContext
+from handlers import actions, commands, errors, events
+
+
+def register_all(app: App, ctx: AppContext) -> None:
+    """Attach every Slack listener to ``app``."""
+    errors.register(app, ctx)
+    events.register(app, ctx)
+    actions.register(app, ctx)
+    commands.register(app, ctx)

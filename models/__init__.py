@@ -1,0 +1,22 @@
+"""Tables and keyword-only queries. Importing this package registers every table."""
+
+from models.base import UTCDateTime, utcnow
+from models.feedback import Feedback
+from models.loop import Loop, LoopEvent
+from models.outbox import OutboxItem
+from models.slack_event import ProcessedSlackEvent
+from models.team import Route, Team
+from models.workspace import Workspace
+
+__all__ = [
+    "Feedback",
+    "Loop",
+    "LoopEvent",
+    "OutboxItem",
+    "ProcessedSlackEvent",
+    "Route",
+    "Team",
+    "UTCDateTime",
+    "Workspace",
+    "utcnow",
+]

@@ -1,0 +1,94 @@
+"""A feedback loop (the follow-up owed to one customer) and its event history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, func, update
+from sqlmodel import Column, Field, Session, SQLModel, select
+
+from models.base import UTCDateTime, utcnow
+
+
+class Loop(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_loop_workspace_status", "workspace_id", "status"),
+        Index("ix_loop_team_status", "team_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
+    feedback_id: int = Field(foreign_key="feedback.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    channel_id: str = Field(max_length=32)
+    status: str = Field(default="new", max_length=20)
+    owner_id: str | None = Field(default=None, max_length=32)
+    acknowledged_by: str | None = Field(default=None, max_length=32)
+    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    resolved_by: str | None = Field(default=None, max_length=32)
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    outcome: str | None = Field(default=None, max_length=40)
+    suggestions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    card_ts: str | None = Field(default=None, max_length=32)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class LoopEvent(SQLModel, table=True):
+    """One thing that happened to a loop: who, what, when and from where."""
+
+    __tablename__ = "loop_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
+    loop_id: int = Field(foreign_key="loop.id", index=True)
+    kind: str = Field(max_length=30)
+    actor: str = Field(max_length=32)
+    via: str = Field(max_length=20)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def get_loop(*, session: Session, workspace_id: str, loop_id: int) -> Loop | None:
+    """The loop with this id in this workspace; never another workspace's."""
+    loop = session.get(Loop, loop_id)
+    if loop is None or loop.workspace_id != workspace_id:
+        return None
+    return loop
+
+
+def list_loops_for_feedback(*, session: Session, feedback_id: int) -> list[Loop]:
+    """The loops opened for a feedback row (one per team it was routed to)."""
+    return list(session.exec(select(Loop).where(Loop.feedback_id == feedback_id).order_by(Loop.id)))
+
+
+def compare_and_set_loop(
+    *, session: Session, workspace_id: str, loop_id: int, expected_statuses: tuple[str, ...], values: dict[str, Any]
+) -> bool:
+    """Apply ``values`` only if the loop is still in one of ``expected_statuses``.
+
+    A single conditional UPDATE, so two concurrent clicks can never both win:
+    the database re-checks the condition on the row it locks.
+    """
+    result = session.execute(
+        update(Loop)
+        .where(Loop.id == loop_id, Loop.workspace_id == workspace_id, Loop.status.in_(expected_statuses))
+        .values(**values, version=Loop.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def list_loop_events(*, session: Session, loop_id: int) -> list[LoopEvent]:
+    """A loop's history, oldest first."""
+    return list(session.exec(select(LoopEvent).where(LoopEvent.loop_id == loop_id).order_by(LoopEvent.id)))
+
+
+def count_loops(*, session: Session, workspace_id: str, statuses: tuple[str, ...] | None = None) -> int:
+    """How many loops a workspace has, optionally only in some statuses."""
+    query = select(func.count()).select_from(Loop).where(Loop.workspace_id == workspace_id)
+    if statuses is not None:
+        query = query.where(Loop.status.in_(statuses))
+    return session.exec(query).one()

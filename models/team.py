@@ -1,0 +1,51 @@
+"""Teams that own feedback, and the ordered routes that send feedback to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlmodel import Column, Field, Session, SQLModel, select
+
+from models.base import UTCDateTime, utcnow
+
+
+class Team(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_team_workspace_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=32, index=True)
+    name: str = Field(max_length=80)
+    channel_id: str = Field(max_length=32)
+    leads: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    timezone: str = Field(default="UTC", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Route(SQLModel, table=True):
+    __table_args__ = (Index("ix_route_workspace_position", "workspace_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
+    position: int
+    team_id: int = Field(foreign_key="team.id")
+    matchers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    continue_matching: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def list_teams(*, session: Session, workspace_id: str) -> list[Team]:
+    """Every team of a workspace, by name."""
+    return list(session.exec(select(Team).where(Team.workspace_id == workspace_id).order_by(Team.name)))
+
+
+def get_team_by_name(*, session: Session, workspace_id: str, name: str) -> Team | None:
+    """The team called ``name`` in the workspace, if any."""
+    return session.exec(select(Team).where(Team.workspace_id == workspace_id, Team.name == name)).first()
+
+
+def list_routes(*, session: Session, workspace_id: str) -> list[Route]:
+    """The workspace's routes in evaluation order."""
+    return list(
+        session.exec(select(Route).where(Route.workspace_id == workspace_id).order_by(Route.position, Route.id))
+    )

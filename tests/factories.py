@@ -1,0 +1,26 @@
+"""Feedback payloads shaped as the generic webhook documents them."""
+
+from __future__ import annotations
+
+import itertools
+
+_ids = itertools.count(1)
+
+
+def feedback_payload(**overrides) -> dict:
+    payload = {
+        "id": f"resp-{next(_ids)}",
+        "source": "delighted",
+        "score": 3,
+        "scale": "nps",
+        "comment": "Invoice was wrong twice this quarter.",
+        "customer": {"id": "cus_1", "email": "dana@acme.io", "name": "Dana Whitfield", "account": "Acme",
+                     "segment": "enterprise", "arr": 48000},
+        "touchpoint": "billing",
+        "product": "Fleet Planner",
+        "tags": ["invoice"],
+        "created_at": "2026-11-23T08:12:00Z",
+        "url": "https://app.delighted.com/r/1",
+    }
+    payload.update(overrides)
+    return payload
