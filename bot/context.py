@@ -24,5 +24,6 @@ class AppContext:
     # Called after a transaction that wrote to the outbox committed.
     on_outbox_write: Callable[[], None] = field(default=lambda: None)
 
-    def session(self) -> Session:
-        return new_session(self.engine)
+    def session(self, *, read_only: bool = False) -> Session:
+        """A database session; ``read_only`` ones never wait for or block writers on SQLite."""
+        return new_session(self.engine, read_only=read_only)

@@ -128,7 +128,7 @@ class DeliveryWorker:
                 self._wake.clear()
 
     def _idle_wait(self) -> float:
-        with new_session(self.engine) as session:
+        with new_session(self.engine, read_only=True) as session:
             due = next_outbox_due(session=session)
         if due is None:
             return self.poll_seconds
@@ -150,7 +150,7 @@ class DeliveryWorker:
     def _deliver(self, item: OutboxItem) -> None:
         args = dict(item.payload)
         if item.card_ref:
-            with new_session(self.engine) as session:
+            with new_session(self.engine, read_only=True) as session:
                 loop = session.get(Loop, item.loop_id)
                 card_ts = loop.card_ts if loop is not None else None
             if card_ts is None:

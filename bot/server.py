@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import threading
 import time
@@ -41,6 +43,23 @@ class BackgroundServer:
         self._socket.close()
 
 
+class _GracefulServer(uvicorn.Server):
+    # uvicorn re-raises SIGTERM/SIGINT after shutting down, which would kill the
+    # process before the caller stops its workers; we handle the signals instead.
+    @contextlib.contextmanager
+    def capture_signals(self):
+        previous = {sig: signal.signal(sig, self._request_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _request_exit(self, signum, frame) -> None:
+        self.should_exit = True
+
+
 def serve_forever(asgi_app, *, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM."""
-    uvicorn.run(asgi_app, host=host, port=port, log_level="info", lifespan="off", access_log=False)
+    """Serve until SIGINT/SIGTERM, then return so the caller can shut down cleanly."""
+    config = uvicorn.Config(asgi_app, host=host, port=port, log_level="info", lifespan="off", access_log=False)
+    _GracefulServer(config).run()

@@ -26,7 +26,7 @@ def routes(ctx: AppContext, workers: Callable[[], dict[str, str]]) -> list[Route
 
 def _check(ctx: AppContext) -> dict:
     try:
-        with ctx.session() as session:
+        with ctx.session(read_only=True) as session:
             session.exec(text("SELECT 1"))
             pending, oldest_age = outbox_backlog(session=session, now=ctx.clock())
     except SQLAlchemyError as exc:

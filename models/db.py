@@ -40,12 +40,24 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def new_session(engine: Engine) -> Session:
-    """A session that keeps loaded attributes readable after commit."""
-    return Session(engine, expire_on_commit=False)
+READ_ONLY = "loopkeeper_read_only"
+
+
+def new_session(engine: Engine, *, read_only: bool = False) -> Session:
+    """A session that keeps loaded attributes readable after commit.
+
+    On SQLite a session takes the write lock when its transaction starts, so
+    read-modify-write never fails halfway; ``read_only`` sessions skip that and
+    never block writers (WAL lets readers and one writer work side by side).
+    """
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return Session(bind, expire_on_commit=False)
 
 
 def alembic_config(url: str) -> Config:

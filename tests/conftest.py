@@ -107,7 +107,7 @@ def settings(database_url, standin) -> Settings:
 def harness(settings, standin):
     """The real app on real HTTP, routing configured, workers running."""
     harness = Harness(settings, standin)
-    with harness.session() as session:
+    with harness.session(read_only=False) as session:
         apply_config(session, workspace_id=harness.workspace_id, doc=parse_config(TEST_CONFIG))
     harness.start()
     yield harness

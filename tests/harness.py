@@ -30,8 +30,9 @@ class Harness:
     def workspace_id(self) -> str:
         return self.app.workspace_id
 
-    def session(self):
-        return new_session(self.app.engine)
+    def session(self, *, read_only: bool = True):
+        """Tests mostly look; a read-only session never blocks the app's writers."""
+        return new_session(self.app.engine, read_only=read_only)
 
     def start(self) -> None:
         self.app.start_workers()

@@ -8,11 +8,13 @@ from models.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+# `alembic -x url=...` (developers generating migrations) wins over the configured URL.
+URL = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
 
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=URL,
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -22,7 +24,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    engine = make_engine(URL)
     try:
         with engine.connect() as connection:
             context.configure(

@@ -1,0 +1,144 @@
+"""The delivery worker against the Slack stand-in: retries, Retry-After, parking, order, leases."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+
+import pytest
+from slack_sdk import WebClient
+
+from bot import lifecycle
+from bot.delivery import BACKOFF_CAP_SECONDS, DeliveryWorker, backoff
+from bot.demo.standin import Fault
+from bot.feedback import FeedbackIn
+from bot.intake.ingest import ingest
+from models import Loop, OutboxItem
+from models.base import utcnow
+from models.db import new_session
+from models.outbox import PARKED, PENDING, SENT, list_outbox_items
+
+WORKSPACE = "T0LOOPKEEP"
+
+
+@pytest.fixture
+def worker(engine, standin):
+    return DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2))
+
+
+def open_loop(session, external_id="r1", channel="C0FEED") -> int:
+    feedback = FeedbackIn(source="generic", external_id=external_id, score=2, comment="slow app")
+    return ingest(session, workspace_id=WORKSPACE, feedback=feedback, default_channel=channel, now=utcnow()).loop_id
+
+
+def items(engine, states=None) -> list[OutboxItem]:
+    with new_session(engine, read_only=True) as session:
+        return list_outbox_items(session=session, states=states)
+
+
+def drain(worker, timeout=10.0) -> list[OutboxItem]:
+    """Run the worker until nothing is pending (waiting out retry times), then return all items."""
+    deadline = time.monotonic() + timeout
+    while items(worker.engine, (PENDING,)):
+        if worker.run_once() == 0:
+            time.sleep(0.02)
+        assert time.monotonic() < deadline, "outbox did not drain"
+    return items(worker.engine)
+
+
+def test_card_is_posted_and_its_ts_recorded(worker, session, standin):
+    loop_id = open_loop(session)
+    [item] = drain(worker)
+    assert item.state == SENT and item.attempts == 1
+    [message] = standin.messages("C0FEED")
+    with new_session(worker.engine, read_only=True) as fresh:
+        assert fresh.get(Loop, loop_id).card_ts == message["ts"] == item.result["ts"]
+
+
+def test_rate_limited_post_waits_for_retry_after_then_is_sent_once(worker, session, standin):
+    standin.inject(Fault("chat.postMessage", error="ratelimited", status=429, retry_after=2))
+    open_loop(session)
+    [item] = drain(worker)
+    first, second = standin.calls_to("chat.postMessage")
+    assert second.at - first.at >= 2.0
+    assert item.state == SENT and item.attempts == 2
+    assert len(standin.messages("C0FEED")) == 1
+
+
+def test_server_errors_are_retried_with_backoff(worker, session, standin):
+    standin.inject(Fault("chat.postMessage", error="internal_error", status=500, times=2))
+    open_loop(session)
+    [item] = drain(worker)
+    assert item.state == SENT and item.attempts == 3
+    assert len(standin.messages("C0FEED")) == 1
+
+
+def test_connection_refused_is_retried(engine, session, standin):
+    dead = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url="http://127.0.0.1:9/api/", timeout=1))
+    open_loop(session)
+    assert dead.run_once() == 1
+    [item] = items(engine)
+    assert item.state == PENDING and item.available_at > utcnow() and item.last_error
+    assert standin.calls_to("chat.postMessage") == []
+
+
+def test_permanent_error_parks_the_item_with_the_reason_and_holds_back_the_card(worker, session, standin):
+    standin.add_channel("C0GONE", "gone", is_archived=True)
+    loop_id = open_loop(session, channel="C0GONE")
+    drain(worker)
+    lifecycle.acknowledge(session, workspace_id=WORKSPACE, loop_id=loop_id, user_id="U1", via="test", now=utcnow())
+    assert worker.run_once() == 0  # the update waits behind the parked post
+    post, update = items(worker.engine)
+    assert (post.state, post.last_error, post.attempts) == (PARKED, "is_archived", 1)
+    assert update.state == PENDING
+    assert len(standin.calls_to("chat.postMessage")) == 1 and standin.calls_to("chat.update") == []
+
+
+def test_update_never_overtakes_its_post(worker, session, standin):
+    standin.inject(Fault("chat.postMessage", status=429, retry_after=1))
+    loop_id = open_loop(session)
+    worker.run_once()  # post rate limited
+    lifecycle.acknowledge(session, workspace_id=WORKSPACE, loop_id=loop_id, user_id="U1", via="test", now=utcnow())
+    items = drain(worker)
+    assert [i.state for i in items] == [SENT, SENT]
+    methods = [c.method for c in standin.calls if c.method.startswith("chat.")]
+    assert methods == ["chat.postMessage", "chat.postMessage", "chat.update"]
+
+
+def test_other_cards_keep_flowing_while_one_waits(worker, session, standin):
+    standin.inject(Fault("chat.postMessage", status=429, retry_after=30, channel="C0HOT"))
+    open_loop(session, external_id="hot", channel="C0HOT")
+    open_loop(session, external_id="cool", channel="C0COOL")
+    worker.run_once()
+    assert len(standin.messages("C0COOL")) == 1 and standin.messages("C0HOT") == []
+
+
+def test_expired_lease_is_claimed_again(worker, session, standin):
+    open_loop(session)
+    [item] = items(worker.engine)
+    item.claimed_by, item.lease_until, item.attempts = "crashed-worker", utcnow() - timedelta(seconds=1), 1
+    session.add(item)
+    session.commit()
+    [item] = drain(worker)
+    assert item.state == SENT and item.claimed_by == worker.worker_id
+    assert len(standin.messages("C0FEED")) == 1
+
+
+def test_live_lease_is_not_claimed_twice(worker, session, standin):
+    open_loop(session)
+    [item] = items(worker.engine)
+    item.claimed_by, item.lease_until = "other-worker", utcnow() + timedelta(seconds=60)
+    session.add(item)
+    session.commit()
+    assert worker.run_once() == 0
+    assert standin.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("attempts", [1, 2, 5, 10, 30])
+def test_backoff_grows_exponentially_with_jitter_and_a_cap(attempts):
+    rng = random.Random(attempts)
+    window = min(BACKOFF_CAP_SECONDS, 2 ** (attempts - 1))
+    for _ in range(50):
+        delay = backoff(attempts, rng=rng).total_seconds()
+        assert window / 2 <= delay <= window
