@@ -68,7 +68,7 @@ def render_card(loop: Loop, feedback: Feedback) -> dict:
         blocks.append(ContextBlock(elements=[_md("_No comment left._")]))
     extras = _extras(feedback)
     if extras:
-        blocks.append(ContextBlock(elements=[_md(extras)]))
+        blocks.append(ContextBlock(elements=[_md(text) for text in extras]))
     blocks.append(DividerBlock())
     if loop.suggestions:
         blocks.append(SectionBlock(text=_md(_suggestions(loop))))
@@ -108,14 +108,18 @@ def _fields(feedback: Feedback) -> list[MarkdownTextObject]:
     return fields
 
 
-def _extras(feedback: Feedback) -> str:
+def _extras(feedback: Feedback) -> list[str]:
+    """Context elements: the tags, and a link back to the source (each within Slack's limit)."""
     parts = []
     if feedback.tags:
-        parts.append("Tags: " + ", ".join(f"`{escape(tag)}`" for tag in feedback.tags))
+        parts.append(truncate("Tags: " + ", ".join(f"`{escape(tag)}`" for tag in feedback.tags), SECTION_LIMIT))
     if feedback.url:
-        # Only http(s) URLs reach here (validated at intake); escaping keeps them from forging a label.
-        parts.append(f"<{escape(feedback.url)}|View in {escape(feedback.source)}>")
-    return "  ·  ".join(parts)
+        # Only http(s) URLs reach here (validated at intake). Escaping < > & and encoding |
+        # keeps a URL from closing the link early or writing its own label.
+        url = escape(feedback.url.replace("|", "%7C"))
+        if len(url) <= SECTION_LIMIT - 100:
+            parts.append(f"<{url}|View in {escape(feedback.source)}>")
+    return parts
 
 
 def _suggestions(loop: Loop) -> str:

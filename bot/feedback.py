@@ -41,7 +41,8 @@ BAD_CATEGORIES = frozenset({"detractor", "negative"})
 MAX_COMMENT = 4000
 MAX_SHORT = 200
 MAX_TAGS = 20
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# Control characters, zero-width and bidi overrides, and lone surrogates (unstorable as UTF-8).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def clean_text(value: str | None, *, limit: int) -> str | None:

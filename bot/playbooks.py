@@ -39,7 +39,8 @@ def _playbook(name: str, matchers: list[str], steps: list[tuple[str, str]], fina
     )
 
 
-_BILLING_WORDS = r"\b(bill|billing|billed|invoice|charged?|refund|pric(e|es|ing)|payment|subscription)\b"
+_BILLING_WORDS = (r"\b(bills?|billing|billed|invoices?|invoiced|charges?|charged|refunds?|refunded|pric(e|es|ing)|"
+                  r"payments?|subscriptions?)\b")
 
 # Specific playbooks first (not final: their steps come on top of the general
 # ones), then one general playbook per category, which ends the search.

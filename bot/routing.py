@@ -8,11 +8,17 @@ gets it.
 
 from __future__ import annotations
 
+import logging
 import re
+import re._parser as sre_parse  # the stdlib's own regex parser, to inspect a pattern's structure
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import regex
+
 from bot.errors import LoopkeeperError
+
+log = logging.getLogger(__name__)
 
 FIELDS = (
     "source", "score", "scale", "category", "touchpoint", "product",
@@ -22,10 +28,11 @@ NUMERIC_FIELDS = frozenset({"score", "arr"})
 OPERATORS = ("=", "!=", "=~", "<", "<=", ">", ">=", "in")
 MAX_REGEX_LENGTH = 200
 MAX_MATCHED_TEXT = 4000
-# A quantified group that itself ends in a quantifier, e.g. (a+)+ or (\w*)*: the
-# shape behind catastrophic backtracking. Refused when a route is written.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}]\)\s*(?:[+*]|\{\d*,?\d*\})")
-_OPERATOR_PATTERN = re.compile(r"^\s*([a-z_]+)\s*(=~|!=|<=|>=|=|<|>)\s*(.*?)\s*$", re.DOTALL)
+# Python's re has no timeout; routing regexes run on the `regex` engine with one,
+# so even a pattern that slips past the structural check cannot stall intake.
+REGEX_TIMEOUT_SECONDS = 0.05
+_REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", None)} - {None}
+_OPERATOR_PATTERN = re.compile(r"^\s*([a-z_]+)\s*(=~|!=|<=|>=|=|<|>)\s*(.*?)\s*$", re.DOTALL | re.IGNORECASE)
 _IN_PATTERN = re.compile(r"^\s*([a-z_]+)\s+in\s+(.+?)\s*$", re.DOTALL | re.IGNORECASE)
 
 
@@ -54,20 +61,30 @@ class Matcher:
         if self.op == "in":
             return any(_equal(v, option) for v in values for option in self.value)
         if self.op == "=~":
-            return any(self.value.search(str(v)[:MAX_MATCHED_TEXT]) for v in values)
+            return any(_search(self.value, str(v)[:MAX_MATCHED_TEXT], self.text) for v in values)
         numbers = [n for n in (_number(v) for v in values) if n is not None]
         compare = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
                    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}[self.op]
         return any(compare(n, self.value) for n in numbers)
 
 
+def _search(pattern: regex.Pattern, text: str, matcher: str) -> bool:
+    try:
+        return pattern.search(text, timeout=REGEX_TIMEOUT_SECONDS) is not None
+    except TimeoutError:
+        log.warning("matcher %r took too long and counts as no match; simplify its regex", matcher)
+        return False
+
+
 def _number(value: object) -> Decimal | None:
+    """A finite Decimal, or None (NaN and infinities are not numbers to compare)."""
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value).strip())
     except InvalidOperation:
         return None
+    return number if number.is_finite() else None
 
 
 def _equal(actual: object, expected: object) -> bool:
@@ -94,7 +111,7 @@ def parse_matcher(text: str) -> Matcher:
     if field not in FIELDS:
         raise InvalidMatcher(f"unknown field {field!r} in {text!r}; known fields: {', '.join(FIELDS)}")
     raw = raw.strip().strip('"').strip("'")
-    if raw == "" and op != "=":
+    if raw == "":
         raise InvalidMatcher(f"matcher {text!r} has no value; e.g. {example}")
     canonical = f"{field} in {raw}" if op == "in" else f"{field}{op}{raw}"
 
@@ -120,17 +137,43 @@ def parse_matcher(text: str) -> Matcher:
     return Matcher(field, op, raw, canonical)
 
 
-def _compile_bounded(pattern: str, text: str) -> re.Pattern:
+def _compile_bounded(pattern: str, text: str) -> regex.Pattern:
     if len(pattern) > MAX_REGEX_LENGTH:
         raise InvalidMatcher(f"regex in {text!r} is longer than {MAX_REGEX_LENGTH} characters")
-    if _NESTED_QUANTIFIER.search(pattern):
-        raise InvalidMatcher(
-            f"regex {pattern!r} nests quantifiers (like (a+)+), which can hang matching; simplify it"
-        )
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
+        parsed = sre_parse.parse(pattern)
+        compiled = regex.compile(pattern, regex.IGNORECASE | regex.V0)
+    except (re.error, regex.error) as exc:
         raise InvalidMatcher(f"regex {pattern!r} does not compile: {exc}") from None
+    if _nests_repeats(parsed, inside_repeat=False):
+        raise InvalidMatcher(
+            f"regex {pattern!r} nests quantifiers (repeats something that itself repeats, like (a+)+), "
+            "which can hang matching; "
+            "simplify it, e.g. refund|chargeback"
+        )
+    return compiled
+
+
+def _nests_repeats(items, *, inside_repeat: bool) -> bool:
+    """True if a repeat with more than one iteration contains another such repeat: catastrophic backtracking."""
+    for op, arg in items:
+        if op in _REPEATS:
+            low, high, body = arg
+            repeats = high is sre_parse.MAXREPEAT or high > 1
+            if repeats and inside_repeat:
+                return True
+            if _nests_repeats(body, inside_repeat=inside_repeat or repeats):
+                return True
+        elif op is sre_parse.SUBPATTERN:
+            if _nests_repeats(arg[-1], inside_repeat=inside_repeat):
+                return True
+        elif op is sre_parse.BRANCH:
+            if any(_nests_repeats(branch, inside_repeat=inside_repeat) for branch in arg[1]):
+                return True
+        elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
+            if _nests_repeats(arg[1], inside_repeat=inside_repeat):
+                return True
+    return False
 
 
 @dataclass(frozen=True)

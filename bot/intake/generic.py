@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
 
@@ -15,21 +15,32 @@ from bot.feedback import MAX_COMMENT, MAX_SHORT, MAX_TAGS, Customer, FeedbackIn,
 SOURCE = "generic"
 
 
+def _string_or_integer(value: Any) -> Any:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+        raise ValueError("must be a string or an integer")
+    return value
+
+
 class _CustomerBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: StrictStr | StrictInt | None = None
+    id: Any = None
     email: StrictStr | None = None
     name: StrictStr | None = None
     account: StrictStr | None = None
     segment: StrictStr | None = None
     arr: Annotated[Decimal, Field(ge=0, le=Decimal("999999999999"))] | None = None
 
+    @field_validator("id")
+    @classmethod
+    def _id_type(cls, value):
+        return _string_or_integer(value)
+
 
 class _GenericBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: StrictStr | StrictInt
+    id: Any
     source: StrictStr | None = None
     score: StrictInt
     scale: StrictStr = "nps"
@@ -44,6 +55,9 @@ class _GenericBody(BaseModel):
     @field_validator("id")
     @classmethod
     def _id_not_blank(cls, value):
+        if value is None:
+            raise ValueError("must be a string or an integer")
+        _string_or_integer(value)
         if not str(value).strip():
             raise ValueError("must not be empty")
         if len(str(value)) > MAX_SHORT:
@@ -66,15 +80,16 @@ def normalize(body: bytes) -> FeedbackIn:
     """Parse and validate a generic webhook body; raises InvalidFeedback saying where."""
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidFeedback(f"body is not valid JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # bad JSON or encoding, huge numbers, absurd nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise InvalidFeedback(f"body is not valid JSON ({reason})") from None
     if not isinstance(data, dict):
         raise InvalidFeedback("body must be a JSON object")
     try:
         parsed = _GenericBody.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        message = first["msg"]
+        message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
             message = "is required"
         raise InvalidFeedback(message, where=_where(first)) from None
@@ -83,9 +98,12 @@ def normalize(body: bytes) -> FeedbackIn:
     if submitted_at is not None and submitted_at.tzinfo is None:
         submitted_at = submitted_at.replace(tzinfo=timezone.utc)
     customer = parsed.customer
+    external_id = clean_text(str(parsed.id), limit=MAX_SHORT)
+    if external_id is None:
+        raise InvalidFeedback("must not be empty", where="id")
     return FeedbackIn(
         source=clean_text(parsed.source, limit=40) or SOURCE,
-        external_id=str(parsed.id).strip(),
+        external_id=external_id,
         score=parsed.score,
         scale=parsed.scale.strip().lower(),
         comment=clean_text(parsed.comment, limit=MAX_COMMENT),

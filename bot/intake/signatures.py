@@ -29,7 +29,7 @@ def verify_generic(
         raise BadSignature("missing X-Loopkeeper-Signature header")
     if not timestamp:
         raise BadSignature("missing X-Loopkeeper-Timestamp header")
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):
         raise BadSignature("X-Loopkeeper-Timestamp must be unix seconds")
     now = time.time() if now is None else now
     if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
