@@ -48,6 +48,8 @@ def format_money(amount: Decimal) -> str:
 def score_label(feedback: Feedback) -> str:
     scale = SCALES[feedback.scale]
     name = "NPS" if scale.name == "nps" else scale.name.upper()
+    if feedback.score is None:
+        return "No score"
     return f"{name} {feedback.score}/{scale.high}"
 
 
@@ -56,12 +58,20 @@ def customer_label(feedback: Feedback) -> str:
     return feedback.customer_name or feedback.account or feedback.customer_email or feedback.customer_id or "Unknown customer"
 
 
-def render_card(loop: Loop, feedback: Feedback) -> dict:
-    """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update."""
+def render_card(loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: str | None = None) -> dict:
+    """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update.
+
+    ``attached`` counts later feedback from the same customer that joined this
+    loop (shown in the thread); ``moved_to`` renders the card a loop left behind
+    when it moved to another team's channel.
+    """
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=_header(feedback), emoji=True)),
         SectionBlock(fields=_fields(feedback)),
     ]
+    if feedback.unparsed:
+        blocks.append(ContextBlock(elements=[_md(
+            ":warning: *Unparsed* — no score could be read from this alert; its text is shown as it came.")]))
     if feedback.comment:
         blocks.append(SectionBlock(text=_md(truncate(quote(escape(feedback.comment)), SECTION_LIMIT))))
     else:
@@ -69,7 +79,14 @@ def render_card(loop: Loop, feedback: Feedback) -> dict:
     extras = _extras(feedback)
     if extras:
         blocks.append(ContextBlock(elements=[_md(text) for text in extras]))
+    if attached:
+        more = f"{attached} more response{'s' if attached != 1 else ''}"
+        blocks.append(ContextBlock(elements=[_md(f":speech_balloon: {more} from this customer in the thread")]))
     blocks.append(DividerBlock())
+    if moved_to:
+        blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(
+            f"*Moved* to <#{moved_to}>  ·  Loop #{loop.id} continues there")]))
+        return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
     if loop.suggestions:
         blocks.append(SectionBlock(text=_md(_suggestions(loop))))
     blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(status_line(loop))]))
@@ -81,7 +98,10 @@ def render_card(loop: Loop, feedback: Feedback) -> dict:
 
 def _header(feedback: Feedback) -> str:
     marker = _MARKERS.get(feedback.category, "⚪")
-    text = f"{marker} {score_label(feedback)} · {feedback.category.capitalize()} — {customer_label(feedback)}"
+    if feedback.score is None:
+        text = f"{marker} Unscored alert — {customer_label(feedback)}"
+    else:
+        text = f"{marker} {score_label(feedback)} · {feedback.category.capitalize()} — {customer_label(feedback)}"
     return text if len(text) <= HEADER_LIMIT else text[: HEADER_LIMIT - 1] + "…"
 
 
@@ -156,6 +176,14 @@ def _buttons(loop: Loop) -> list[ButtonElement]:
     if loop.status != "resolved":
         buttons.append(ButtonElement(text="Resolve", action_id=CardAction.RESOLVE, value=value))
     return buttons
+
+
+def feedback_summary(feedback: Feedback) -> str:
+    """One mrkdwn line about a feedback item, e.g. for a thread reply."""
+    text = f"*{score_label(feedback)}* ({feedback.category}) from {escape(customer_label(feedback))}"
+    if feedback.comment:
+        text += "\n" + quote(truncate(escape(feedback.comment), SECTION_LIMIT - len(text) - 50))
+    return text
 
 
 def _fallback(loop: Loop, feedback: Feedback) -> str:

@@ -36,6 +36,7 @@ SCALES: dict[str, Scale] = {
     "stars": Scale("stars", 1, 5, 2, 3, ("negative", "neutral", "positive")),
 }
 BAD_CATEGORIES = frozenset({"detractor", "negative"})
+UNSCORED = "unscored"
 
 # Bounds keep one noisy payload from filling a Slack card or the database.
 MAX_COMMENT = 4000
@@ -77,7 +78,7 @@ class FeedbackIn:
 
     source: str
     external_id: str
-    score: int
+    score: int | None
     scale: str = "nps"
     comment: str | None = None
     customer: Customer = field(default_factory=Customer)
@@ -86,11 +87,17 @@ class FeedbackIn:
     tags: tuple[str, ...] = ()
     submitted_at: datetime | None = None
     url: str | None = None
+    # True for alerts kept as raw text because no score could be read from them.
+    unparsed: bool = False
 
     def __post_init__(self):
         scale = SCALES.get(self.scale)
         if scale is None:
             raise InvalidFeedback(f"must be one of {', '.join(SCALES)} (got {self.scale!r})", where="scale")
+        if self.score is None:
+            if not self.unparsed:
+                raise InvalidFeedback("is required", where="score")
+            return
         if not scale.low <= self.score <= scale.high:
             raise InvalidFeedback(
                 f"must be between {scale.low} and {scale.high} for scale {scale.name} (got {self.score})",
@@ -99,7 +106,7 @@ class FeedbackIn:
 
     @property
     def category(self) -> str:
-        return SCALES[self.scale].category(self.score)
+        return UNSCORED if self.score is None else SCALES[self.scale].category(self.score)
 
     def routing_fields(self) -> dict[str, object]:
         """The fields routes and playbooks match on, by their public names."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.cards import render_card
 from bot.ids import CARD_METADATA_EVENT
-from models.feedback import Feedback
+from models.feedback import Feedback, count_feedback_in_loop
 from models.loop import Loop
-from models.outbox import OutboxItem
+from models.outbox import CANCELLED, PENDING, OutboxItem
 
 
 def card_key(loop_id: int) -> str:
@@ -28,17 +28,39 @@ def enqueue_card_post(session: Session, *, loop: Loop, feedback: Feedback) -> Ou
     return _add(session, loop=loop, kind="card", method="chat.postMessage", payload=payload)
 
 
-def enqueue_card_update(session: Session, *, loop: Loop, feedback: Feedback) -> OutboxItem:
+def enqueue_card_update(session: Session, *, loop: Loop, feedback: Feedback | None = None) -> OutboxItem:
     """Queue a re-render of the loop's card in place (its ts is filled in when sent)."""
-    payload = {"channel": loop.channel_id, **render_card(loop, feedback)}
+    feedback = feedback or session.get(Feedback, loop.feedback_id)
+    attached = max(0, count_feedback_in_loop(session=session, loop_id=loop.id) - 1)
+    payload = {"channel": loop.channel_id, **render_card(loop, feedback, attached=attached)}
     return _add(session, loop=loop, kind="card_update", method="chat.update", payload=payload, card_ref="ts")
 
 
-def enqueue_thread_reply(session: Session, *, loop: Loop, text: str) -> OutboxItem:
-    """Queue a short note in the card's thread."""
-    payload = {"channel": loop.channel_id, "text": text}
+def enqueue_moved_card(session: Session, *, loop: Loop, feedback: Feedback, channel_id: str, ts: str,
+                       moved_to: str) -> OutboxItem:
+    """Queue the update of a card a loop left behind: it now points at the loop's new channel."""
+    payload = {"channel": channel_id, "ts": ts, **render_card(loop, feedback, moved_to=moved_to)}
+    return _add(session, loop=loop, kind="card_update", method="chat.update", payload=payload)
+
+
+def enqueue_thread_reply(session: Session, *, loop: Loop, text: str, channel_id: str | None = None,
+                         thread_ts: str | None = None) -> OutboxItem:
+    """Queue a short note in the card's thread (or in an explicit thread, e.g. a card left behind)."""
+    payload = {"channel": channel_id or loop.channel_id, "text": text}
+    if thread_ts:
+        payload["thread_ts"] = thread_ts
     return _add(session, loop=loop, kind="thread_reply", method="chat.postMessage", payload=payload,
-                card_ref="thread_ts")
+                card_ref=None if thread_ts else "thread_ts")
+
+
+def cancel_unsent_posts(session: Session, *, loop: Loop) -> int:
+    """Cancel a loop's card posts that have not gone out yet; returns how many."""
+    items = session.exec(select(OutboxItem).where(OutboxItem.loop_id == loop.id, OutboxItem.kind == "card",
+                                                  OutboxItem.state == PENDING)).all()
+    for item in items:
+        item.state = CANCELLED
+        session.add(item)
+    return len(items)
 
 
 def enqueue_ephemeral(session: Session, *, loop: Loop, user_id: str, text: str) -> OutboxItem:

@@ -76,6 +76,9 @@ BUILT_IN: tuple[Playbook, ...] = (
     _playbook("positive-rating", ["category=positive"], [
         ("Say thanks; ask for a review if they are open to it", "1w"),
     ]),
+    _playbook("unparsed-alert", ["category=unscored"], [
+        ("Read the alert and find the customer and their rating in the tool that sent it", "1d"),
+    ]),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.errors import ConfigError
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+GENERIC_SECRET = "LOOPKEEPER_WEBHOOK_SECRET"
 # Values people leave in place from examples; never accepted as real secrets.
 _PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "xxxx", "placeholder", "example", "<", "...")
 
@@ -31,6 +32,10 @@ class Settings:
     default_channel: str | None = None
     demo: bool = False
     # Tuning knobs for tests and operators; not secrets.
+    # Later feedback from a customer with an open loop joins that loop within this many days (0: never).
+    customer_window_days: int = 14
+    # Signing secrets of the webhook sources, by setting name (LOOPKEEPER_WEBHOOK_SECRET_<SOURCE>).
+    source_secrets: dict[str, str] = field(default_factory=dict)
     delivery_poll_seconds: float = 1.0
     slack_timeout_seconds: float = 10.0
 
@@ -46,7 +51,12 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, so log filters can scrub them."""
         return tuple(s for s in (self.slack_bot_token, self.slack_signing_secret, self.webhook_secret,
-                                 self.slack_app_token) if s)
+                                 self.slack_app_token, *self.source_secrets.values()) if s)
+
+    def secret(self, setting: str) -> str | None:
+        """The value of a webhook secret setting, or None when it is unset or a placeholder."""
+        value = self.webhook_secret if setting == GENERIC_SECRET else self.source_secrets.get(setting)
+        return None if is_placeholder(value) else value
 
 
 def _redact_url(url: str) -> str:
@@ -87,6 +97,9 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
     app_token = get("SLACK_APP_TOKEN")
     if app_token and not app_token.startswith("xapp-"):
         problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (or left empty)")
+    window_text = get("LOOPKEEPER_CUSTOMER_WINDOW_DAYS") or "14"
+    if not window_text.isdigit():
+        problems.append(f"LOOPKEEPER_CUSTOMER_WINDOW_DAYS must be a whole number of days, got {window_text!r}")
     port_text = get("LOOPKEEPER_PORT") or "3000"
     if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
         problems.append(f"LOOPKEEPER_PORT must be a port number, got {port_text!r}")
@@ -105,4 +118,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         port=int(port_text),
         admins=tuple(u.strip() for u in (get("LOOPKEEPER_ADMINS") or "").split(",") if u.strip()),
         default_channel=get("LOOPKEEPER_DEFAULT_CHANNEL"),
+        customer_window_days=int(window_text),
+        source_secrets={name: value.strip() for name, value in env.items()
+                        if name.startswith(GENERIC_SECRET + "_") and value and value.strip()},
     )

@@ -1,6 +1,9 @@
-"""POST /webhooks/<source>: signed feedback intake."""
+"""POST /webhooks/<source>: signed feedback intake from each supported tool."""
 
 from __future__ import annotations
+
+import time
+from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -9,37 +12,57 @@ from starlette.routing import Route
 
 from bot.context import AppContext
 from bot.errors import LoopkeeperError
-from bot.intake import generic
-from bot.intake.ingest import ingest
-from bot.intake.signatures import verify_generic
+from bot.feedback import FeedbackIn
+from bot.intake.ingest import IntakePolicy, ingest
+from bot.intake.payload import IgnoredEvent
+from bot.intake.sources import all_sources
 from handlers.http_io import error_response, read_body
+from models.workspace import source_options
 
 MAX_BODY = 64 * 1024
 
 
 def routes(ctx: AppContext) -> list[Route]:
-    async def generic_webhook(request: Request) -> JSONResponse:
+    async def webhook(request: Request) -> JSONResponse:
+        name = request.path_params["source"]
+        source = all_sources().get(name)
+        if source is None:
+            return JSONResponse({"error": f"unknown source {name!r}; known sources: {', '.join(all_sources())}"},
+                                status_code=404)
+        secret = ctx.settings.secret(source.secret_setting)
+        if secret is None:
+            return JSONResponse({"error": f"the {name} webhook is not configured: set {source.secret_setting} "
+                                          "to the signing secret from the tool's webhook settings"},
+                                status_code=503)
         try:
             body = await read_body(request, limit=MAX_BODY)
-            verify_generic(ctx.settings.webhook_secret, signature=request.headers.get("x-loopkeeper-signature"),
-                           timestamp=request.headers.get("x-loopkeeper-timestamp"), body=body)
-            feedback = generic.normalize(body)
+            source.verify(secret, request.headers, body, time.time())
+            options = await run_in_threadpool(_options, ctx, name)
+            feedback = source.normalize(body, options)
+        except IgnoredEvent as exc:
+            return JSONResponse({"ignored": str(exc)}, status_code=200)
         except LoopkeeperError as exc:
             return error_response(exc)
         result = await run_in_threadpool(_store, ctx, feedback)
         return JSONResponse(
             {"feedback_id": result.feedback_id, "loop_id": result.loop_id, "loop_ids": list(result.loop_ids),
-             "duplicate": result.duplicate},
-            status_code=200 if result.duplicate else 202,
+             "duplicate": result.duplicate, "outcome": result.outcome},
+            status_code=202 if result.is_new else 200,
         )
 
-    return [Route("/webhooks/generic", generic_webhook, methods=["POST"])]
+    return [Route("/webhooks/{source}", webhook, methods=["POST"])]
 
 
-def _store(ctx: AppContext, feedback):
+def _options(ctx: AppContext, source: str) -> dict:
+    with ctx.session(read_only=True) as session:
+        return source_options(session=session, workspace_id=ctx.workspace_id, source=source)
+
+
+def _store(ctx: AppContext, feedback: FeedbackIn):
+    policy = IntakePolicy(default_channel=ctx.settings.default_channel,
+                          customer_window=timedelta(days=ctx.settings.customer_window_days))
     with ctx.session() as session:
-        result = ingest(session, workspace_id=ctx.workspace_id, feedback=feedback,
-                        default_channel=ctx.settings.default_channel, now=ctx.clock())
+        result = ingest(session, workspace_id=ctx.workspace_id, feedback=feedback, policy=policy, now=ctx.clock())
     if not result.duplicate:
         ctx.on_outbox_write()
     return result

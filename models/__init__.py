@@ -2,6 +2,7 @@
 
 from models.base import UTCDateTime, utcnow
 from models.feedback import Feedback
+from models.intake_channel import IntakeChannel
 from models.loop import Loop, LoopEvent
 from models.outbox import OutboxItem
 from models.slack_event import ProcessedSlackEvent
@@ -10,6 +11,7 @@ from models.workspace import Workspace
 
 __all__ = [
     "Feedback",
+    "IntakeChannel",
     "Loop",
     "LoopEvent",
     "OutboxItem",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Numeric, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, UniqueConstraint, func
+from sqlalchemy import false as sa_false
 from sqlmodel import Column, Field, Session, SQLModel, select
 
 from models.base import UTCDateTime, utcnow
@@ -14,15 +15,23 @@ from models.base import UTCDateTime, utcnow
 class Feedback(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("workspace_id", "source", "external_id", name="uq_feedback_source_external_id"),
+        Index("ix_feedback_customer_email", "workspace_id", "customer_email"),
+        Index("ix_feedback_customer_id", "workspace_id", "customer_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
     source: str = Field(max_length=40)
     external_id: str = Field(max_length=200)
-    score: int
+    score: int | None = Field(default=None, description="None when the alert could not be parsed")
     scale: str = Field(max_length=10)
     category: str = Field(max_length=12)
+    unparsed: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()},
+                           description="kept as raw text; no score could be read")
+    # The loop this feedback belongs to (its own, or an open one it joined). use_alter breaks
+    # the feedback ⇄ loop foreign-key cycle for table ordering.
+    loop_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("loop.id", use_alter=True, name="fk_feedback_loop_id"), index=True, nullable=True))
     comment: str | None = Field(default=None)
     customer_id: str | None = Field(default=None, max_length=200)
     customer_email: str | None = Field(default=None, max_length=320)
@@ -36,6 +45,7 @@ class Feedback(SQLModel, table=True):
     url: str | None = Field(default=None, max_length=2000)
     submitted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 def get_feedback_by_external_id(
@@ -58,3 +68,8 @@ def count_feedback(*, session: Session, workspace_id: str | None = None) -> int:
     if workspace_id is not None:
         query = query.where(Feedback.workspace_id == workspace_id)
     return session.exec(query).one()
+
+
+def count_feedback_in_loop(*, session: Session, loop_id: int) -> int:
+    """How many feedback items belong to a loop (the one that opened it included)."""
+    return session.exec(select(func.count()).select_from(Feedback).where(Feedback.loop_id == loop_id)).one()

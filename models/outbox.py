@@ -14,6 +14,7 @@ from models.base import UTCDateTime, utcnow
 PENDING = "pending"
 SENT = "sent"
 PARKED = "parked"
+CANCELLED = "cancelled"  # superseded before it was sent (e.g. the loop moved channel first)
 # An earlier item in one of these states holds back later items of the same card.
 BLOCKING_STATES = (PENDING, PARKED)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import Any
+
+from sqlalchemy import JSON
 from sqlmodel import Column, Field, Session, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -12,6 +15,10 @@ from models.base import UTCDateTime, utcnow
 class Workspace(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32, description="Slack team id, e.g. T0123")
     default_channel_id: str | None = Field(default=None, max_length=32)
+    source_options: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"),
+        description="per-source intake options, e.g. Typeform field mappings per form",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -23,3 +30,9 @@ def get_or_create_workspace(*, session: Session, workspace_id: str) -> Workspace
         session.add(workspace)
         session.flush()
     return workspace
+
+
+def source_options(*, session: Session, workspace_id: str, source: str) -> dict[str, Any]:
+    """The workspace's options for one intake source (empty when none are set)."""
+    workspace = session.get(Workspace, workspace_id)
+    return dict((workspace.source_options or {}).get(source, {})) if workspace else {}

@@ -275,7 +275,7 @@ def huge(limit: int) -> str:
     return HUGE[:limit]
 
 
-# Every value at the longest intake lets through (bot.intake.generic), the comment far beyond it.
+# Every value at the longest intake lets through (bot.intake.sources.generic), the comment far beyond it.
 HUGE_FEEDBACK = dict(
     customer_name=huge(200), customer_email=huge(320), customer_id=huge(200), account=huge(200),
     segment=huge(100), touchpoint=huge(100), product=huge(100), source=huge(40), comment=HUGE * 5,

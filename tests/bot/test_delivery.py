@@ -13,7 +13,7 @@ from bot import lifecycle
 from bot.delivery import BACKOFF_CAP_SECONDS, DeliveryWorker, backoff
 from bot.demo.standin import Fault
 from bot.feedback import FeedbackIn
-from bot.intake.ingest import ingest
+from bot.intake.ingest import IntakePolicy, ingest
 from models import Loop, OutboxItem
 from models.base import utcnow
 from models.db import new_session
@@ -29,7 +29,8 @@ def worker(engine, standin):
 
 def open_loop(session, external_id="r1", channel="C0FEED") -> int:
     feedback = FeedbackIn(source="generic", external_id=external_id, score=2, comment="slow app")
-    return ingest(session, workspace_id=WORKSPACE, feedback=feedback, default_channel=channel, now=utcnow()).loop_id
+    policy = IntakePolicy(default_channel=channel)
+    return ingest(session, workspace_id=WORKSPACE, feedback=feedback, policy=policy, now=utcnow()).loop_id
 
 
 def items(engine, states=None) -> list[OutboxItem]:

@@ -63,7 +63,7 @@ def test_same_id_again_is_a_duplicate_and_posts_nothing(harness):
     second = harness.post_webhook(payload)
 
     assert second.status_code == 200
-    assert second.json() == {**first.json(), "duplicate": True}
+    assert second.json() == {**first.json(), "duplicate": True, "outcome": "duplicate"}
     harness.wait_until_delivered()
     assert len(harness.standin.calls_to("chat.postMessage")) == 1
     assert count(harness, Feedback) == 1 and count(harness, Loop) == 1

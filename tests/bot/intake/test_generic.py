@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.errors import InvalidFeedback
 from bot.feedback import MAX_COMMENT, FeedbackIn
-from bot.intake.generic import normalize
+from bot.intake.sources.generic import normalize
 
 MINIMAL = {"id": "resp-1", "score": 3}
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
 
 from bot.errors import InvalidFeedback
 from bot.feedback import MAX_COMMENT, MAX_SHORT, MAX_TAGS, Customer, FeedbackIn, clean_text
+from bot.intake.payload import json_object
+from bot.intake.signatures import verify_generic
+from bot.intake.sources import Source
 
-SOURCE = "generic"
+NAME = "generic"
 
 
 def _string_or_integer(value: Any) -> Any:
@@ -76,15 +78,9 @@ def _where(error: dict) -> str:
     return ".".join(str(part) for part in error["loc"]) or "body"
 
 
-def normalize(body: bytes) -> FeedbackIn:
+def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> FeedbackIn:
     """Parse and validate a generic webhook body; raises InvalidFeedback saying where."""
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as exc:  # bad JSON or encoding, huge numbers, absurd nesting
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
-        raise InvalidFeedback(f"body is not valid JSON ({reason})") from None
-    if not isinstance(data, dict):
-        raise InvalidFeedback("body must be a JSON object")
+    data = json_object(body)
     try:
         parsed = _GenericBody.model_validate(data)
     except ValidationError as exc:
@@ -102,7 +98,7 @@ def normalize(body: bytes) -> FeedbackIn:
     if external_id is None:
         raise InvalidFeedback("must not be empty", where="id")
     return FeedbackIn(
-        source=clean_text(parsed.source, limit=40) or SOURCE,
+        source=clean_text(parsed.source, limit=40) or NAME,
         external_id=external_id,
         score=parsed.score,
         scale=parsed.scale.strip().lower(),
@@ -121,3 +117,12 @@ def normalize(body: bytes) -> FeedbackIn:
         submitted_at=submitted_at,
         url=clean_text(parsed.url, limit=2000),
     )
+
+
+def verify(secret: str, headers: Mapping[str, str], body: bytes, now: float) -> None:
+    """``X-Loopkeeper-Signature: sha256=<hex HMAC-SHA256("<timestamp>.<body>")>`` plus the timestamp header."""
+    verify_generic(secret, signature=headers.get("x-loopkeeper-signature"),
+                   timestamp=headers.get("x-loopkeeper-timestamp"), body=body, now=now)
+
+
+SOURCE = Source(name=NAME, secret_setting="LOOPKEEPER_WEBHOOK_SECRET", verify=verify, normalize=normalize)

@@ -1,0 +1,39 @@
+"""Feedback sources: one module per tool, each exposing ``SOURCE``, discovered automatically.
+
+Adding a source is one module here (a ``verify`` and a ``normalize`` function)
+plus its fixtures under tests/fixtures/webhooks/<name>/; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Callable, Mapping
+
+from bot.feedback import FeedbackIn
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    # Environment variable holding this source's signing secret.
+    secret_setting: str
+    # (secret, headers, raw body, now) -> None; raises BadSignature.
+    verify: Callable[[str, Mapping[str, str], bytes, float], None]
+    # (raw body, per-workspace options) -> FeedbackIn; raises InvalidFeedback, or IgnoredEvent
+    # for deliveries that carry no feedback (pings, other event types).
+    normalize: Callable[[bytes, Mapping[str, Any]], FeedbackIn]
+
+
+@cache
+def all_sources() -> dict[str, Source]:
+    """Every source module in this package, by name."""
+    sources = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        source = getattr(module, "SOURCE", None)
+        if isinstance(source, Source):
+            sources[source.name] = source
+    return dict(sorted(sources.items()))
