@@ -58,12 +58,15 @@ class Loopkeeper:
         self.worker = DeliveryWorker(self.engine, slack_client(settings), clock=clock,
                                      poll_seconds=settings.delivery_poll_seconds)
         self.ctx = AppContext(settings=settings, engine=self.engine, workspace_id=identity["team_id"],
-                              bot_user_id=identity.get("user_id"), clock=clock, on_outbox_write=self.worker.wake)
+                              bot_user_id=identity.get("user_id"), bot_id=identity.get("bot_id"), clock=clock,
+                              on_outbox_write=self.worker.wake)
         self.bolt = App(
             signing_secret=settings.slack_signing_secret,
             client=slack_client(settings),
             token_verification_enabled=False,  # _who_am_i already checked the token
-            process_before_response=False,
+            # Listeners only touch the database (Slack writes go through the outbox), well within
+            # Slack's 3 seconds; answering after they commit means a failure gets Slack's retry.
+            process_before_response=True,
         )
         register_all(self.bolt, self.ctx)
         self.scheduler = BackgroundScheduler(timezone=timezone.utc)

@@ -11,13 +11,17 @@ import yaml
 from sqlmodel import Session, delete
 
 from bot.errors import ConfigError
+from bot.intake.sources import all_sources
 from bot.routing import InvalidMatcher, parse_matcher
+from models.intake_channel import IntakeChannel
 from models.team import Route, Team, get_team_by_name
 from models.workspace import get_or_create_workspace
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+TYPEFORM_MAPPING_KEYS = frozenset({"score", "scale", "comment", "email", "name", "account", "segment", "arr",
+                                   "customer_id", "touchpoint", "product"})
 
 
 @dataclass(frozen=True)
@@ -36,11 +40,19 @@ class RouteConfig:
 
 
 @dataclass(frozen=True)
+class IntakeChannelConfig:
+    channel: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class ConfigDoc:
     teams: tuple[TeamConfig, ...] = ()
     routes: tuple[RouteConfig, ...] = ()
     default_channel: str | None = None
-    problems: list[str] = field(default_factory=list, compare=False)
+    intake_channels: tuple[IntakeChannelConfig, ...] = ()
+    # Per-source intake options, e.g. {"typeform": {"forms": {"<form id>": {"score": "<field ref>"}}}}.
+    sources: dict = field(default_factory=dict, compare=False)
 
 
 def load_config(path: str | Path) -> ConfigDoc:
@@ -63,9 +75,10 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
     problems: list[str] = []
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping with teams, routes and default_channel")
-    unknown = set(data) - {"teams", "routes", "default_channel"}
+    known = ("teams", "routes", "default_channel", "intake_channels", "sources")
+    unknown = set(data) - set(known)
     if unknown:
-        problems.append(f"unknown key(s) {', '.join(sorted(unknown))}; known: teams, routes, default_channel")
+        problems.append(f"unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
     teams = [_team(item, f"teams[{i}]", problems) for i, item in enumerate(_list(data, "teams", problems))]
     names = [t.name for t in teams if t]
     for name in {n for n in names if names.count(n) > 1}:
@@ -75,9 +88,44 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
     default = data.get("default_channel")
     if default is not None and (not isinstance(default, str) or not CHANNEL_ID.match(default)):
         problems.append(f"default_channel: {default!r} is not a channel ID like C0123ABCD")
+    intake = [_intake(item, f"intake_channels[{i}]", problems)
+              for i, item in enumerate(_list(data, "intake_channels", problems))]
+    sources = _sources(data.get("sources"), problems)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
-    return ConfigDoc(tuple(t for t in teams if t), tuple(r for r in routes if r), default)
+    return ConfigDoc(tuple(t for t in teams if t), tuple(r for r in routes if r), default,
+                     tuple(c for c in intake if c), sources)
+
+
+def _intake(item: object, where: str, problems: list[str]) -> IntakeChannelConfig | None:
+    if not isinstance(item, dict) or not CHANNEL_ID.match(str(item.get("channel", ""))):
+        problems.append(f"{where}: needs a channel ID like C0123ABCD (and optionally the source posting there)")
+        return None
+    source = item.get("source")
+    if source is not None and not TEAM_NAME.match(str(source)):
+        problems.append(f"{where}.source: {source!r} must be a short lowercase name like delighted")
+        return None
+    return IntakeChannelConfig(str(item["channel"]), None if source is None else str(source))
+
+
+def _sources(value: object, problems: list[str]) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append("sources: must be a mapping of source name to options")
+        return {}
+    for name, options in value.items():
+        if name not in all_sources():
+            problems.append(f"sources.{name}: unknown source; known: {', '.join(all_sources())}")
+        elif not isinstance(options, dict):
+            problems.append(f"sources.{name}: must be a mapping of options")
+        elif name == "typeform":
+            for form_id, mapping in (options.get("forms") or {}).items():
+                bad = set(mapping or {}) - TYPEFORM_MAPPING_KEYS if isinstance(mapping, dict) else {"(not a mapping)"}
+                if bad:
+                    problems.append(f"sources.typeform.forms.{form_id}: unknown key(s) {', '.join(sorted(bad))}; "
+                                    f"known: {', '.join(sorted(TYPEFORM_MAPPING_KEYS))}")
+    return value
 
 
 def _list(data: dict, key: str, problems: list[str]) -> list:
@@ -152,4 +200,9 @@ def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc) -> None
     for position, route_doc in enumerate(doc.routes, start=1):
         session.add(Route(workspace_id=workspace_id, position=position, team_id=team_ids[route_doc.team],
                           matchers=list(route_doc.match), continue_matching=route_doc.continue_matching))
+    session.exec(delete(IntakeChannel).where(IntakeChannel.workspace_id == workspace_id))
+    for intake in doc.intake_channels:
+        session.add(IntakeChannel(workspace_id=workspace_id, channel_id=intake.channel, source=intake.source))
+    workspace.source_options = dict(doc.sources)
+    session.add(workspace)
     session.commit()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.intake.ingest import IntakePolicy
 from bot.settings import Settings
 from models.base import utcnow
 from models.db import new_session
@@ -20,6 +21,7 @@ class AppContext:
     engine: Engine
     workspace_id: str
     bot_user_id: str | None = None
+    bot_id: str | None = None
     clock: Callable[[], datetime] = utcnow
     # Called after a transaction that wrote to the outbox committed.
     on_outbox_write: Callable[[], None] = field(default=lambda: None)
@@ -27,3 +29,13 @@ class AppContext:
     def session(self, *, read_only: bool = False) -> Session:
         """A database session; ``read_only`` ones never wait for or block writers on SQLite."""
         return new_session(self.engine, read_only=read_only)
+
+    @property
+    def own_ids(self) -> set[str]:
+        """The bot's own user and bot ids: messages from these are never read as feedback."""
+        return {i for i in (self.bot_user_id, self.bot_id) if i}
+
+    def intake_policy(self, *, via: str = "webhook") -> IntakePolicy:
+        """How new feedback is handled, from the settings."""
+        return IntakePolicy(default_channel=self.settings.default_channel,
+                            customer_window=timedelta(days=self.settings.customer_window_days), via=via)

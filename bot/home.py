@@ -7,7 +7,9 @@ from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot.cards import STATUS_LABELS
+from bot.outbox import enqueue_home_view
 from models.loop import count_loops
+from models.slack_event import claim_slack_event
 
 
 def render_home(session: Session, *, workspace_id: str) -> dict:
@@ -26,3 +28,14 @@ def render_home(session: Session, *, workspace_id: str) -> dict:
                  "Type `/loops help` for commands.")]),
     ])
     return view.to_dict()
+
+
+def publish_home(session: Session, *, workspace_id: str, user_id: str, event_id: str) -> bool:
+    """Queue ``user_id``'s Home tab, once per Slack event; False if this event was handled before."""
+    if not claim_slack_event(session=session, workspace_id=workspace_id, event_id=event_id):
+        session.rollback()
+        return False
+    enqueue_home_view(session, workspace_id=workspace_id, user_id=user_id,
+                      view=render_home(session, workspace_id=workspace_id))
+    session.commit()
+    return True

@@ -1,39 +1,35 @@
-"""Events API: dedupe Slack's retries across processes, and keep the App Home current."""
+"""Events API: the App Home, and alerts posted in intake channels.
+
+Each event is processed once: its event_id is recorded in the same transaction
+as the work it causes, so Slack's retries (X-Slack-Retry-Num) of a handled event
+do nothing, across processes, while a retry of a failed one is processed.
+"""
 
 from __future__ import annotations
 
-import logging
-
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 
 from bot.context import AppContext
-from bot.home import render_home
-from bot.outbox import enqueue_home_view
-from models.slack_event import claim_slack_event
-
-log = logging.getLogger(__name__)
+from bot.home import publish_home
+from bot.intake.slack_channels import ingest_channel_message
 
 
 def register(app: App, ctx: AppContext) -> None:
-    @app.middleware
-    def process_each_event_once(body: dict, next) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id is None:
-            return next()
-        with ctx.session() as session:
-            first = claim_slack_event(session=session, workspace_id=body.get("team_id", ""), event_id=event_id)
-            session.commit()
-        if not first:
-            log.info("Slack event %s already processed; acknowledging the retry", event_id)
-            return BoltResponse(status=200, body="")
-        return next()
-
     @app.event("app_home_opened")
     def home_opened(event: dict, body: dict) -> None:
         if event.get("tab") not in (None, "home"):
             return
         with ctx.session() as session:
-            view = render_home(session, workspace_id=body["team_id"])
-            enqueue_home_view(session, workspace_id=body["team_id"], user_id=event["user"], view=view)
-            session.commit()
-        ctx.on_outbox_write()
+            published = publish_home(session, workspace_id=body["team_id"], user_id=event["user"],
+                                     event_id=body["event_id"])
+        if published:
+            ctx.on_outbox_write()
+
+    @app.event("message")
+    def channel_message(event: dict, body: dict) -> None:
+        with ctx.session() as session:
+            result = ingest_channel_message(session, workspace_id=body["team_id"], event_id=body["event_id"],
+                                            event=event, own_ids=ctx.own_ids,
+                                            policy=ctx.intake_policy(via="slack"), now=ctx.clock())
+        if result is not None and not result.duplicate:
+            ctx.on_outbox_write()

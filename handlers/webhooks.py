@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -13,7 +12,7 @@ from starlette.routing import Route
 from bot.context import AppContext
 from bot.errors import LoopkeeperError
 from bot.feedback import FeedbackIn
-from bot.intake.ingest import IntakePolicy, ingest
+from bot.intake.ingest import ingest
 from bot.intake.payload import IgnoredEvent
 from bot.intake.sources import all_sources
 from handlers.http_io import error_response, read_body
@@ -59,10 +58,9 @@ def _options(ctx: AppContext, source: str) -> dict:
 
 
 def _store(ctx: AppContext, feedback: FeedbackIn):
-    policy = IntakePolicy(default_channel=ctx.settings.default_channel,
-                          customer_window=timedelta(days=ctx.settings.customer_window_days))
     with ctx.session() as session:
-        result = ingest(session, workspace_id=ctx.workspace_id, feedback=feedback, policy=policy, now=ctx.clock())
+        result = ingest(session, workspace_id=ctx.workspace_id, feedback=feedback, policy=ctx.intake_policy(),
+                        now=ctx.clock())
     if not result.duplicate:
         ctx.on_outbox_write()
     return result

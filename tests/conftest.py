@@ -13,11 +13,13 @@ from bot.config import apply_config, parse_config
 from bot.settings import Settings
 from bot.demo.standin import SlackStandIn
 from models.db import make_engine, new_session, upgrade
+from tests.factories import SOURCE_SECRETS
 from tests.harness import Harness
 
 PG_URL = os.environ.get("LOOPKEEPER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-TABLES = ("outbox", "loop_event", "loop", "feedback", "route", "team", "processed_slack_event", "workspace")
+TABLES = ("outbox", "loop_event", "loop", "feedback", "route", "team", "processed_slack_event", "intake_channel",
+          "workspace")
 
 TEST_CONFIG = {
     "default_channel": "C0DEFAULT",
@@ -26,6 +28,7 @@ TEST_CONFIG = {
         {"name": "support", "channel": "C0SUPPORT"},
         {"name": "escalations", "channel": "C0ESCAL"},
     ],
+    "intake_channels": [{"channel": "C0INTAKE", "source": "delighted"}, {"channel": "C0ALERTS"}],
     "routes": [
         {"team": "escalations", "match": ["category=detractor", "arr>=100000"], "continue": True},
         {"team": "billing", "match": ["touchpoint=billing"]},
@@ -98,6 +101,7 @@ def settings(database_url, standin) -> Settings:
         slack_api_url=standin.url,
         database_url=database_url,
         default_channel="C0DEFAULT",
+        source_secrets=dict(SOURCE_SECRETS),
         delivery_poll_seconds=0.05,
         slack_timeout_seconds=2,
     )

@@ -6,6 +6,13 @@ import itertools
 
 _ids = itertools.count(1)
 
+SOURCE_SECRETS = {
+    "LOOPKEEPER_WEBHOOK_SECRET_DELIGHTED": "delighted-api-key-0123456789",
+    "LOOPKEEPER_WEBHOOK_SECRET_TYPEFORM": "typeform-secret-0123456789",
+    "LOOPKEEPER_WEBHOOK_SECRET_ZENDESK": "zendesk-secret-0123456789",
+    "LOOPKEEPER_WEBHOOK_SECRET_INTERCOM": "intercom-client-secret-0123456789",
+}
+
 
 def feedback_payload(**overrides) -> dict:
     payload = {

@@ -59,6 +59,11 @@ class Harness:
         signed.update(headers or {})
         return self.http.post("/webhooks/generic", content=body, headers={k: v for k, v in signed.items() if v})
 
+    def post_source(self, source: str, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+        """POST raw bytes to /webhooks/<source> with the given (vendor signature) headers."""
+        return self.http.post(f"/webhooks/{source}", content=body,
+                              headers={"Content-Type": "application/json", **(headers or {})})
+
     # -- Slack requests ---------------------------------------------------------
     def post_slack(self, body: str, *, content_type: str, secret: str | None = None, timestamp: int | None = None,
                    retry_num: int | None = None) -> httpx.Response:

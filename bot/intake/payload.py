@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.errors import InvalidFeedback, LoopkeeperError
+from bot.feedback import MAX_SHORT, MAX_TAGS, clean_text
 
 
 class IgnoredEvent(LoopkeeperError):
@@ -86,3 +87,34 @@ def timestamp(data: Any, path: str) -> datetime | None:
     except (ValueError, OverflowError, OSError):
         pass
     raise InvalidFeedback(f"must be a unix time or an ISO-8601 date (got {str(value)[:40]!r})", where=path)
+
+
+def response_id(data: Any, path: str) -> str:
+    """The source's id for a response: required, cleaned, bounded."""
+    value = clean_text(text(data, path, required=True), limit=MAX_SHORT)
+    if value is None:
+        raise InvalidFeedback("must not be empty", where=path)
+    return value
+
+
+def tag_list(data: Any, path: str) -> tuple[str, ...]:
+    """Tags as clean strings (names of tag objects accepted), at most MAX_TAGS."""
+    value = pick(data, path)
+    if not isinstance(value, list):
+        return ()
+    names = (item.get("name") if isinstance(item, dict) else item for item in value)
+    cleaned = (clean_text(str(name), limit=50) for name in names if isinstance(name, (str, int)))
+    return tuple(tag for tag in cleaned if tag)[:MAX_TAGS]
+
+
+def http_url(data: Any, path: str) -> str | None:
+    """An http(s) link back to the response, or None."""
+    value = pick(data, path)
+    if isinstance(value, str) and value.startswith(("https://", "http://")):
+        return clean_text(value, limit=2000)
+    return None
+
+
+def plain(value: Any) -> str | None:
+    """A scalar as text; None for missing values and nested structures."""
+    return None if value is None or isinstance(value, (dict, list, bool)) else str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import time
@@ -37,3 +38,23 @@ def verify_generic(
     expected = sign_generic(secret, timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
         raise BadSignature("X-Loopkeeper-Signature does not match the body")
+
+
+def check_hmac(secret: str, message: bytes, *, header: str, value: str | None, algorithm: str = "sha256",
+               encoding: str = "hex", prefix: str = "") -> None:
+    """Raise BadSignature unless ``value`` is ``prefix`` + the encoded HMAC of ``message``.
+
+    For the vendors' schemes: Delighted (sha256, hex), Typeform (sha256=, base64),
+    Zendesk (sha256, base64 over timestamp + body), Intercom (sha1=, hex).
+    """
+    if not value:
+        raise BadSignature(f"missing {header} header")
+    digest = hmac.new(secret.encode(), message, getattr(hashlib, algorithm)).digest()
+    encoded = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode()
+    given = value.strip()
+    if prefix and not given.startswith(prefix):
+        given_ok = False
+    else:
+        given_ok = hmac.compare_digest((prefix + encoded).encode(), given.encode())
+    if not given_ok:
+        raise BadSignature(f"{header} does not match the body; check the signing secret")
