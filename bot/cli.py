@@ -35,6 +35,24 @@ def main(argv: list[str] | None = None) -> int:
     config_import.add_argument("file")
     config_import.add_argument("--dry-run", action="store_true", help="validate only; change nothing")
 
+    importer = commands.add_parser(
+        "import", help="import feedback from a CSV or JSON-lines file",
+        description="Import feedback from FILE (.csv with a header row, or .jsonl). Rows are validated one by one; "
+                    "rejected rows are reported with their line numbers and written to a file. Only rows submitted "
+                    "since --cards-since open loops with cards (delivered by the running bot); older and undated "
+                    "rows are kept as history, so a backfill never floods Slack.")
+    importer.add_argument("file")
+    importer.add_argument("--source", required=True, help="where the feedback came from, e.g. surveymonkey")
+    importer.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                          help="read FIELD from COLUMN (fields: id, score, scale, comment, created_at, touchpoint, "
+                               "product, tags, url, customer_id, email, name, account, segment, arr); repeatable")
+    importer.add_argument("--cards-since", default="7d", metavar="DATE|DURATION",
+                          help="rows submitted since this ISO date, or this long ago (e.g. 7d), get cards "
+                               "(default 7d; 'never' for none)")
+    importer.add_argument("--rejects", help="where to write rejected rows (default FILE.rejected.csv)")
+    importer.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
+    importer.add_argument("--dry-run", action="store_true", help="validate and count; write and post nothing")
+
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -55,6 +73,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _db_upgrade()
     if args.command == "config":
         return _config_import(args.file, dry_run=args.dry_run)
+    if args.command == "import":
+        from bot.import_command import run_import_command
+
+        return run_import_command(args)
     return _run()
 
 

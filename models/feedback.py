@@ -73,3 +73,17 @@ def count_feedback(*, session: Session, workspace_id: str | None = None) -> int:
 def count_feedback_in_loop(*, session: Session, loop_id: int) -> int:
     """How many feedback items belong to a loop (the one that opened it included)."""
     return session.exec(select(func.count()).select_from(Feedback).where(Feedback.loop_id == loop_id)).one()
+
+
+def find_feedback(*, session: Session, workspace_id: str, keys: list[tuple[str, str]]) -> list[Feedback]:
+    """Stored feedback for many (source, external id) pairs at once."""
+    if not keys:
+        return []
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    found: list[Feedback] = []
+    for source, ids in by_source.items():
+        found += session.exec(select(Feedback).where(Feedback.workspace_id == workspace_id, Feedback.source == source,
+                                                     Feedback.external_id.in_(ids)))
+    return found

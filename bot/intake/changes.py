@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.feedback import FeedbackIn
 from models.feedback import Feedback
 
@@ -19,6 +21,12 @@ def _incoming(feedback: FeedbackIn) -> dict:
         "tags": list(feedback.tags), "url": feedback.url, "submitted_at": feedback.submitted_at,
         "unparsed": feedback.unparsed,
     }
+
+
+def feedback_values(workspace_id: str, feedback: FeedbackIn, now: datetime) -> dict:
+    """Column values of a new feedback row, for bulk inserts."""
+    return {"workspace_id": workspace_id, "source": feedback.source, "external_id": feedback.external_id,
+            "received_at": now, "loop_id": None, "updated_at": None, **_incoming(feedback)}
 
 
 def apply_changes(row: Feedback, feedback: FeedbackIn) -> None:

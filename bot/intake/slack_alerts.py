@@ -16,9 +16,8 @@ from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_tex
 _LINK = re.compile(r"<(?:mailto:)?([^|>]+)\|([^>]+)>|<(?:mailto:)?([^>|]+)>")
 _FORMAT = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_OUT_OF = re.compile(
-    r"(?:nps|score|rating|rated|csat|ces|gave(?: us| you)?(?: an?)?)\W{0,3}(?:score\W{0,3})?(\d{1,2})\s*(?:/|out of)\s*(5|7|10)\b",
-    re.IGNORECASE)
+_OUT_OF = re.compile(r"\b(?:nps|score[sd]?|rating|rated|csat|ces|gave)\b[^\d\n]{0,20}?(\d{1,2})\s*(?:/|out of)\s*"
+                     r"(5|7|10)\b", re.IGNORECASE)
 _NPS = re.compile(r"\bNPS\b(?:\s+(?:score|response|rating))?\W{0,5}(\d{1,2})\b", re.IGNORECASE)
 _LABELLED = re.compile(r"\b(?:score|rating)\W{1,3}(\d{1,2})\b", re.IGNORECASE)
 _STAR_CHARS = re.compile(r"(★+)(☆*)")

@@ -80,7 +80,11 @@ def _where(error: dict) -> str:
 
 def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> FeedbackIn:
     """Parse and validate a generic webhook body; raises InvalidFeedback saying where."""
-    data = json_object(body)
+    return normalize_data(json_object(body))
+
+
+def normalize_data(data: dict[str, Any]) -> FeedbackIn:
+    """Validate feedback already decoded into the generic shape (webhook bodies, imported rows)."""
     try:
         parsed = _GenericBody.model_validate(data)
     except ValidationError as exc:
