@@ -130,3 +130,42 @@ def test_run_serves_webhooks_and_slack_until_terminated(tmp_path, standin, datab
     for secret in (env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"], env["LOOPKEEPER_WEBHOOK_SECRET"]):
         assert secret not in output
     assert "meh" not in output  # customer text stays out of the logs
+
+
+def test_import_of_100000_rows_shows_progress_and_a_correct_summary(tmp_path, database_url):
+    import csv
+    import re
+
+    path = tmp_path / "backfill.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Response", "Score", "Comment", "Email", "Submitted"])
+        for i in range(100_000):
+            score = "11" if i % 1000 == 7 else str(i % 11)          # 100 rows out of range
+            response = f"r{i - 1}" if i % 200 == 199 else f"r{i}"   # 500 rows repeat the row before
+            writer.writerow([response, score, "Checkout was slow" if i % 3 else "", f"u{i % 5000}@co.example",
+                             "2026-03-01T10:00:00Z"])
+    result = loopkeeper("import", str(path), "--source", "legacy", "--workspace", "T0IMPORT",
+                        "--map", "id=Response", "--map", "score=Score", "--map", "comment=Comment",
+                        "--map", "email=Email", "--map", "created_at=Submitted",
+                        env={"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-1-2-import",
+                             "SLACK_SIGNING_SECRET": "a1b2c3d4e5f6", "LOOPKEEPER_WEBHOOK_SECRET": "f6e5d4c3b2a1"},
+                        timeout=300)
+    assert result.returncode == 1, result.stderr  # 1: some rows were rejected
+    assert "100,000/100,000 rows (100%)" in result.stderr
+    assert "imported: 99,400  duplicates: 500  rejected: 100" in result.stdout
+    assert re.search(r"100,000 rows in [\d.]+s \([\d,]+ rows/s\)", result.stdout)
+    assert "line 9: score: must be between 0 and 10" in result.stdout  # data row 7 is on line 9
+    rejects = list(csv.reader((tmp_path / "backfill.csv.rejected.csv").open()))
+    assert len(rejects) == 101 and rejects[1][:3] == ["9", "score: must be between 0 and 10 for scale nps (got 11)",
+                                                      "r7"]
+    from sqlalchemy import func, select
+
+    from models import Feedback, Loop
+    from models.db import make_engine
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Feedback)).scalar() == 99_400
+        assert connection.execute(select(func.count()).select_from(Loop)).scalar() == 0  # history: no cards
+    engine.dispose()
+    print(result.stdout)

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -127,6 +127,8 @@ def row_payload(row: dict[str, Any], options: ImportOptions) -> dict[str, Any]:
             continue
         if name == "score" and isinstance(raw, str):
             raw = int(raw) if raw.lstrip("-").isdigit() else raw
+        if name == "arr" and isinstance(raw, str):
+            raw = raw.replace(",", "").replace("$", "").replace("€", "").replace("£", "").strip()
         if name == "tags" and isinstance(raw, str):
             raw = [t.strip() for t in raw.replace(";", ",").split(",") if t.strip()]
         if name in _CUSTOMER_FIELDS:
@@ -203,7 +205,21 @@ def _import_batch(engine: Engine, batch: list[tuple[int, dict]], workspace_id: s
             return
         if history:
             get_or_create_workspace(session=session, workspace_id=workspace_id)
-            session.execute(insert(Feedback), history)
+            # Core executemany: batched multi-row INSERTs, without ORM bookkeeping per row.
+            session.connection().execute(insert(Feedback.__table__), history)
+        session.commit()
+        refresh_statistics(session, batch_number=summary.rows // max(1, options.batch_size))
+
+
+def refresh_statistics(session, *, batch_number: int) -> None:
+    """On PostgreSQL, re-ANALYZE a table growing fast under an import (after batches 1, 2, 4, 8…).
+
+    Without it the planner keeps the statistics of an almost empty table and
+    stops using the full unique index for the duplicate check, which makes a
+    large import slow down quadratically.
+    """
+    if session.get_bind().dialect.name == "postgresql" and batch_number & (batch_number - 1) == 0:
+        session.execute(text("ANALYZE feedback"))
         session.commit()
 
 
