@@ -35,7 +35,12 @@ def error_response(exc: LoopkeeperError) -> JSONResponse:
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
     if isinstance(exc, InvalidFeedback) and exc.where is None:
         status = 400  # the body as a whole is unreadable, not one field
-    body = {"error": str(exc)}
+    body = {"error": printable(str(exc))}
     if isinstance(exc, InvalidFeedback) and exc.where:
         body["field"] = exc.where
     return JSONResponse(body, status_code=status)
+
+
+def printable(text: str) -> str:
+    """Text safe to put in a JSON answer: invalid code points (lone surrogates) replaced."""
+    return text.encode("utf-8", "replace").decode("utf-8")

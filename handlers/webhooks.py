@@ -15,7 +15,7 @@ from bot.feedback import FeedbackIn
 from bot.intake.ingest import ingest
 from bot.intake.payload import IgnoredEvent
 from bot.intake.sources import all_sources
-from handlers.http_io import error_response, read_body
+from handlers.http_io import error_response, printable, read_body
 from models.workspace import source_options
 
 MAX_BODY = 64 * 1024
@@ -39,7 +39,7 @@ def routes(ctx: AppContext) -> list[Route]:
             options = await run_in_threadpool(_options, ctx, name)
             feedback = source.normalize(body, options)
         except IgnoredEvent as exc:
-            return JSONResponse({"ignored": str(exc)}, status_code=200)
+            return JSONResponse({"ignored": printable(str(exc))}, status_code=200)
         except LoopkeeperError as exc:
             return error_response(exc)
         result = await run_in_threadpool(_store, ctx, feedback)

@@ -110,7 +110,7 @@ def ingest_in_transaction(session: Session, *, workspace_id: str, feedback: Feed
                     channel_id=destination.channel_id or "", suggestions=suggestions, created_at=now, updated_at=now)
         session.add(loop)
         session.flush()
-        _event(session, loop, "opened", via=f"{policy.via}:{feedback.source}", now=now,
+        _event(session, loop, "opened", via=policy.via, now=now, source=feedback.source,
                team_id=destination.team_id, channel=destination.channel_id)
         if destination.channel_id:
             enqueue_card_post(session, loop=loop, feedback=row)
@@ -156,7 +156,7 @@ def _attach(session: Session, row: Feedback, loop: Loop, *, via: str, now: datet
     row.loop_id = loop.id
     session.add(row)
     session.flush()
-    _event(session, loop, "feedback_added", via=f"{via}:{row.source}", now=now, feedback_id=row.id)
+    _event(session, loop, "feedback_added", via=via, now=now, source=row.source, feedback_id=row.id)
     enqueue_thread_reply(session, loop=loop, text=":speech_balloon: More from this customer — "
                          + feedback_summary(row))
     enqueue_card_update(session, loop=loop)
@@ -184,7 +184,7 @@ def _update(session: Session, row: Feedback, feedback: FeedbackIn, changes: list
         session.add(primary)
     session.flush()
     for loop in loops:
-        _event(session, loop, "feedback_updated", via=f"{policy.via}:{row.source}", now=now, changes=changes)
+        _event(session, loop, "feedback_updated", via=policy.via, now=now, source=row.source, changes=changes)
         if loop.id not in moved and loop.channel_id:
             enqueue_card_update(session, loop=loop, feedback=row)
             enqueue_thread_reply(session, loop=loop, text=note)

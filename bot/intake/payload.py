@@ -83,7 +83,7 @@ def timestamp(data: Any, path: str) -> datetime | None:
             return datetime.fromtimestamp(value, timezone.utc)
         if isinstance(value, str):
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
     except (ValueError, OverflowError, OSError):
         pass
     raise InvalidFeedback(f"must be a unix time or an ISO-8601 date (got {str(value)[:40]!r})", where=path)

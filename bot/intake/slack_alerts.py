@@ -15,7 +15,7 @@ from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_tex
 
 _LINK = re.compile(r"<(?:mailto:)?([^|>]+)\|([^>]+)>|<(?:mailto:)?([^>|]+)>")
 _FORMAT = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _OUT_OF = re.compile(r"\b(?:nps|score[sd]?|rating|rated|csat|ces|gave)\b[^\d\n]{0,20}?(\d{1,2})\s*(?:/|out of)\s*"
                      r"(5|7|10)\b", re.IGNORECASE)
 _NPS = re.compile(r"\bNPS\b(?:\s+(?:score|response|rating))?\W{0,5}(\d{1,2})\b", re.IGNORECASE)
@@ -23,12 +23,15 @@ _LABELLED = re.compile(r"\b(?:score|rating)\W{1,3}(\d{1,2})\b", re.IGNORECASE)
 _STAR_CHARS = re.compile(r"(★+)(☆*)")
 _STAR_EMOJI = re.compile(r"((?::star:\s*)+)")
 _STARS_WORD = re.compile(r"\b([1-5])[\s-]*stars?\b", re.IGNORECASE)
-_COMMENT_LABEL = re.compile(r"^\s*(?:comment|feedback|reason|remark|message|review)\s*[:\-]\s*(.+)$",
+_COMMENT_LABEL = re.compile(r"^[ \t]*(?:comment|feedback|reason|remark|message|review)[ \t]*[:\-][ \t]*(\S.*)$",
                             re.IGNORECASE | re.MULTILINE)
-_QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
-_NAME_LABEL = re.compile(r"^\s*(?:customer|name|from|respondent|requester|user)\s*[:\-]\s*(.+)$",
+_QUOTED = re.compile(r"[\"“]([^\"”]{3,500})[\"”]")
+_NAME_LABEL = re.compile(r"^[ \t]*(?:customer|name|from|respondent|requester|user)[ \t]*[:\-][ \t]*(\S.*)$",
                          re.IGNORECASE | re.MULTILINE)
-_ACCOUNT_LABEL = re.compile(r"^\s*(?:company|account|organi[sz]ation)\s*[:\-]\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+_ACCOUNT_LABEL = re.compile(r"^[ \t]*(?:company|account|organi[sz]ation)[ \t]*[:\-][ \t]*(\S.*)$",
+                            re.IGNORECASE | re.MULTILINE)
+# Alerts are short; reading more than this only gives a hostile message more to chew on.
+MAX_ALERT_TEXT = 6000
 _DENOMINATOR_SCALE = {"10": "nps", "5": "csat", "7": "ces"}
 
 
@@ -45,7 +48,7 @@ def message_text(message: dict[str, Any]) -> str:
         if not attachment.get("text") and attachment.get("fallback"):
             parts.append(str(attachment["fallback"]))
     parts += _block_texts(message.get("blocks") or [])
-    text = "\n".join(p for p in parts if p and p.strip())
+    text = "\n".join(p for p in parts if p and p.strip())[:MAX_ALERT_TEXT]
     text = _LINK.sub(lambda m: m.group(2) or m.group(3) or "", text)
     return _FORMAT.sub("", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
@@ -86,11 +89,17 @@ def read_score(text: str) -> tuple[int, str] | None:
     if match := _NPS.search(text) or _LABELLED.search(text):
         score = int(match.group(1))
         return (score, "nps") if 0 <= score <= 10 else None
-    lowered = text.lower()
+    # Words only count outside the customer's comment ("Good, I'm satisfied — Comment: not bad at all").
+    comment = read_comment(text)
+    lowered = (text.replace(comment, " ") if comment else text).lower()
     if "csat" in lowered or "satisf" in lowered or "rated" in lowered:
-        if re.search(r"\b(bad|unsatisfied|dissatisfied|poor)\b", lowered):
+        if re.search(r"\b(unsatisfied|dissatisfied)\b", lowered):
             return 1, "csat"
-        if re.search(r"\b(good|great|satisfied|excellent)\b", lowered):
+        if re.search(r"\bsatisfied\b", lowered):
+            return 5, "csat"
+        if re.search(r"\b(bad|poor)\b", lowered):
+            return 1, "csat"
+        if re.search(r"\b(good|great|excellent)\b", lowered):
             return 5, "csat"
     return None
 

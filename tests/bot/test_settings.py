@@ -82,3 +82,19 @@ def test_env_file_is_read_and_environment_wins(tmp_path, monkeypatch):
 ])
 def test_is_placeholder(value, expected):
     assert is_placeholder(value) is expected
+
+
+def test_source_secrets_and_customer_window():
+    settings = load_settings({**GOOD, "LOOPKEEPER_WEBHOOK_SECRET_TYPEFORM": "tf-secret-123456",
+                              "LOOPKEEPER_WEBHOOK_SECRET_ZENDESK": "  ", "LOOPKEEPER_CUSTOMER_WINDOW_DAYS": "0"})
+    assert settings.secret("LOOPKEEPER_WEBHOOK_SECRET_TYPEFORM") == "tf-secret-123456"
+    assert settings.secret("LOOPKEEPER_WEBHOOK_SECRET_ZENDESK") is None
+    assert settings.secret("LOOPKEEPER_WEBHOOK_SECRET_INTERCOM") is None
+    assert settings.secret("LOOPKEEPER_WEBHOOK_SECRET") == GOOD["LOOPKEEPER_WEBHOOK_SECRET"]
+    assert settings.customer_window_days == 0
+    assert "tf-secret-123456" in settings.secrets and "tf-secret-123456" not in repr(settings)
+
+
+def test_bad_customer_window_is_explained():
+    with pytest.raises(ConfigError, match="LOOPKEEPER_CUSTOMER_WINDOW_DAYS"):
+        load_settings({**GOOD, "LOOPKEEPER_CUSTOMER_WINDOW_DAYS": "two weeks"})

@@ -228,3 +228,36 @@ def test_malformed_vendor_payloads_are_422_saying_where(harness, source, path, m
     assert response.status_code == 422, response.text
     assert where in response.json()["error"]
     assert feedback_rows(harness) == []
+
+
+UPDATES = [
+    ("delighted", "delighted/created.json", "C0BILLING",
+     lambda d: d["event_data"].update(comment="Actually the invoice is fixed now", score=7)),
+    ("typeform", "typeform/form_response.json", "C0DEFAULT",
+     lambda d: d["form_response"]["answers"][1].update(text="Support replied after all.")),
+    ("zendesk", "zendesk/csat_bad.json", "C0SUPPORT",
+     lambda d: d["satisfaction"].update(comment="Fixed the next day, thanks.")),
+    ("intercom", "intercom/conversation_rating_added.json", "C0SUPPORT",
+     lambda d: d["data"]["item"]["conversation_rating"].update(rating=1, remark="Export broke again.")),
+]
+
+
+@pytest.mark.parametrize("source,path,channel,change", UPDATES, ids=[u[0] for u in UPDATES])
+def test_each_source_updates_its_card_in_place(harness, source, path, channel, change):
+    body = fixture(path)
+    harness.post_source(source, body, vendor_headers(source, body))
+    [card] = harness.cards(channel)
+    harness.wait_until_delivered()
+    data = json.loads(body)
+    change(data)
+    updated = json.dumps(data).encode()
+
+    response = harness.post_source(source, updated, vendor_headers(source, updated))
+
+    assert response.status_code == 200 and response.json()["outcome"] == "updated"
+    [update] = harness.standin.wait_for(lambda: harness.standin.calls_to("chat.update"))
+    assert update.args["ts"] == card["ts"]
+    [reply] = harness.standin.wait_for(lambda: harness.standin.replies(channel, card["ts"]))
+    assert reply["text"].startswith(":pencil2: Updated in")
+    harness.wait_until_delivered()
+    assert len(harness.standin.messages(channel)) == 1 and len(feedback_rows(harness)) == 1

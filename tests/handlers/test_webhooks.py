@@ -163,3 +163,10 @@ def test_bad_signatures_are_refused_with_401_and_nothing_is_stored(harness, case
 def test_secret_never_appears_in_error_bodies(harness):
     response = harness.post_webhook(feedback_payload(), secret="wrong")
     assert harness.settings.webhook_secret not in response.text
+
+
+def test_a_long_source_name_is_stored_on_every_database(harness):
+    # Column limits are enforced by PostgreSQL, not SQLite: this once failed there only.
+    response = harness.post_webhook(feedback_payload(source="customer-success-quarterly-pulse-survey-x"))
+    assert response.status_code == 202
+    harness.cards("C0BILLING")

@@ -95,8 +95,12 @@ def normalize_data(data: dict[str, Any]) -> FeedbackIn:
         raise InvalidFeedback(message, where=_where(first)) from None
 
     submitted_at = parsed.created_at
-    if submitted_at is not None and submitted_at.tzinfo is None:
-        submitted_at = submitted_at.replace(tzinfo=timezone.utc)
+    if submitted_at is not None:
+        try:
+            submitted_at = (submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=timezone.utc)
+                            ).astimezone(timezone.utc)
+        except OverflowError:
+            raise InvalidFeedback("is outside the range of dates that can be stored", where="created_at") from None
     customer = parsed.customer
     external_id = clean_text(str(parsed.id), limit=MAX_SHORT)
     if external_id is None:
