@@ -17,6 +17,7 @@ from bot.context import AppContext
 from bot.delivery import DeliveryWorker
 from bot.errors import ConfigError
 from bot.settings import Settings
+from bot.slack_directory import WebDirectory
 from handlers import health, register_all, slack_http, webhooks
 from models.base import utcnow
 from models.db import make_engine, new_session, pending_migrations, upgrade
@@ -59,7 +60,7 @@ class Loopkeeper:
                                      poll_seconds=settings.delivery_poll_seconds)
         self.ctx = AppContext(settings=settings, engine=self.engine, workspace_id=identity["team_id"],
                               bot_user_id=identity.get("user_id"), bot_id=identity.get("bot_id"), clock=clock,
-                              on_outbox_write=self.worker.wake)
+                              on_outbox_write=self.worker.wake, directory=WebDirectory(slack_client(settings)))
         self.bolt = App(
             signing_secret=settings.slack_signing_secret,
             client=slack_client(settings),

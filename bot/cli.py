@@ -33,7 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     config_import = config_commands.add_parser("import", help="validate a YAML file and apply it",
                                                description="Validate FILE whole, then apply it in one transaction.")
     config_import.add_argument("file")
-    config_import.add_argument("--dry-run", action="store_true", help="validate only; change nothing")
+    config_import.add_argument("--dry-run", action="store_true", help="validate and show the diff; change nothing")
+    config_import.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
+    config_export = config_commands.add_parser("export", help="print the configuration as YAML",
+                                               description="Print teams, routes, playbooks, intake channels, admins "
+                                                           "and source options as YAML (the input of import).")
+    config_export.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
 
     importer = commands.add_parser(
         "import", help="import feedback from a CSV or JSON-lines file",
@@ -72,7 +77,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "db":
         return _db_upgrade()
     if args.command == "config":
-        return _config_import(args.file, dry_run=args.dry_run)
+        from bot.config_command import config_export, config_import
+
+        if args.config_command == "export":
+            return config_export(workspace=args.workspace)
+        return config_import(args.file, dry_run=args.dry_run, workspace=args.workspace)
     if args.command == "import":
         from bot.import_command import run_import_command
 
@@ -93,27 +102,6 @@ def _db_upgrade() -> int:
 
     upgrade(_database_url())
     print("database is at the latest migration")
-    return 0
-
-
-def _config_import(path: str, *, dry_run: bool) -> int:
-    from bot.app import Loopkeeper, prepare_database
-    from bot.config import apply_config, load_config
-    from bot.settings import load_settings
-
-    doc = load_config(path)
-    print(f"{path}: {len(doc.teams)} team(s), {len(doc.routes)} route(s) — valid")
-    if dry_run:
-        return 0
-    settings = load_settings()
-    prepare_database(settings)
-    app = Loopkeeper(settings)
-    try:
-        with app.ctx.session() as session:
-            apply_config(session, workspace_id=app.workspace_id, doc=doc)
-    finally:
-        app.stop()
-    print("applied")
     return 0
 
 

@@ -8,13 +8,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from sqlmodel import Session, delete
+from sqlmodel import Session, delete, select
 
-from bot.errors import ConfigError
+from bot.durations import InvalidDuration, format_duration, parse_duration
+from bot.errors import ConfigError, LoopkeeperError
 from bot.intake.sources import all_sources
 from bot.routing import InvalidMatcher, parse_matcher
+from bot.schedules import parse_hours, parse_schedule
+from bot.audit import record_change
+from models.admin import Admin
 from models.intake_channel import IntakeChannel
-from models.team import Route, Team, get_team_by_name
+from models.loop import Loop
+from models.playbook import PlaybookRecord
+from models.team import Route, Team, get_team_by_name, list_teams
 from models.workspace import get_or_create_workspace
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
@@ -30,6 +36,19 @@ class TeamConfig:
     channel: str
     leads: tuple[str, ...] = ()
     timezone: str = "UTC"
+    hours: dict | None = field(default=None, compare=False)
+    sla_ack_minutes: int | None = None
+    sla_close_minutes: int | None = None
+    digest: str = "weekly mon 09:00"
+
+
+@dataclass(frozen=True)
+class PlaybookConfig:
+    name: str
+    match: tuple[str, ...]
+    steps: tuple[tuple[str, str], ...]  # (step, within)
+    final: bool = False
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,8 @@ class ConfigDoc:
     routes: tuple[RouteConfig, ...] = ()
     default_channel: str | None = None
     intake_channels: tuple[IntakeChannelConfig, ...] = ()
+    playbooks: tuple[PlaybookConfig, ...] = ()
+    admins: tuple[str, ...] = ()
     # Per-source intake options, e.g. {"typeform": {"forms": {"<form id>": {"score": "<field ref>"}}}}.
     sources: dict = field(default_factory=dict, compare=False)
 
@@ -75,7 +96,7 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
     problems: list[str] = []
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping with teams, routes and default_channel")
-    known = ("teams", "routes", "default_channel", "intake_channels", "sources")
+    known = ("default_channel", "teams", "routes", "playbooks", "intake_channels", "admins", "sources")
     unknown = set(data) - set(known)
     if unknown:
         problems.append(f"unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
@@ -91,10 +112,43 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
     intake = [_intake(item, f"intake_channels[{i}]", problems)
               for i, item in enumerate(_list(data, "intake_channels", problems))]
     sources = _sources(data.get("sources"), problems)
+    playbooks = [_playbook(item, f"playbooks[{i}]", problems)
+                 for i, item in enumerate(_list(data, "playbooks", problems))]
+    admins = _list(data, "admins", problems)
+    if not all(isinstance(u, str) and USER_ID.match(u) for u in admins):
+        problems.append("admins: must be a list of user IDs like U0123ABCD")
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     return ConfigDoc(tuple(t for t in teams if t), tuple(r for r in routes if r), default,
-                     tuple(c for c in intake if c), sources)
+                     tuple(c for c in intake if c), tuple(p for p in playbooks if p), tuple(admins), sources)
+
+
+def _playbook(item: object, where: str, problems: list[str]) -> PlaybookConfig | None:
+    if not isinstance(item, dict) or not TEAM_NAME.match(str(item.get("name", ""))):
+        problems.append(f"{where}: needs a name (lowercase letters, digits, - or _)")
+        return None
+    before = len(problems)
+    match = item.get("match") or []
+    for j, text in enumerate(match if isinstance(match, list) else [match]):
+        try:
+            parse_matcher(str(text))
+        except InvalidMatcher as exc:
+            problems.append(f"{where}.match[{j}]: {exc}")
+    steps = []
+    for j, step in enumerate(item.get("steps") or []):
+        if not isinstance(step, dict) or not str(step.get("do", "")).strip():
+            problems.append(f"{where}.steps[{j}]: needs `do` (the step) and `within` (a duration)")
+            continue
+        try:
+            within = format_duration(parse_duration(str(step.get("within", ""))))
+        except InvalidDuration as exc:
+            problems.append(f"{where}.steps[{j}].within: {exc}")
+            continue
+        steps.append((str(step["do"]).strip(), within))
+    if len(problems) > before:
+        return None
+    return PlaybookConfig(str(item["name"]), tuple(str(m) for m in (match if isinstance(match, list) else [match])),
+                          tuple(steps), bool(item.get("final", False)), bool(item.get("disabled", False)))
 
 
 def _intake(item: object, where: str, problems: list[str]) -> IntakeChannelConfig | None:
@@ -153,9 +207,30 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"{where}.timezone: unknown timezone {tz!r} (e.g. Europe/Berlin)")
+    hours, ack, close, digest = None, None, None, "weekly mon 09:00"
+    try:
+        if item.get("hours"):
+            days, _, span = str(item["hours"]).partition(" ")
+            hours = parse_hours(days, span.strip())
+        sla = item.get("sla") or {}
+        if not isinstance(sla, dict) or set(sla) - {"ack", "close"}:
+            problems.append(f"{where}.sla: must be a mapping with ack and/or close durations")
+        else:
+            ack = _minutes(sla.get("ack"))
+            close = _minutes(sla.get("close"))
+        if item.get("digest"):
+            digest = parse_schedule(str(item["digest"]))
+    except LoopkeeperError as exc:
+        problems.append(f"{where}: {exc}")
     if len(problems) > before:
         return None
-    return TeamConfig(name, channel, tuple(leads), tz)
+    return TeamConfig(name, channel, tuple(leads), tz, hours, ack, close, digest)
+
+
+def _minutes(value: object) -> int | None:
+    if value in (None, "", "off"):
+        return None
+    return int(parse_duration(str(value)).total_seconds() // 60)
 
 
 def _route(item: object, where: str, team_names: set[str], problems: list[str]) -> RouteConfig | None:
@@ -181,28 +256,58 @@ def _route(item: object, where: str, team_names: set[str], problems: list[str]) 
     return RouteConfig(str(team), tuple(str(m) for m in match), bool(item.get("continue", False)))
 
 
-def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc) -> None:
-    """Make the workspace's teams and routes those of ``doc`` (teams not in it are kept)."""
+def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc, actor: str = "config-file",
+                 via: str = "config_import", commit: bool = True) -> None:
+    """Make the workspace's configuration exactly ``doc``, in one transaction, with an audit entry.
+
+    With ``commit=False`` the changes are only flushed, so a caller can look and roll back (dry runs).
+    """
+    from bot.config_export import export_config
+
+    before = export_config(session, workspace_id=workspace_id)
     workspace = get_or_create_workspace(session=session, workspace_id=workspace_id)
-    if doc.default_channel:
-        workspace.default_channel_id = doc.default_channel
-        session.add(workspace)
+    workspace.default_channel_id = doc.default_channel
     team_ids: dict[str, int] = {}
     for team_doc in doc.teams:
         team = get_team_by_name(session=session, workspace_id=workspace_id, name=team_doc.name)
         if team is None:
             team = Team(workspace_id=workspace_id, name=team_doc.name, channel_id=team_doc.channel)
         team.channel_id, team.leads, team.timezone = team_doc.channel, list(team_doc.leads), team_doc.timezone
+        team.hours, team.digest_schedule = team_doc.hours, team_doc.digest
+        team.sla_ack_minutes, team.sla_close_minutes = team_doc.sla_ack_minutes, team_doc.sla_close_minutes
         session.add(team)
         session.flush()
         team_ids[team_doc.name] = team.id
     session.exec(delete(Route).where(Route.workspace_id == workspace_id))
+    session.flush()
+    gone = [t for t in list_teams(session=session, workspace_id=workspace_id) if t.name not in team_ids]
+    for team in gone:
+        in_use = session.exec(select(Loop.id).where(Loop.team_id == team.id).limit(1)).first()
+        if in_use is not None:
+            session.rollback()
+            raise ConfigError(f"team {team.name!r} is not in the file but has loops; keep it in the file "
+                              "(without routes) so its loops keep their owner")
+        session.delete(team)
     for position, route_doc in enumerate(doc.routes, start=1):
         session.add(Route(workspace_id=workspace_id, position=position, team_id=team_ids[route_doc.team],
                           matchers=list(route_doc.match), continue_matching=route_doc.continue_matching))
     session.exec(delete(IntakeChannel).where(IntakeChannel.workspace_id == workspace_id))
     for intake in doc.intake_channels:
         session.add(IntakeChannel(workspace_id=workspace_id, channel_id=intake.channel, source=intake.source))
+    session.exec(delete(PlaybookRecord).where(PlaybookRecord.workspace_id == workspace_id))
+    for playbook in doc.playbooks:
+        session.add(PlaybookRecord(workspace_id=workspace_id, name=playbook.name, matchers=list(playbook.match),
+                                   steps=[{"text": t, "within": w} for t, w in playbook.steps],
+                                   final=playbook.final, disabled=playbook.disabled))
+    session.exec(delete(Admin).where(Admin.workspace_id == workspace_id))
+    for user in doc.admins:
+        session.add(Admin(workspace_id=workspace_id, user_id=user, added_by=actor))
     workspace.source_options = dict(doc.sources)
     session.add(workspace)
-    session.commit()
+    session.flush()
+    after = export_config(session, workspace_id=workspace_id)
+    if after != before:
+        record_change(session, workspace_id=workspace_id, actor=actor, via=via, action="config.import",
+                      target="whole configuration", before=before, after=after)
+    if commit:
+        session.commit()

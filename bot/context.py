@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.intake.ingest import IntakePolicy
 from bot.settings import Settings
+from bot.slack_directory import SlackDirectory
 from models.base import utcnow
 from models.db import new_session
 
@@ -23,6 +24,8 @@ class AppContext:
     bot_user_id: str | None = None
     bot_id: str | None = None
     clock: Callable[[], datetime] = utcnow
+    # Reads from Slack the domain needs (admins, channel membership); set by the composition root.
+    directory: "SlackDirectory | None" = None
     # Called after a transaction that wrote to the outbox committed.
     on_outbox_write: Callable[[], None] = field(default=lambda: None)
 

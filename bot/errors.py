@@ -29,3 +29,7 @@ class CommandError(LoopkeeperError):
     def __init__(self, message: str, *, example: str | None = None):
         super().__init__(message)
         self.example = example
+
+
+class NotAuthorized(LoopkeeperError):
+    """The person may not do this; the message says why and who can."""

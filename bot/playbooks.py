@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
 from bot.durations import format_duration, parse_duration
 from bot.routing import Matcher, parse_matcher
+from models.playbook import PlaybookRecord, list_playbook_records
 
 MAX_SUGGESTIONS = 5
 
@@ -101,3 +104,30 @@ def suggest(
         if playbook.final:
             break
     return suggestions
+
+
+BUILT_IN_NAMES = frozenset(p.name for p in BUILT_IN)
+
+
+def from_record(record: PlaybookRecord) -> Playbook:
+    """A stored playbook as the domain uses it."""
+    return Playbook(record.name, tuple(parse_matcher(m) for m in record.matchers),
+                    tuple(Step(s["text"], parse_duration(s["within"])) for s in record.steps), record.final)
+
+
+def effective_playbooks(records: list[PlaybookRecord]) -> tuple[Playbook, ...]:
+    """The workspace's own playbooks first, then the built-ins (overridden or switched off as recorded)."""
+    by_name = {r.name: r for r in records}
+    own = [from_record(r) for r in records if r.name not in BUILT_IN_NAMES and not r.disabled]
+    built_in = []
+    for playbook in BUILT_IN:
+        record = by_name.get(playbook.name)
+        if record is None:
+            built_in.append(playbook)
+        elif not record.disabled:
+            built_in.append(from_record(record))
+    return tuple(own + built_in)
+
+
+def workspace_playbooks(session: Session, *, workspace_id: str) -> tuple[Playbook, ...]:
+    return effective_playbooks(list_playbook_records(session=session, workspace_id=workspace_id))

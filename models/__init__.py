@@ -1,15 +1,20 @@
 """Tables and keyword-only queries. Importing this package registers every table."""
 
+from models.admin import Admin, AuditEntry
 from models.base import UTCDateTime, utcnow
 from models.feedback import Feedback
 from models.intake_channel import IntakeChannel
 from models.loop import Loop, LoopEvent
 from models.outbox import OutboxItem
+from models.playbook import PlaybookRecord
 from models.slack_event import ProcessedSlackEvent
 from models.team import Route, Team
 from models.workspace import Workspace
 
 __all__ = [
+    "Admin",
+    "AuditEntry",
+    "PlaybookRecord",
     "Feedback",
     "IntakeChannel",
     "Loop",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Column, Field, Session, SQLModel, select
@@ -19,6 +20,12 @@ class Team(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     leads: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     timezone: str = Field(default="UTC", max_length=64)
+    # Business hours, e.g. {"days": "mon-fri", "start": "09:00", "end": "17:00"}; None means around the clock.
+    hours: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    sla_ack_minutes: int | None = Field(default=None)
+    sla_close_minutes: int | None = Field(default=None)
+    digest_schedule: str = Field(default="weekly mon 09:00", max_length=100,
+                                 sa_column_kwargs={"server_default": "weekly mon 09:00"})
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -18,7 +18,7 @@ from tests.harness import Harness
 
 PG_URL = os.environ.get("LOOPKEEPER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-TABLES = ("outbox", "loop_event", "loop", "feedback", "route", "team", "processed_slack_event", "intake_channel",
+TABLES = ("audit_entry", "admin", "playbook", "outbox", "loop_event", "loop", "feedback", "route", "team", "processed_slack_event", "intake_channel",
           "workspace")
 
 TEST_CONFIG = {
@@ -102,6 +102,7 @@ def settings(database_url, standin) -> Settings:
         database_url=database_url,
         default_channel="C0DEFAULT",
         source_secrets=dict(SOURCE_SECRETS),
+        admins=("U0ADMIN",),
         delivery_poll_seconds=0.05,
         slack_timeout_seconds=2,
     )

@@ -68,13 +68,62 @@ def test_run_with_unreachable_slack_is_a_clear_error(tmp_path):
     assert "xoxb-1234-5678-abcdef" not in result.stderr
 
 
-def test_config_import_dry_run_validates_without_touching_anything(tmp_path):
+CONFIG = """\
+default_channel: C0GENERAL
+teams:
+  - name: billing
+    channel: C0BILLING
+    leads: [U0LEAD]
+    timezone: Europe/Berlin
+    hours: mon-fri 09:00-17:00
+    sla: {ack: 2h, close: 2d}
+    digest: daily 08:30
+  - name: support
+    channel: C0SUPPORT
+routes:
+  - team: billing
+    match: [touchpoint=billing, score<=6]
+  - team: support
+    match: [scale=csat]
+    continue: true
+playbooks:
+  - name: refunds
+    match: ['comment=~refund']
+    steps: [{do: Check the refund went through, within: 4h}]
+  - name: nps-promoter
+    disabled: true
+intake_channels:
+  - channel: C0NPSALERTS
+    source: delighted
+admins: [U0ADMIN]
+"""
+
+
+def test_config_import_dry_run_shows_the_diff_and_changes_nothing(tmp_path):
     path = tmp_path / "lk.yaml"
-    path.write_text("teams:\n  - name: billing\n    channel: C0BILLING\nroutes:\n  - team: billing\n"
-                    "    match: [touchpoint=billing]\n")
-    result = loopkeeper("config", "import", str(path), "--dry-run", cwd=tmp_path)
+    path.write_text(CONFIG)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'lk.db'}"}
+    result = loopkeeper("config", "import", str(path), "--dry-run", "--workspace", "T0X", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
-    assert "1 team(s), 1 route(s)" in result.stdout
+    assert "+- name: billing" in result.stdout and "valid; nothing changed (dry run)" in result.stdout
+    exported = loopkeeper("config", "export", "--workspace", "T0X", cwd=tmp_path, env=env)
+    assert "name: billing" not in exported.stdout
+
+
+def test_config_export_import_export_is_identical(tmp_path):
+    path = tmp_path / "lk.yaml"
+    path.write_text(CONFIG)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'lk.db'}"}
+    applied = loopkeeper("config", "import", str(path), "--workspace", "T0X", cwd=tmp_path, env=env)
+    assert applied.returncode == 0, applied.stderr
+    first = loopkeeper("config", "export", cwd=tmp_path, env=env).stdout
+    (tmp_path / "exported.yaml").write_text(first)
+    again = loopkeeper("config", "import", str(tmp_path / "exported.yaml"), cwd=tmp_path, env=env)
+    assert "no changes" in again.stdout
+    assert loopkeeper("config", "export", cwd=tmp_path, env=env).stdout == first
+    for expected in ("hours: mon-fri 09:00-17:00", "ack: 2h", "close: 2d", "digest: daily 08:30", "continue: true",
+                     "disabled: true", "source: delighted", "- U0ADMIN"):
+        assert expected in first
 
 
 def test_config_import_reports_problems(tmp_path):

@@ -23,7 +23,7 @@ from bot.intake.changes import apply_changes, describe_changes
 from bot.intake.routing_targets import Destination, destinations
 from bot.outbox import (cancel_unsent_posts, enqueue_card_post, enqueue_card_update, enqueue_moved_card,
                         enqueue_thread_reply)
-from bot.playbooks import suggest
+from bot.playbooks import suggest, workspace_playbooks
 from models.feedback import Feedback, get_feedback_by_external_id
 from models.loop import Loop, LoopEvent, list_loops_for_feedback
 from models.workspace import get_or_create_workspace
@@ -102,7 +102,8 @@ def ingest_in_transaction(session: Session, *, workspace_id: str, feedback: Feed
     if joined is not None:
         return _attach(session, row, joined, via=policy.via, now=now)
 
-    suggestions = suggest(feedback.routing_fields(), received_at=now)
+    suggestions = suggest(feedback.routing_fields(), received_at=now,
+                          playbooks=workspace_playbooks(session, workspace_id=workspace_id))
     loop_ids = []
     for destination in destinations(session, workspace_id=workspace_id, fields=feedback.routing_fields(),
                                     default_channel=policy.default_channel):
@@ -175,7 +176,8 @@ def _update(session: Session, row: Feedback, feedback: FeedbackIn, changes: list
     if loops and row.category != old_category:
         fields = feedback.routing_fields()
         primary = loops[0]
-        primary.suggestions = suggest(fields, received_at=now)
+        primary.suggestions = suggest(fields, received_at=now,
+                                      playbooks=workspace_playbooks(session, workspace_id=row.workspace_id))
         target = destinations(session, workspace_id=row.workspace_id, fields=fields,
                               default_channel=policy.default_channel)[0]
         if target.channel_id and (target.team_id, target.channel_id) != (primary.team_id, primary.channel_id):

@@ -1,0 +1,1 @@
+"""The /loops slash command: a registry of subcommands, each declared once with its help."""

@@ -1,0 +1,11 @@
+"""Every /loops subcommand, gathered in one registry."""
+
+from __future__ import annotations
+
+from bot.commands import access, general, playbooks, routes, teams
+from bot.commands.registry import CommandRegistry
+
+
+def build_registry() -> CommandRegistry:
+    return CommandRegistry([*general.SUBCOMMANDS, *teams.SUBCOMMANDS, *routes.SUBCOMMANDS, *playbooks.SUBCOMMANDS,
+                            *access.SUBCOMMANDS])

@@ -1,0 +1,56 @@
+"""The workspace's configuration as a YAML-ready mapping: the exact inverse of config import."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import yaml
+from sqlmodel import Session
+
+from bot.durations import format_duration
+from bot.schedules import format_hours
+from models.admin import list_admins
+from models.intake_channel import list_intake_channels
+from models.playbook import list_playbook_records
+from models.team import list_routes, list_teams
+from models.workspace import Workspace
+
+HEADER = "# Loopkeeper configuration. Apply with: loopkeeper config import FILE [--dry-run]\n"
+
+
+def _duration(minutes: int | None) -> str | None:
+    return format_duration(timedelta(minutes=minutes)) if minutes else None
+
+
+def export_config(session: Session, *, workspace_id: str) -> dict:
+    """Teams, routes, playbooks, intake channels, admins and source options, in a stable order."""
+    workspace = session.get(Workspace, workspace_id)
+    teams = list_teams(session=session, workspace_id=workspace_id)
+    names = {t.id: t.name for t in teams}
+    config: dict = {"default_channel": workspace.default_channel_id if workspace else None, "teams": []}
+    for team in teams:
+        entry = {"name": team.name, "channel": team.channel_id, "leads": list(team.leads), "timezone": team.timezone}
+        if team.hours:
+            entry["hours"] = format_hours(team.hours)
+        sla = {k: v for k, v in (("ack", _duration(team.sla_ack_minutes)),
+                                 ("close", _duration(team.sla_close_minutes))) if v}
+        if sla:
+            entry["sla"] = sla
+        entry["digest"] = team.digest_schedule
+        config["teams"].append(entry)
+    config["routes"] = [{"team": names[r.team_id], "match": list(r.matchers), **({"continue": True}
+                                                                                  if r.continue_matching else {})}
+                        for r in list_routes(session=session, workspace_id=workspace_id)]
+    config["playbooks"] = [
+        {"name": p.name, "match": list(p.matchers), "steps": [{"do": s["text"], "within": s["within"]} for s in p.steps],
+         **({"final": True} if p.final else {}), **({"disabled": True} if p.disabled else {})}
+        for p in list_playbook_records(session=session, workspace_id=workspace_id)]
+    config["intake_channels"] = [{"channel": c.channel_id, **({"source": c.source} if c.source else {})}
+                                 for c in list_intake_channels(session=session, workspace_id=workspace_id)]
+    config["admins"] = sorted(a.user_id for a in list_admins(session=session, workspace_id=workspace_id))
+    config["sources"] = dict(workspace.source_options or {}) if workspace else {}
+    return config
+
+
+def to_yaml(config: dict) -> str:
+    return HEADER + yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=120)
