@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 from typing import Callable
+from urllib.error import URLError
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
-from urllib.error import URLError
 
 from bot.context import AppContext
 from bot.delivery import DeliveryWorker

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from sqlmodel import Session, delete, select
 
+from bot.audit import record_change
 from bot.durations import InvalidDuration, format_duration, parse_duration
 from bot.errors import ConfigError, LoopkeeperError
 from bot.intake.sources import all_sources
 from bot.routing import InvalidMatcher, parse_matcher
 from bot.schedules import parse_hours, parse_schedule
-from bot.audit import record_change
 from models.admin import Admin
 from models.intake_channel import IntakeChannel
 from models.loop import Loop

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import json
 
-from bot.audit import record_change
 from bot.commands.registry import Invocation, Subcommand, channel_arg, need, user_arg
 from bot.config import TEAM_NAME
 from bot.errors import CommandError
 from models.admin import Admin, get_admin, list_admins, recent_audit
 from models.intake_channel import IntakeChannel, get_intake_channel, list_intake_channels
 from models.workspace import get_or_create_workspace
-
-
-def _audit(inv: Invocation, action: str, target: str, before, after) -> None:
-    record_change(inv.session, workspace_id=inv.workspace_id, actor=inv.user_id, via=inv.via, action=action,
-                  target=target, before=before, after=after, at=inv.now)
 
 
 def admin_add(inv: Invocation) -> str:
@@ -26,7 +20,7 @@ def admin_add(inv: Invocation) -> str:
         return f"<@{user}> is already an admin."
     get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
     inv.session.add(Admin(workspace_id=inv.workspace_id, user_id=user, added_by=inv.user_id, created_at=inv.now))
-    _audit(inv, "admin.add", user, None, user)
+    inv.audit("admin.add", user, None, user)
     inv.session.commit()
     return f":white_check_mark: <@{user}> can now change Loopkeeper's configuration."
 
@@ -40,7 +34,7 @@ def admin_remove(inv: Invocation) -> str:
         hint = " (set in LOOPKEEPER_ADMINS; change it there)" if user in inv.env_admins else ""
         raise CommandError(f"<@{user}> was not added with `/loops admin add`{hint}", example="/loops admin list")
     inv.session.delete(admin)
-    _audit(inv, "admin.remove", user, user, None)
+    inv.audit("admin.remove", user, user, None)
     inv.session.commit()
     return f":wastebasket: <@{user}> is no longer a Loopkeeper admin."
 
@@ -70,7 +64,7 @@ def intake_add(inv: Invocation) -> str:
         raise CommandError(problem, example=INTAKE)
     get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
     inv.session.add(IntakeChannel(workspace_id=inv.workspace_id, channel_id=channel, source=source))
-    _audit(inv, "intake.add", channel, None, {"channel": channel, "source": source})
+    inv.audit("intake.add", channel, None, {"channel": channel, "source": source})
     inv.session.commit()
     return f":white_check_mark: Alerts posted in <#{channel}> now become feedback loops."
 
@@ -83,7 +77,7 @@ def intake_remove(inv: Invocation) -> str:
     if row is None:
         raise CommandError(f"<#{channel}> is not an intake channel", example="/loops intake list")
     inv.session.delete(row)
-    _audit(inv, "intake.remove", channel, {"channel": channel, "source": row.source}, None)
+    inv.audit("intake.remove", channel, {"channel": channel, "source": row.source}, None)
     inv.session.commit()
     return f":wastebasket: <#{channel}> is no longer read for feedback."
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.audit import record_change
 from bot.commands.registry import Invocation, Subcommand, need
 from bot.commands.routes import parse_matchers
 from bot.config import TEAM_NAME
@@ -21,10 +20,6 @@ def snapshot(record: PlaybookRecord | None) -> dict | None:
     return {"name": record.name, "match": list(record.matchers), "steps": list(record.steps),
             "final": record.final, "disabled": record.disabled}
 
-
-def _audit(inv: Invocation, action: str, name: str, before, after) -> None:
-    record_change(inv.session, workspace_id=inv.workspace_id, actor=inv.user_id, via=inv.via, action=action,
-                  target=name, before=before, after=after, at=inv.now)
 
 
 def list_(inv: Invocation) -> str:
@@ -74,7 +69,7 @@ def add(inv: Invocation) -> str:
     else:
         record.steps = [*record.steps, step]
     inv.session.add(record)
-    _audit(inv, "playbook.add", name, before, snapshot(record))
+    inv.audit("playbook.add", name, before, snapshot(record))
     inv.session.commit()
     what = "overrides the built-in" if name in BUILT_IN_NAMES else "is yours"
     return f":white_check_mark: Playbook *{name}* ({what}) now suggests {len(record.steps)} step(s)."
@@ -98,7 +93,7 @@ def remove(inv: Invocation) -> str:
         inv.session.delete(record)
         record = None
         message = f":wastebasket: Playbook *{name}* removed."
-    _audit(inv, "playbook.remove", name, before, snapshot(record))
+    inv.audit("playbook.remove", name, before, snapshot(record))
     inv.session.commit()
     return message
 
@@ -115,7 +110,7 @@ def restore(inv: Invocation) -> str:
         return f"*{name}* is already the built-in version."
     before = snapshot(record)
     inv.session.delete(record)
-    _audit(inv, "playbook.restore", name, before, None)
+    inv.audit("playbook.restore", name, before, None)
     inv.session.commit()
     return f":leftwards_arrow_with_hook: Built-in playbook *{name}* restored."
 

@@ -10,6 +10,7 @@ from typing import Callable
 
 from sqlmodel import Session
 
+from bot.audit import record_change
 from bot.errors import CommandError, NotAuthorized
 from bot.slack_directory import SlackDirectory
 from models.admin import get_admin
@@ -33,6 +34,11 @@ class Invocation:
     via: str = "slash_command"
     # Filled in for `help`: the registry itself.
     registry: "CommandRegistry | None" = field(default=None, repr=False)
+
+    def audit(self, action: str, target: str, before: object, after: object) -> None:
+        """Record this person's change in the audit trail, in the command's transaction."""
+        record_change(self.session, workspace_id=self.workspace_id, actor=self.user_id, via=self.via,
+                      action=action, target=target, before=before, after=after, at=self.now)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,6 @@ from __future__ import annotations
 from datetime import timezone
 from decimal import Decimal
 
-from sqlmodel import select
-
-from bot.audit import record_change
 from bot.commands.registry import Invocation, Subcommand, channel_arg, need
 from bot.commands.teams import find_team
 from bot.errors import CommandError
@@ -61,10 +58,6 @@ def _renumber(routes: list[Route]) -> None:
         row.position = position
 
 
-def _audit(inv: Invocation, action: str, target: str, before, after) -> None:
-    record_change(inv.session, workspace_id=inv.workspace_id, actor=inv.user_id, via=inv.via, action=action,
-                  target=target, before=before, after=after, at=inv.now)
-
 
 def add(inv: Invocation) -> str:
     need(inv.args, 2, what="a team and at least one matcher", example=ADD)
@@ -77,7 +70,7 @@ def add(inv: Invocation) -> str:
                 continue_matching=continue_matching)
     inv.session.add(row)
     inv.session.flush()
-    _audit(inv, "route.add", f"#{row.position}", None, route_snapshot(row, _teams(inv)))
+    inv.audit("route.add", f"#{row.position}", None, route_snapshot(row, _teams(inv)))
     inv.session.commit()
     return f":white_check_mark: Route {row.position} added.\n" + list_(inv)
 
@@ -121,7 +114,7 @@ def move(inv: Invocation) -> str:
     _renumber(routes)
     for r in routes:
         inv.session.add(r)
-    _audit(inv, "route.move", f"#{inv.args[0]} → #{target}", before, [route_snapshot(r, _teams(inv)) for r in routes])
+    inv.audit("route.move", f"#{inv.args[0]} → #{target}", before, [route_snapshot(r, _teams(inv)) for r in routes])
     inv.session.commit()
     return ":white_check_mark: Moved.\n" + list_(inv)
 
@@ -137,7 +130,7 @@ def remove(inv: Invocation) -> str:
     _renumber(routes)
     for r in routes:
         inv.session.add(r)
-    _audit(inv, "route.remove", f"#{inv.args[0]}", before, None)
+    inv.audit("route.remove", f"#{inv.args[0]}", before, None)
     inv.session.commit()
     return ":wastebasket: Route removed.\n" + list_(inv)
 
@@ -152,7 +145,7 @@ def default(inv: Invocation) -> str:
     workspace = get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
     before, workspace.default_channel_id = workspace.default_channel_id, channel
     inv.session.add(workspace)
-    _audit(inv, "route.default", "default channel", before, channel)
+    inv.audit("route.default", "default channel", before, channel)
     inv.session.commit()
     return f":white_check_mark: Feedback no route claims now goes to <#{channel}>."
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import delete, select
 
-from bot.audit import record_change
 from bot.commands.registry import Invocation, Subcommand, channel_arg, need, user_arg
 from bot.config import TEAM_NAME
 from bot.durations import InvalidDuration, format_duration, parse_duration
@@ -36,10 +35,6 @@ def find_team(inv: Invocation, name: str, *, example: str) -> Team:
     return team
 
 
-def _audit(inv: Invocation, action: str, target: str, before, after) -> None:
-    record_change(inv.session, workspace_id=inv.workspace_id, actor=inv.user_id, via=inv.via, action=action,
-                  target=target, before=before, after=after, at=inv.now)
-
 
 def add(inv: Invocation) -> str:
     need(inv.args, 2, what="a team name and its channel", example=ADD)
@@ -57,7 +52,7 @@ def add(inv: Invocation) -> str:
     team = Team(workspace_id=inv.workspace_id, name=name, channel_id=channel)
     inv.session.add(team)
     inv.session.flush()
-    _audit(inv, "team.add", name, None, team_snapshot(team))
+    inv.audit("team.add", name, None, team_snapshot(team))
     inv.session.commit()
     return (f":white_check_mark: Team *{name}* works in <#{channel}>. Send it feedback with a route, e.g. "
             f"`/loops route add {name} touchpoint=billing`.")
@@ -87,7 +82,7 @@ def remove(inv: Invocation) -> str:
     routes = inv.session.exec(select(func.count()).select_from(Route).where(Route.team_id == team.id)).one()
     inv.session.exec(delete(Route).where(Route.team_id == team.id))
     inv.session.delete(team)
-    _audit(inv, "team.remove", team.name, before, None)
+    inv.audit("team.remove", team.name, before, None)
     inv.session.commit()
     return f":wastebasket: Team *{team.name}* removed" + (f", with its {routes} route(s)." if routes else ".")
 
@@ -123,7 +118,7 @@ def set_(inv: Invocation) -> str:
         raise CommandError(f"`{setting}` is not a team setting; settings: lead, timezone, hours, sla, digest",
                            example=SET)
     inv.session.add(team)
-    _audit(inv, f"team.set.{setting.rstrip('s') if setting == 'leads' else setting}", team.name, before,
+    inv.audit(f"team.set.{setting.rstrip('s') if setting == 'leads' else setting}", team.name, before,
            team_snapshot(team))
     inv.session.commit()
     return f":white_check_mark: *{team.name}* updated.\n" + list_line(team)

@@ -21,8 +21,13 @@ from bot.cards import feedback_summary
 from bot.feedback import FeedbackIn
 from bot.intake.changes import apply_changes, describe_changes
 from bot.intake.routing_targets import Destination, destinations
-from bot.outbox import (cancel_unsent_posts, enqueue_card_post, enqueue_card_update, enqueue_moved_card,
-                        enqueue_thread_reply)
+from bot.outbox import (
+    cancel_unsent_posts,
+    enqueue_card_post,
+    enqueue_card_update,
+    enqueue_moved_card,
+    enqueue_thread_reply,
+)
 from bot.playbooks import suggest, workspace_playbooks
 from models.feedback import Feedback, get_feedback_by_external_id
 from models.loop import Loop, LoopEvent, list_loops_for_feedback

@@ -175,3 +175,32 @@ def test_config_export_posts_the_yaml(harness):
     text = say(harness, "config export")
     assert "```" in text and "- name: billing" in text and "match:\n  - touchpoint=billing" in text
     assert ":lock:" in say(harness, "config export", user=MEMBER)
+
+
+def _registry():
+    from bot.commands.catalog import build_registry
+
+    return build_registry()
+
+
+def test_every_change_command_is_refused_for_members_and_changes_nothing(harness):
+    changing = [s for s in _registry().subcommands if s.admin]
+    assert len(changing) >= 14
+    for subcommand in changing:
+        text = say(harness, subcommand.example.removeprefix("/loops "), user=MEMBER)
+        assert text.startswith(f":lock: Sorry, only Loopkeeper admins can run `/loops {subcommand.name}`"), text
+    assert audit_actions(harness) == []
+    assert [t.name for t in rows(harness, Team)] == ["billing", "support", "escalations"]
+
+
+def test_every_read_only_command_answers_members(harness):
+    for subcommand in [s for s in _registry().subcommands if not s.admin]:
+        text = say(harness, subcommand.example.removeprefix("/loops "), user=MEMBER)
+        assert not text.startswith((":lock:", ":warning:")), (subcommand.name, text)
+
+
+def test_help_on_a_topic_shows_each_subcommand_with_an_example(harness):
+    text = say(harness, "help route", user=MEMBER)
+    for name in ("add", "list", "move", "remove", "default", "test"):
+        assert f"*/loops route {name}" in text
+    assert "_(admins)_" in text and "Example: `/loops route test score=3 touchpoint=billing arr=50000`" in text

@@ -10,8 +10,19 @@ from typing import Any, Mapping
 
 from bot.errors import InvalidFeedback
 from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_text
-from bot.intake.payload import (IgnoredEvent, http_url, integer, json_object, money, pick, plain, response_id,
-                                tag_list, text, timestamp)
+from bot.intake.payload import (
+    IgnoredEvent,
+    http_url,
+    integer,
+    json_object,
+    money,
+    pick,
+    plain,
+    response_id,
+    tag_list,
+    text,
+    timestamp,
+)
 from bot.intake.signatures import check_hmac
 from bot.intake.sources import Source
 
