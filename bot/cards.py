@@ -9,6 +9,9 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    Option,
+    StaticSelectElement,
+    UserSelectElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -18,8 +21,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.feedback import SCALES
-from bot.ids import CardAction, CardBlock
+from bot.ids import SNOOZE_CHOICES, CardAction, CardBlock
 from bot.mrkdwn import escape, quote, slack_date, truncate, user
+from bot.sla import breached
 from models.feedback import Feedback
 from models.loop import Loop
 
@@ -58,7 +62,8 @@ def customer_label(feedback: Feedback) -> str:
     return feedback.customer_name or feedback.account or feedback.customer_email or feedback.customer_id or "Unknown customer"
 
 
-def render_card(loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: str | None = None) -> dict:
+def render_card(loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: str | None = None,
+                now: datetime | None = None) -> dict:
     """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update.
 
     ``attached`` counts later feedback from the same customer that joined this
@@ -89,10 +94,8 @@ def render_card(loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: 
         return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
     if loop.suggestions:
         blocks.append(SectionBlock(text=_md(_suggestions(loop))))
-    blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(status_line(loop))]))
-    buttons = _buttons(loop)
-    if buttons:
-        blocks.append(ActionsBlock(block_id=CardBlock.ACTIONS, elements=buttons))
+    blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(status_line(loop, now=now))]))
+    blocks.append(ActionsBlock(block_id=f"{CardBlock.ACTIONS}:{loop.id}", elements=_controls(loop)))
     return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
 
 
@@ -150,9 +153,11 @@ def _suggestions(loop: Loop) -> str:
     return truncate("\n".join(lines), SECTION_LIMIT)
 
 
-def status_line(loop: Loop) -> str:
-    """Where the loop stands: status, who moved it there and when, owner."""
+def status_line(loop: Loop, *, now: datetime | None = None) -> str:
+    """Where the loop stands: status, who moved it there and when, owner, due time, snooze."""
     parts = [f"*{STATUS_LABELS.get(loop.status, loop.status)}*", f"Loop #{loop.id}"]
+    if now is not None and breached(loop, now):
+        parts[0] = ":rotating_light: *Overdue* · " + parts[0]
     if loop.status == "resolved" and loop.resolved_by and loop.resolved_at:
         parts.append(f"resolved by {user(loop.resolved_by)} {slack_date(loop.resolved_at)}")
         if loop.outcome:
@@ -163,19 +168,33 @@ def status_line(loop: Loop) -> str:
         parts.append(f"owner {user(loop.owner_id)}")
     elif loop.status != "resolved":
         parts.append("no owner yet")
+    due = loop.ack_due_at if loop.status == "new" else loop.resolve_due_at
+    if due and loop.status != "resolved":
+        parts.append(f"{'acknowledge' if loop.status == 'new' else 'resolve'} by {slack_date(due)}")
+    if loop.snoozed_until and loop.status != "resolved" and (now is None or loop.snoozed_until > now):
+        parts.append(f":zzz: snoozed until {slack_date(loop.snoozed_until)}")
     return "  ·  ".join(parts)
 
 
-def _buttons(loop: Loop) -> list[ButtonElement]:
+def _controls(loop: Loop) -> list:
+    """The buttons and menus that make sense in the loop's state."""
     value = str(loop.id)
-    buttons = []
+    if loop.status == "resolved":
+        return [ButtonElement(text="Reopen", action_id=CardAction.REOPEN, value=value)]
+    controls = []
     if loop.status == "new":
-        buttons.append(ButtonElement(text="Acknowledge", action_id=CardAction.ACKNOWLEDGE, value=value, style="primary"))
+        controls.append(ButtonElement(text="Acknowledge", action_id=CardAction.ACKNOWLEDGE, value=value,
+                                      style="primary"))
     if loop.status in ("new", "acknowledged"):
-        buttons.append(ButtonElement(text="Take ownership", action_id=CardAction.TAKE_OWNERSHIP, value=value))
-    if loop.status != "resolved":
-        buttons.append(ButtonElement(text="Resolve", action_id=CardAction.RESOLVE, value=value))
-    return buttons
+        controls.append(ButtonElement(text="Take ownership", action_id=CardAction.TAKE_OWNERSHIP, value=value))
+    controls.append(UserSelectElement(placeholder="Assign…" if not loop.owner_id else "Reassign…",
+                                      action_id=CardAction.ASSIGN))
+    controls.append(StaticSelectElement(placeholder="Snooze…", action_id=CardAction.SNOOZE, options=[
+        Option(value=key, label=label) for key, label in SNOOZE_CHOICES.items()]))
+    controls.append(ButtonElement(text="Resolve…", action_id=CardAction.RESOLVE, value=value,
+                                  style="primary" if loop.status == "in_progress" else None))
+    controls.append(ButtonElement(text="Move to team…", action_id=CardAction.MOVE, value=value))
+    return controls
 
 
 def feedback_summary(feedback: Feedback) -> str:

@@ -40,6 +40,8 @@ class TeamConfig:
     sla_ack_minutes: int | None = None
     sla_close_minutes: int | None = None
     digest: str = "weekly mon 09:00"
+    thread_log: bool = True
+    leads_only_moves: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,9 +224,13 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
             digest = parse_schedule(str(item["digest"]))
     except LoopkeeperError as exc:
         problems.append(f"{where}: {exc}")
+    moves = str(item.get("moves", "anyone"))
+    if moves not in ("anyone", "leads"):
+        problems.append(f"{where}.moves: must be anyone or leads")
     if len(problems) > before:
         return None
-    return TeamConfig(name, channel, tuple(leads), tz, hours, ack, close, digest)
+    return TeamConfig(name, channel, tuple(leads), tz, hours, ack, close, digest,
+                      bool(item.get("thread_log", True)), moves == "leads")
 
 
 def _minutes(value: object) -> int | None:
@@ -274,6 +280,7 @@ def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc, actor: 
             team = Team(workspace_id=workspace_id, name=team_doc.name, channel_id=team_doc.channel)
         team.channel_id, team.leads, team.timezone = team_doc.channel, list(team_doc.leads), team_doc.timezone
         team.hours, team.digest_schedule = team_doc.hours, team_doc.digest
+        team.thread_log, team.leads_only_moves = team_doc.thread_log, team_doc.leads_only_moves
         team.sla_ack_minutes, team.sla_close_minutes = team_doc.sla_ack_minutes, team_doc.sla_close_minutes
         session.add(team)
         session.flush()

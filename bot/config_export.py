@@ -37,6 +37,10 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
         if sla:
             entry["sla"] = sla
         entry["digest"] = team.digest_schedule
+        if not team.thread_log:
+            entry["thread_log"] = False
+        if team.leads_only_moves:
+            entry["moves"] = "leads"
         config["teams"].append(entry)
     config["routes"] = [{"team": names[r.team_id], "match": list(r.matchers), **({"continue": True}
                                                                                   if r.continue_matching else {})}

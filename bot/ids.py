@@ -6,7 +6,27 @@ from enum import StrEnum
 class CardAction(StrEnum):
     ACKNOWLEDGE = "loop_acknowledge"
     TAKE_OWNERSHIP = "loop_take_ownership"
+    ASSIGN = "loop_assign"
+    SNOOZE = "loop_snooze"
     RESOLVE = "loop_resolve"
+    MOVE = "loop_move"
+    REOPEN = "loop_reopen"
+
+
+class ModalId(StrEnum):
+    RESOLVE = "loop_resolve_modal"
+    MOVE = "loop_move_modal"
+
+
+class ModalField(StrEnum):
+    OUTCOME = "outcome"
+    CONTACT = "contact_method"
+    NOTE = "note"
+    TEAM = "team"
+    REASON = "reason"
+
+
+SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "tomorrow": "Until tomorrow 09:00", "1w": "1 week"}
 
 
 class CardBlock(StrEnum):

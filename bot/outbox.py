@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from bot.cards import render_card
 from bot.ids import CARD_METADATA_EVENT
+from models.base import utcnow
 from models.feedback import Feedback, count_feedback_in_loop
 from models.loop import Loop
 from models.outbox import CANCELLED, PENDING, OutboxItem
@@ -28,11 +31,13 @@ def enqueue_card_post(session: Session, *, loop: Loop, feedback: Feedback) -> Ou
     return _add(session, loop=loop, kind="card", method="chat.postMessage", payload=payload)
 
 
-def enqueue_card_update(session: Session, *, loop: Loop, feedback: Feedback | None = None) -> OutboxItem:
+def enqueue_card_update(session: Session, *, loop: Loop, feedback: Feedback | None = None,
+                        now: datetime | None = None) -> OutboxItem:
     """Queue a re-render of the loop's card in place (its ts is filled in when sent)."""
     feedback = feedback or session.get(Feedback, loop.feedback_id)
     attached = max(0, count_feedback_in_loop(session=session, loop_id=loop.id) - 1)
-    payload = {"channel": loop.channel_id, **render_card(loop, feedback, attached=attached)}
+    payload = {"channel": loop.channel_id,
+               **render_card(loop, feedback, attached=attached, now=now or utcnow())}
     return _add(session, loop=loop, kind="card_update", method="chat.update", payload=payload, card_ref="ts")
 
 

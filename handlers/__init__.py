@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import AppContext
-from handlers import actions, commands, errors, events
+from handlers import actions, commands, errors, events, views
 
 
 def register_all(app: App, ctx: AppContext) -> None:
@@ -14,3 +14,4 @@ def register_all(app: App, ctx: AppContext) -> None:
     events.register(app, ctx)
     actions.register(app, ctx)
     commands.register(app, ctx)
+    views.register(app, ctx)

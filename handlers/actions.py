@@ -1,43 +1,89 @@
-"""Card buttons: ack at once, then one lifecycle call; the card update goes out via the outbox."""
+"""Card controls: ack at once, then one lifecycle call; card updates go out via the outbox.
+
+Buttons carry the loop id as their value; menus (assign, snooze) carry none, so
+the actions block's id names the loop too (``loop_actions:<id>``).
+"""
 
 from __future__ import annotations
 
 from typing import Callable
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot import lifecycle
+from bot.cards import customer_label
 from bot.context import AppContext
-from bot.errors import LoopNotFound
-from bot.ids import CardAction
+from bot.errors import LoopkeeperError, LoopNotFound
+from bot.ids import CardAction, CardBlock
+from bot.modals import move_modal, resolve_modal
+from models.feedback import Feedback
+from models.loop import get_loop
+from models.team import list_teams
 
-SERVICES: dict[CardAction, Callable[..., lifecycle.ActionResult]] = {
-    CardAction.ACKNOWLEDGE: lifecycle.acknowledge,
-    CardAction.TAKE_OWNERSHIP: lifecycle.take_ownership,
-    CardAction.RESOLVE: lifecycle.resolve,
-}
+NOT_A_LOOP = "This control does not point at a loop; it may come from an old or edited message."
+
+
+def loop_id_of(body: dict, action: dict) -> int | None:
+    """The loop a click is about: the button's value, else the actions block's id."""
+    value = str(action.get("value") or "")
+    if not value:
+        prefix, _, value = str(action.get("block_id", "")).partition(":")
+        if prefix != CardBlock.ACTIONS:
+            return None
+    return int(value) if value.isdigit() else None
 
 
 def register(app: App, ctx: AppContext) -> None:
-    for action_id, service in SERVICES.items():
-        app.action(action_id)(_card_listener(ctx, service))
+    simple = {CardAction.ACKNOWLEDGE: lifecycle.acknowledge, CardAction.TAKE_OWNERSHIP: lifecycle.take_ownership,
+              CardAction.REOPEN: lifecycle.reopen}
+    for action_id, service in simple.items():
+        app.action(action_id)(_listener(ctx, lambda session, args, body, action, service=service: service(
+            session, **args)))
+    app.action(CardAction.ASSIGN)(_listener(ctx, lambda session, args, body, action: lifecycle.assign(
+        session, owner_id=action["selected_user"], **args)))
+    app.action(CardAction.SNOOZE)(_listener(ctx, lambda session, args, body, action: lifecycle.snooze(
+        session, until=lifecycle.snooze_until(session, workspace_id=args["workspace_id"], loop_id=args["loop_id"],
+                                              choice=action["selected_option"]["value"], now=args["now"]),
+        **args)))
+    app.action(CardAction.RESOLVE)(_modal_opener(ctx, lambda session, loop, client: resolve_modal(
+        loop, customer_label(session.get(Feedback, loop.feedback_id)))))
+    app.action(CardAction.MOVE)(_modal_opener(ctx, lambda session, loop, client: move_modal(
+        loop, list_teams(session=session, workspace_id=loop.workspace_id))))
 
 
-def _card_listener(ctx: AppContext, service: Callable[..., lifecycle.ActionResult]):
+def _listener(ctx: AppContext, call: Callable):
     def listener(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         ack()
-        value = str(action.get("value", ""))
-        if not value.isdigit():
-            respond(text="This button does not point at a loop; it may come from an old or edited message.",
-                    response_type="ephemeral", replace_original=False)
+        loop_id = loop_id_of(body, action)
+        if loop_id is None:
+            respond(text=NOT_A_LOOP, response_type="ephemeral", replace_original=False)
             return
+        args = {"workspace_id": body["team"]["id"], "loop_id": loop_id, "user_id": body["user"]["id"],
+                "via": "button", "now": ctx.clock()}
         try:
             with ctx.session() as session:
-                service(session, workspace_id=body["team"]["id"], loop_id=int(value), user_id=body["user"]["id"],
-                        via="button", now=ctx.clock())
-        except LoopNotFound as exc:
-            respond(text=str(exc), response_type="ephemeral", replace_original=False)
+                call(session, args, body, action)
+        except LoopkeeperError as exc:
+            respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
             return
         ctx.on_outbox_write()
+
+    return listener
+
+
+def _modal_opener(ctx: AppContext, build: Callable):
+    def listener(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        loop_id = loop_id_of(body, action)
+        with ctx.session(read_only=True) as session:
+            loop = get_loop(session=session, workspace_id=body["team"]["id"], loop_id=loop_id) if loop_id else None
+            if loop is None:
+                respond(text=str(LoopNotFound(f"Loop #{loop_id} no longer exists.")) if loop_id else NOT_A_LOOP,
+                        response_type="ephemeral", replace_original=False)
+                return
+            view = build(session, loop, client)
+        # trigger_id expires in 3 seconds: the modal opens now, not through the outbox.
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
     return listener

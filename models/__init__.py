@@ -4,7 +4,7 @@ from models.admin import Admin, AuditEntry
 from models.base import UTCDateTime, utcnow
 from models.feedback import Feedback
 from models.intake_channel import IntakeChannel
-from models.loop import Loop, LoopEvent
+from models.loop import Loop, LoopEvent, Reminder
 from models.outbox import OutboxItem
 from models.playbook import PlaybookRecord
 from models.slack_event import ProcessedSlackEvent
@@ -15,6 +15,7 @@ __all__ = [
     "Admin",
     "AuditEntry",
     "PlaybookRecord",
+    "Reminder",
     "Feedback",
     "IntakeChannel",
     "Loop",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, func, update
+from sqlalchemy import JSON, Index, UniqueConstraint, func, update
 from sqlmodel import Column, Field, Session, SQLModel, select
 
 from models.base import UTCDateTime, utcnow
@@ -29,11 +29,29 @@ class Loop(SQLModel, table=True):
     resolved_by: str | None = Field(default=None, max_length=32)
     resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     outcome: str | None = Field(default=None, max_length=40)
+    contact_method: str | None = Field(default=None, max_length=20)
+    resolution_note: str | None = Field(default=None)
+    snoozed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    ack_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    resolve_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     suggestions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     card_ts: str | None = Field(default=None, max_length=32)
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Reminder(SQLModel, table=True):
+    """An SLA reminder step that was sent; the unique key makes each step go out once, across replicas."""
+
+    __table_args__ = (UniqueConstraint("loop_id", "kind", "step", name="uq_reminder_step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
+    loop_id: int = Field(foreign_key="loop.id")
+    kind: str = Field(max_length=10, description="ack or resolve")
+    step: int
+    sent_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class LoopEvent(SQLModel, table=True):

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlmodel import Column, Field, Session, SQLModel, select
 
 from models.base import UTCDateTime, utcnow
@@ -24,6 +26,10 @@ class Team(SQLModel, table=True):
     hours: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     sla_ack_minutes: int | None = Field(default=None)
     sla_close_minutes: int | None = Field(default=None)
+    thread_log: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()},
+                             description="a short thread reply on the card per change")
+    leads_only_moves: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()},
+                                   description="only leads may move or reopen this team's loops")
     digest_schedule: str = Field(default="weekly mon 09:00", max_length=100,
                                  sa_column_kwargs={"server_default": "weekly mon 09:00"})
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -77,9 +77,49 @@ class Harness:
         value = value if value is not None else self.button_value(card, action_id)
         payload = slack_requests.block_actions(
             team_id=self.workspace_id, user_id=user_id, channel_id=channel_id, message=card, action_id=action_id,
-            value=value, response_url=self.standin.response_url_base + "click")
+            value=value, response_url=self.standin.response_url_base + "click", block_id=self.actions_block(card))
         return self.post_slack(slack_requests.interactivity_body(payload),
                                content_type="application/x-www-form-urlencoded", **kwargs)
+
+    def select(self, card: dict, action_id: str, *, user_id: str = "U0DANA", selected_user: str | None = None,
+               option: str | None = None) -> httpx.Response:
+        """Choose from a card's menu (users_select or static_select), as Slack sends it."""
+        payload = slack_requests.block_actions(
+            team_id=self.workspace_id, user_id=user_id, channel_id=card["channel"], message=card,
+            action_id=action_id, value="", response_url=self.standin.response_url_base + "click",
+            block_id=self.actions_block(card))
+        element = payload["actions"][0]
+        element.pop("value")
+        if selected_user is not None:
+            element.update(type="users_select", selected_user=selected_user)
+        else:
+            element.update(type="static_select", selected_option={
+                "text": {"type": "plain_text", "text": option, "emoji": True}, "value": option})
+        return self.post_slack(slack_requests.interactivity_body(payload),
+                               content_type="application/x-www-form-urlencoded")
+
+    def open_modal(self, card: dict, action_id: str, *, user_id: str = "U0DANA") -> dict:
+        """Click a button that opens a modal; return the view the stand-in was asked to open."""
+        before = len(self.standin.calls_to("views.open"))
+        self.click(card, action_id, user_id=user_id)
+        calls = self.standin.wait_for(lambda: len(self.standin.calls_to("views.open")) > before and
+                                      self.standin.calls_to("views.open"))
+        return calls[-1].args["view"]
+
+    def submit(self, view: dict, values: dict, *, user_id: str = "U0DANA") -> httpx.Response:
+        payload = slack_requests.view_submission(team_id=self.workspace_id, user_id=user_id, view=view,
+                                                 values=values)
+        return self.post_slack(slack_requests.interactivity_body(payload),
+                               content_type="application/x-www-form-urlencoded")
+
+    def resolve(self, card: dict, outcome: str = "contacted_fixed", *, contact: str | None = "call",
+                note: str | None = "Called them; fixed.", user_id: str = "U0DANA") -> httpx.Response:
+        view = self.open_modal(card, "loop_resolve", user_id=user_id)
+        values = {"outcome": slack_requests.selected(outcome),
+                  "contact_method": slack_requests.selected(contact) if contact else {"type": "static_select",
+                                                                                       "selected_option": None},
+                  "note": slack_requests.typed(note)}
+        return self.submit(view, values, user_id=user_id)
 
     def slash(self, text: str, *, user_id: str = "U0DANA", channel_id: str = "C0BILLING") -> httpx.Response:
         body = slack_requests.slash_command_body(team_id=self.workspace_id, user_id=user_id, channel_id=channel_id,
@@ -98,6 +138,10 @@ class Harness:
                 if element.get("action_id") == action_id:
                     return element["value"]
         raise AssertionError(f"card has no {action_id} button")
+
+    @staticmethod
+    def actions_block(card: dict) -> str:
+        return next((b["block_id"] for b in card["blocks"] if b["type"] == "actions"), "loop_actions")
 
     @staticmethod
     def buttons(card: dict) -> list[str]:

@@ -24,7 +24,8 @@ def team_snapshot(team: Team) -> dict:
     """A team's settings as stored in the audit trail and config files."""
     return {"name": team.name, "channel": team.channel_id, "leads": list(team.leads), "timezone": team.timezone,
             "hours": team.hours, "sla_ack_minutes": team.sla_ack_minutes,
-            "sla_close_minutes": team.sla_close_minutes, "digest": team.digest_schedule}
+            "sla_close_minutes": team.sla_close_minutes, "digest": team.digest_schedule,
+            "thread_log": team.thread_log, "moves": "leads" if team.leads_only_moves else "anyone"}
 
 
 def find_team(inv: Invocation, name: str, *, example: str) -> Team:
@@ -114,9 +115,16 @@ def set_(inv: Invocation) -> str:
         team.sla_ack_minutes, team.sla_close_minutes = _sla(values, team)
     elif setting == "digest":
         team.digest_schedule = parse_schedule(" ".join(values))
+    elif setting == "thread-log":
+        team.thread_log = _on_off(values[0], example="/loops team set billing thread-log off")
+    elif setting == "moves":
+        if values[0].lower() not in ("leads", "anyone"):
+            raise CommandError("say who may move and reopen loops: leads or anyone",
+                               example="/loops team set billing moves leads")
+        team.leads_only_moves = values[0].lower() == "leads"
     else:
-        raise CommandError(f"`{setting}` is not a team setting; settings: lead, timezone, hours, sla, digest",
-                           example=SET)
+        raise CommandError(f"`{setting}` is not a team setting; settings: lead, timezone, hours, sla, digest, "
+                           "thread-log, moves", example=SET)
     inv.session.add(team)
     inv.audit(f"team.set.{setting.rstrip('s') if setting == 'leads' else setting}", team.name, before,
            team_snapshot(team))
@@ -129,7 +137,15 @@ def list_line(team: Team) -> str:
         f"ack {format_duration_minutes(team.sla_ack_minutes)}" if team.sla_ack_minutes else "",
         f"close {format_duration_minutes(team.sla_close_minutes)}" if team.sla_close_minutes else "") if x)
     return (f"<#{team.channel_id}> · leads {' '.join(f'<@{u}>' for u in team.leads) or 'none'} · {team.timezone} · "
-            f"{format_hours(team.hours)} · SLA {sla or 'none'} · digest {team.digest_schedule}")
+            f"{format_hours(team.hours)} · SLA {sla or 'none'} · digest {team.digest_schedule}"
+            + ("" if team.thread_log else " · thread log off") + (" · moves: leads only" if team.leads_only_moves
+                                                                  else ""))
+
+
+def _on_off(value: str, *, example: str) -> bool:
+    if value.lower() not in ("on", "off"):
+        raise CommandError(f"`{value}`: say on or off", example=example)
+    return value.lower() == "on"
 
 
 def _sla(values: tuple[str, ...], team: Team) -> tuple[int | None, int | None]:
@@ -161,5 +177,6 @@ SUBCOMMANDS = [
                "/loops team remove billing", remove, admin=True),
     Subcommand(("team", "set"), "/loops team set <name> lead|timezone|hours|sla|digest <value…>",
                "Change a team: `lead @a @b`, `timezone Europe/Berlin`, `hours mon-fri 09:00-17:00`, "
-               "`sla ack 2h close 2d`, `digest \"weekly mon 09:00\"`", SET, set_, admin=True),
+               "`sla ack 2h close 2d`, `digest \"weekly mon 09:00\"`, `thread-log off`, `moves leads`", SET, set_,
+               admin=True),
 ]

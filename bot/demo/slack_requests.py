@@ -75,3 +75,41 @@ def event_callback(*, team_id: str, event: dict, event_id: str) -> dict:
                             "is_enterprise_install": False}],
         "is_ext_shared_channel": False,
     }
+
+
+def view_submission(*, team_id: str, user_id: str, view: dict, values: dict[str, dict], user_name: str = "dana") -> dict:
+    """A view_submission payload for a modal as opened, with ``state.values`` as Slack sends them.
+
+    ``values`` maps block_id → the element's state, e.g.
+    ``{"outcome": {"type": "static_select", "selected_option": {"value": "saved", ...}}}``.
+    """
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "loopkeeper-demo"},
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+        "api_app_id": "A0LOOPKEEP",
+        "token": "legacy-verification-token",
+        "trigger_id": f"{int(time.time())}.{team_id}.submit",
+        "view": {
+            "id": view.get("id", "V0MODAL"), "team_id": team_id, "type": "modal",
+            "callback_id": view["callback_id"], "private_metadata": view.get("private_metadata", ""),
+            "blocks": view.get("blocks", []), "title": view.get("title"), "submit": view.get("submit"),
+            "state": {"values": {block_id: {block_id: state} for block_id, state in values.items()}},
+            "hash": "1700000000.abcdef", "app_id": "A0LOOPKEEP", "bot_id": "B0LOOPBOT",
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
+def selected(value: str, label: str | None = None) -> dict:
+    """The state of a static select in a submitted modal."""
+    return {"type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": label or value, "emoji": True},
+                                "value": value}}
+
+
+def typed(text: str | None) -> dict:
+    """The state of a plain-text input in a submitted modal."""
+    return {"type": "plain_text_input", "value": text}

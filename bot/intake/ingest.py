@@ -20,17 +20,14 @@ from sqlmodel import Session, select
 from bot.cards import feedback_summary
 from bot.feedback import FeedbackIn
 from bot.intake.changes import apply_changes, describe_changes
-from bot.intake.routing_targets import Destination, destinations
-from bot.outbox import (
-    cancel_unsent_posts,
-    enqueue_card_post,
-    enqueue_card_update,
-    enqueue_moved_card,
-    enqueue_thread_reply,
-)
+from bot.intake.routing_targets import destinations
+from bot.moves import move_loop
+from bot.outbox import enqueue_card_post, enqueue_card_update, enqueue_thread_reply
 from bot.playbooks import suggest, workspace_playbooks
+from bot.sla import set_due_times
 from models.feedback import Feedback, get_feedback_by_external_id
 from models.loop import Loop, LoopEvent, list_loops_for_feedback
+from models.team import Team
 from models.workspace import get_or_create_workspace
 
 log = logging.getLogger(__name__)
@@ -114,6 +111,7 @@ def ingest_in_transaction(session: Session, *, workspace_id: str, feedback: Feed
                                     default_channel=policy.default_channel):
         loop = Loop(workspace_id=workspace_id, feedback_id=row.id, team_id=destination.team_id,
                     channel_id=destination.channel_id or "", suggestions=suggestions, created_at=now, updated_at=now)
+        set_due_times(loop, session.get(Team, destination.team_id) if destination.team_id else None, since=now)
         session.add(loop)
         session.flush()
         _event(session, loop, "opened", via=policy.via, now=now, source=feedback.source,
@@ -186,7 +184,9 @@ def _update(session: Session, row: Feedback, feedback: FeedbackIn, changes: list
         target = destinations(session, workspace_id=row.workspace_id, fields=fields,
                               default_channel=policy.default_channel)[0]
         if target.channel_id and (target.team_id, target.channel_id) != (primary.team_id, primary.channel_id):
-            _move(session, primary, row, target, reason=note, via=policy.via, now=now)
+            team = session.get(Team, target.team_id) if target.team_id else None
+            move_loop(session, loop=primary, feedback=row, team=team, channel_id=target.channel_id, reason=note,
+                      actor="loopkeeper", via=policy.via, now=now)
             moved.add(primary.id)
         session.add(primary)
     session.flush()
@@ -196,25 +196,3 @@ def _update(session: Session, row: Feedback, feedback: FeedbackIn, changes: list
             enqueue_card_update(session, loop=loop, feedback=row)
             enqueue_thread_reply(session, loop=loop, text=note)
     return IngestResult(row.id, tuple(loop.id for loop in loops), UPDATED)
-
-
-def _move(session: Session, loop: Loop, feedback: Feedback, target: Destination, *, reason: str, via: str,
-          now: datetime) -> None:
-    """Hand a loop to another team's channel, leaving a note on the card it leaves behind."""
-    old_channel, old_ts = loop.channel_id, loop.card_ts
-    if old_ts:
-        enqueue_moved_card(session, loop=loop, feedback=feedback, channel_id=old_channel, ts=old_ts,
-                           moved_to=target.channel_id)
-        enqueue_thread_reply(session, loop=loop, channel_id=old_channel, thread_ts=old_ts,
-                             text=f":arrow_right: Moved to <#{target.channel_id}>. {reason}")
-    else:
-        cancel_unsent_posts(session, loop=loop)
-    _event(session, loop, "moved", via=via, now=now, from_channel=old_channel, to_channel=target.channel_id,
-           from_team=loop.team_id, to_team=target.team_id)
-    loop.team_id, loop.channel_id, loop.card_ts = target.team_id, target.channel_id, None
-    session.add(loop)
-    session.flush()
-    enqueue_card_post(session, loop=loop, feedback=feedback)
-    if old_channel:
-        enqueue_thread_reply(session, loop=loop, text=f":arrow_left: Moved here from <#{old_channel}>. {reason}")
-

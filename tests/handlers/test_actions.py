@@ -42,7 +42,8 @@ def test_acknowledge_updates_the_same_card_and_records_who_and_when(harness):
     assert after["ts"] == card["ts"] and after["edited"] is not None
     status = json.dumps(after["blocks"])
     assert "Acknowledged" in status and "<@U0PRIYA>" in status
-    assert harness.buttons(after) == [CardAction.TAKE_OWNERSHIP, CardAction.RESOLVE]
+    assert harness.buttons(after) == [CardAction.TAKE_OWNERSHIP, CardAction.ASSIGN, CardAction.SNOOZE,
+                                      CardAction.RESOLVE, CardAction.MOVE]
     [update] = harness.standin.calls_to("chat.update")
     assert update.args["channel"] == "C0BILLING" and update.args["ts"] == card["ts"]
     with harness.session() as session:
@@ -91,7 +92,7 @@ def test_take_ownership_sets_owner_and_acknowledges(harness):
     harness.click(card, CardAction.TAKE_OWNERSHIP, user_id="U0PRIYA")
     after = updated_card(harness, card)
     assert "owner <@U0PRIYA>" in json.dumps(after["blocks"])
-    assert harness.buttons(after) == [CardAction.RESOLVE]
+    assert harness.buttons(after) == [CardAction.ASSIGN, CardAction.SNOOZE, CardAction.RESOLVE, CardAction.MOVE]
     with harness.session() as session:
         loop = session.get(Loop, loop_id)
         assert (loop.status, loop.owner_id, loop.acknowledged_by) == ("in_progress", "U0PRIYA", "U0PRIYA")
@@ -101,9 +102,10 @@ def test_resolve_closes_the_loop_and_removes_the_buttons(harness):
     card, loop_id = open_card(harness)
     harness.click(card, CardAction.ACKNOWLEDGE, user_id="U0SAM")
     updated_card(harness, card)
-    harness.click(card, CardAction.RESOLVE, user_id="U0PRIYA")
+    response = harness.resolve(card, "saved", user_id="U0PRIYA")
+    assert response.status_code == 200 and response.text == ""  # empty ack closes the modal
     after = updated_card(harness, card, updates=2)
-    assert "Resolved" in json.dumps(after["blocks"]) and harness.buttons(after) == []
+    assert "Resolved" in json.dumps(after["blocks"]) and harness.buttons(after) == [CardAction.REOPEN]
     with harness.session() as session:
         loop = session.get(Loop, loop_id)
         assert (loop.status, loop.resolved_by, loop.acknowledged_by) == ("resolved", "U0PRIYA", "U0SAM")

@@ -149,7 +149,7 @@ def test_a_resolved_loop_does_not_absorb_new_feedback(harness):
     harness.post_webhook(feedback_payload(id="r-1", customer={"email": "dana@acme.io"}))
     [card] = harness.cards("C0BILLING")
     harness.wait_until_delivered()
-    harness.click(card, CardAction.RESOLVE)
+    harness.resolve(card)
     harness.standin.wait_for(lambda: harness.standin.calls_to("chat.update"))
     response = harness.post_webhook(feedback_payload(id="r-2", customer={"email": "dana@acme.io"}))
     assert response.json()["outcome"] == "created"
