@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from bot.context import AppContext
 from bot.delivery import DeliveryWorker
 from bot.errors import ConfigError
+from bot.reminders import check_reminders
 from bot.settings import Settings
 from bot.slack_directory import WebDirectory
 from handlers import health, register_all, slack_http, webhooks
@@ -73,6 +74,9 @@ class Loopkeeper:
         self.scheduler = BackgroundScheduler(timezone=timezone.utc)
         self.scheduler.add_job(self._prune_events, "interval", hours=1, id="prune-slack-events",
                                coalesce=True, max_instances=1, replace_existing=True)
+        # Runs at start-up too, so loops that breached while the bot was down are reminded (once) right away.
+        self.scheduler.add_job(self._check_reminders, "interval", seconds=60, id="sla-reminders", coalesce=True,
+                               max_instances=1, replace_existing=True, next_run_time=datetime.now(timezone.utc))
         self.asgi = Starlette(routes=[
             *webhooks.routes(self.ctx),
             *slack_http.routes(self.bolt),
@@ -110,6 +114,13 @@ class Loopkeeper:
             self.scheduler.shutdown(wait=False)
         self.worker.stop()
         self.engine.dispose()
+
+    def _check_reminders(self) -> None:
+        with new_session(self.engine) as session:
+            sent = check_reminders(session, now=self.ctx.clock())
+        if sent:
+            self.worker.wake()
+            log.info("queued %d SLA reminder(s)", sent)
 
     def _prune_events(self) -> None:
         with new_session(self.engine) as session:
