@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.feedback import SCALES
 from bot.ids import SNOOZE_CHOICES, CardAction, CardBlock
 from bot.mrkdwn import escape, quote, slack_date, truncate, user
+from bot.outcomes import OUTCOMES
 from bot.sla import breached
 from models.feedback import Feedback
 from models.loop import Loop
@@ -161,7 +162,7 @@ def status_line(loop: Loop, *, now: datetime | None = None) -> str:
     if loop.status == "resolved" and loop.resolved_by and loop.resolved_at:
         parts.append(f"resolved by {user(loop.resolved_by)} {slack_date(loop.resolved_at)}")
         if loop.outcome:
-            parts.append(f"outcome: {escape(loop.outcome)}")
+            parts.append(f"outcome: *{escape(OUTCOMES.get(loop.outcome, loop.outcome))}*")
     elif loop.acknowledged_by and loop.acknowledged_at:
         parts.append(f"acknowledged by {user(loop.acknowledged_by)} {slack_date(loop.acknowledged_at)}")
     if loop.owner_id:

@@ -17,6 +17,8 @@ from sqlmodel import Session
 
 from bot.business_hours import next_opening
 from bot.errors import LoopNotFound, NotAuthorized
+from bot.home import queue_home
+from bot.outcomes import CONTACT_METHODS, OUTCOMES
 from bot.mrkdwn import escape, slack_date
 from bot.outbox import enqueue_card_update, enqueue_ephemeral, enqueue_thread_reply
 from models.feedback import Feedback
@@ -24,15 +26,6 @@ from models.loop import Loop, LoopEvent, compare_and_set_loop, get_loop
 from models.team import Team
 
 OPEN_STATUSES = ("new", "acknowledged", "in_progress")
-OUTCOMES = {
-    "contacted_fixed": "Contacted – issue fixed",
-    "contacted_not_fixable": "Contacted – not fixable",
-    "saved": "Customer saved / retained",
-    "churned": "Customer churned",
-    "no_response": "No response after several attempts",
-    "not_actionable": "Not actionable",
-}
-CONTACT_METHODS = {"call": "Call", "email": "Email", "chat": "Chat", "in_person": "In person"}
 
 
 @dataclass(frozen=True)
@@ -132,6 +125,8 @@ def _transition(session: Session, workspace_id: str, loop_id: int, user_id: str,
         enqueue_card_update(session, loop=loop, feedback=session.get(Feedback, loop.feedback_id))
         if thread_log_on(session, loop):
             enqueue_thread_reply(session, loop=loop, text=note)
+        session.flush()
+        queue_home(session, workspace_id=workspace_id, user_id=user_id, now=now)  # keep their Home tab current
         session.commit()
         return ActionResult(True, loop)
     notice = why_not(loop, attempted=kind, now=now)

@@ -14,7 +14,7 @@ from slack_sdk.models.views import View
 
 from bot.errors import InvalidFeedback
 from bot.ids import ModalField, ModalId
-from bot.lifecycle import CONTACT_METHODS, OUTCOMES
+from bot.outcomes import CONTACT_METHODS, OUTCOMES
 from models.loop import Loop
 from models.team import Team
 

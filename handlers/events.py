@@ -21,7 +21,7 @@ def register(app: App, ctx: AppContext) -> None:
             return
         with ctx.session() as session:
             published = publish_home(session, workspace_id=body["team_id"], user_id=event["user"],
-                                     event_id=body["event_id"])
+                                     event_id=body["event_id"], now=ctx.clock())
         if published:
             ctx.on_outbox_write()
 

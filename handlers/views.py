@@ -10,13 +10,14 @@ from bot.errors import LoopkeeperError
 from bot.ids import ModalField, ModalId
 from bot.modals import submitted, submitted_loop_id
 from bot.moves import move_to_team
+from bot.outcomes import OUTCOMES
 
 
 def register(app: App, ctx: AppContext) -> None:
     @app.view(ModalId.RESOLVE)
     def resolve_submitted(ack: Ack, body: dict, view: dict) -> None:
         outcome = submitted(view, ModalField.OUTCOME)
-        if outcome not in lifecycle.OUTCOMES:
+        if outcome not in OUTCOMES:
             ack(response_action="errors", errors={ModalField.OUTCOME: "Choose what happened with the customer."})
             return
         _run(ctx, ack, body, view, lambda session, loop_id, user, now: lifecycle.resolve(

@@ -110,3 +110,29 @@ def count_loops(*, session: Session, workspace_id: str, statuses: tuple[str, ...
     if statuses is not None:
         query = query.where(Loop.status.in_(statuses))
     return session.exec(query).one()
+
+
+def list_open_loops(*, session: Session, workspace_id: str, owner_id: str | None = None,
+                    team_ids: list[int] | None = None, unowned: bool = False, limit: int = 50) -> list[Loop]:
+    """Open loops, oldest first: all, one owner's, some teams', or only those nobody owns."""
+    query = select(Loop).where(Loop.workspace_id == workspace_id, Loop.status != "resolved")
+    if owner_id is not None:
+        query = query.where(Loop.owner_id == owner_id)
+    if team_ids is not None:
+        query = query.where(Loop.team_id.in_(team_ids))
+    if unowned:
+        query = query.where(Loop.owner_id.is_(None))
+    return list(session.exec(query.order_by(Loop.created_at, Loop.id).limit(limit)))
+
+
+def count_open_loops(*, session: Session, workspace_id: str, overdue_at: datetime | None = None) -> int:
+    """Open loops (only those past a due time at ``overdue_at``, if given)."""
+    query = select(func.count()).select_from(Loop).where(Loop.workspace_id == workspace_id, Loop.status != "resolved")
+    if overdue_at is not None:
+        query = query.where((Loop.status == "new") & (Loop.ack_due_at <= overdue_at) | (Loop.resolve_due_at <= overdue_at))
+    return session.exec(query).one()
+
+
+def count_resolved_since(*, session: Session, workspace_id: str, since: datetime) -> int:
+    return session.exec(select(func.count()).select_from(Loop).where(
+        Loop.workspace_id == workspace_id, Loop.status == "resolved", Loop.resolved_at >= since)).one()

@@ -35,10 +35,15 @@ def test_demo_runs_the_whole_path_and_exits_0(tmp_path):
     assert out.count("202 ") == 5 and "duplicate=True" in out
     assert "┌─ #billing-feedback" in out and "[ Acknowledge ]" in out and "Suggested next steps" in out
     assert "acknowledged by @priya" in out
+    assert "outcome: Customer saved / retained" in out and "[ Reopen ]" in out
+    assert "⏰ @cx-lead loop #1 should have been acknowledged" in out and "🚨 Overdue" in out
     assert "'database': 'ok'" in out
     with sqlite3.connect(tmp_path / "demo.db") as db:
         assert db.execute("select count(*) from loop").fetchone()[0] == 6
         assert db.execute("select count(*) from loop_event where kind='acknowledged'").fetchone()[0] == 1
+        assert db.execute("select outcome, contact_method from loop where status='resolved'").fetchall() == [
+            ("saved", "call")]
+        assert db.execute("select kind, step from reminder").fetchall() == [("ack", 1)]
 
 
 def test_db_upgrade_creates_the_schema(tmp_path):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.commands import access, general, playbooks, routes, teams
+from bot.commands import access, general, loops, playbooks, routes, teams
 from bot.commands.registry import CommandRegistry
 
 
 def build_registry() -> CommandRegistry:
-    return CommandRegistry([*general.SUBCOMMANDS, *teams.SUBCOMMANDS, *routes.SUBCOMMANDS, *playbooks.SUBCOMMANDS,
+    return CommandRegistry([*general.SUBCOMMANDS, *loops.SUBCOMMANDS, *teams.SUBCOMMANDS, *routes.SUBCOMMANDS, *playbooks.SUBCOMMANDS,
                             *access.SUBCOMMANDS])

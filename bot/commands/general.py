@@ -7,6 +7,7 @@ from bot.config_export import export_config, to_yaml
 from bot.errors import CommandError
 
 TOPICS = {
+    "loops": "Your work: `/loops mine`, `/loops open [team]`, `/loops show <id>`.",
     "team": "Teams own feedback in their channel.",
     "route": "Routes decide which team gets which feedback (first match wins; `continue` sends a copy too).",
     "playbook": "Playbooks are the next steps suggested on each card.",
@@ -21,7 +22,8 @@ def help_(inv: Invocation) -> str:
     subcommands = inv.registry.subcommands
     if inv.args:
         topic = inv.args[0].lower()
-        chosen = [s for s in subcommands if s.words[0] == topic or s.name == " ".join(inv.args).lower()]
+        chosen = [s for s in subcommands
+                  if s.words[0] == topic or s.topic == topic or s.name == " ".join(inv.args).lower()]
         if not chosen:
             raise CommandError(f"no help on `{inv.args[0]}`; topics: {', '.join(TOPICS)}", example="/loops help route")
         lines = [TOPICS.get(topic, "")] if topic in TOPICS else []
@@ -33,7 +35,7 @@ def help_(inv: Invocation) -> str:
              "acknowledge, take ownership and resolve. Commands (`/loops help <topic>` for details and examples):"]
     for topic, text in TOPICS.items():
         names = ", ".join(f"`{s.words[-1]}`" for s in subcommands if s.words[0] == topic and len(s.words) > 1)
-        lines.append(f"• *{topic}* {names} — {text}")
+        lines.append(f"• *{topic}* {names} — {text}".replace("*  —", "* —"))
     return "\n".join(lines)
 
 

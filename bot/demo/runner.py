@@ -6,6 +6,7 @@ import json
 import secrets
 import tempfile
 import time
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
@@ -15,13 +16,15 @@ import httpx
 from bot.app import Loopkeeper, prepare_database
 from bot.config import apply_config, load_config
 from bot.demo import slack_requests
-from bot.demo.render import render_message
+from bot.demo.render import plain, render_message
 from bot.demo.standin import SlackStandIn
 from bot.ids import CardAction
 from bot.intake.signatures import sign_generic
 from bot.server import BackgroundServer
 from bot.settings import Settings
+from bot.reminders import check_reminders
 from models.db import new_session
+from models.loop import Loop
 
 CHANNEL_NAMES = {"C0CXESCAL": "cx-escalations", "C0BILLING": "billing-feedback", "C0SUPPORT": "support-feedback",
                  "C0PRODUCT": "product-feedback", "C0CXGENERAL": "cx-general"}
@@ -49,7 +52,8 @@ def run_demo(out: TextIO, *, db_path: Path | None = None) -> int:
     with new_session(app.engine) as session:
         config_path = resources.files("bot.demo") / "loopkeeper.yaml"
         apply_config(session, workspace_id=app.workspace_id, doc=load_config(str(config_path)))
-    say("Routing loaded from bot/demo/loopkeeper.yaml (5 routes over 4 teams).")
+    say("Configuration imported from bot/demo/loopkeeper.yaml (the same code as `loopkeeper config import`): "
+        "4 teams with SLAs, 5 routes.")
     app.start_workers()
     server = BackgroundServer(app.asgi).start()
     try:
@@ -80,25 +84,85 @@ def _walkthrough(app, server, standin, settings, say) -> int:
             say(render_message(message, channel=CHANNEL_NAMES[channel_id], users=USERS))
             say()
 
+        clicker = _Clicker(http, app, standin, settings)
         channel_id, card = next((c, m) for c, m in posted if c == "C0BILLING")
-        loop_id = next(e["value"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"])
+        loop_id = _loop_id(card)
         say(f"▶ @priya clicks [ Acknowledge ] on loop #{loop_id} (signed block_actions to /slack/events)")
-        payload = slack_requests.block_actions(
-            team_id=app.workspace_id, user_id="U0PRIYA", channel_id=channel_id, message=card,
-            action_id=CardAction.ACKNOWLEDGE, value=loop_id, response_url=standin.response_url_base + "1",
-            user_name="priya")
-        body = slack_requests.interactivity_body(payload)
-        response = http.post("/slack/events", content=body, headers=slack_requests.signed_headers(
-            settings.slack_signing_secret, body, content_type="application/x-www-form-urlencoded"))
+        response = clicker.click(card, channel_id, CardAction.ACKNOWLEDGE, "U0PRIYA")
         say(f"  Slack got HTTP {response.status_code} back (the 3-second ack)")
         standin.wait_for(lambda: standin.calls_to("chat.update"), timeout=20)
-        updated = next(m for m in standin.messages(channel_id) if m["ts"] == card["ts"])
         say("\n▶ The same card, updated in place (chat.update):\n")
-        say(render_message(updated, channel=CHANNEL_NAMES[channel_id], users=USERS))
+        say(render_message(_message(standin, channel_id, card["ts"]), channel=CHANNEL_NAMES[channel_id], users=USERS))
+
+        support_channel, support_card = next((c, m) for c, m in posted if c == "C0SUPPORT")
+        say(f"\n▶ @priya clicks [ Resolve… ] on loop #{_loop_id(support_card)}: Slack opens the modal")
+        clicker.click(support_card, support_channel, CardAction.RESOLVE, "U0PRIYA")
+        view = standin.wait_for(lambda: standin.calls_to("views.open"), timeout=20)[-1].args["view"]
+        say(f"  modal “{view['title']['text']}”: " + ", ".join(b["label"]["text"] for b in view["blocks"]
+                                                            if b["type"] == "input"))
+        say("  she picks “Customer saved / retained”, “Call”, and writes a note, then submits")
+        clicker.submit(view, "U0PRIYA", {"outcome": slack_requests.selected("saved"),
+                                         "contact_method": slack_requests.selected("call"),
+                                         "note": slack_requests.typed("Called Michael; export fixed, credit applied.")})
+        standin.wait_for(lambda: standin.replies(support_channel, support_card["ts"]), timeout=20)
+        _settled_health(http)
+        say("")
+        say(render_message(_message(standin, support_channel, support_card["ts"]),
+                           channel=CHANNEL_NAMES[support_channel], users=USERS))
+        for reply in standin.replies(support_channel, support_card["ts"]):
+            say("  ↳ thread: " + plain(reply["text"], USERS).replace("\n", "\n            "))
+
+        overdue_channel, overdue_card = next((c, m) for c, m in posted if c == "C0CXESCAL")
+        with new_session(app.engine, read_only=True) as session:
+            loop = session.get(Loop, int(_loop_id(overdue_card)))
+        later = loop.ack_due_at + timedelta(minutes=1)
+        say(f"\n▶ Time passes: it is now {later:%Y-%m-%d %H:%M} UTC and nobody acknowledged loop #{loop.id} "
+            f"(cx-escalations' SLA: acknowledge within 30 minutes). The scheduler checks SLAs:")
+        with new_session(app.engine) as session:
+            check_reminders(session, now=later)
+        app.worker.wake()
+        standin.wait_for(lambda: standin.replies(overdue_channel, overdue_card["ts"]), timeout=20)
+        _settled_health(http)
+        for reply in standin.replies(overdue_channel, overdue_card["ts"]):
+            say("  ↳ thread: " + plain(reply["text"], USERS).replace("\n", "\n            "))
+        status = next(b for b in _message(standin, overdue_channel, overdue_card["ts"])["blocks"]
+                      if b.get("block_id") == "loop_status")
+        say(f"  card status: {plain(status['elements'][0]['text'], USERS)}")
         health = _settled_health(http)
         say(f"\n/healthz → {health}")
     say("\nDone. Run `make test` for the suite; see README.md to connect a real Slack workspace.")
     return 0
+
+
+class _Clicker:
+    """Signed interactivity requests, as Slack sends them when someone clicks or submits."""
+
+    def __init__(self, http, app, standin, settings):
+        self.http, self.app, self.standin, self.settings = http, app, standin, settings
+
+    def _post(self, payload: dict) -> httpx.Response:
+        body = slack_requests.interactivity_body(payload)
+        return self.http.post("/slack/events", content=body, headers=slack_requests.signed_headers(
+            self.settings.slack_signing_secret, body, content_type="application/x-www-form-urlencoded"))
+
+    def click(self, card: dict, channel_id: str, action_id: str, user_id: str) -> httpx.Response:
+        block = next(b for b in card["blocks"] if b["type"] == "actions")
+        return self._post(slack_requests.block_actions(
+            team_id=self.app.workspace_id, user_id=user_id, channel_id=channel_id, message=card, action_id=action_id,
+            value=_loop_id(card), response_url=self.standin.response_url_base + "1", block_id=block["block_id"],
+            user_name=USERS.get(user_id, "someone")))
+
+    def submit(self, view: dict, user_id: str, values: dict) -> httpx.Response:
+        return self._post(slack_requests.view_submission(team_id=self.app.workspace_id, user_id=user_id, view=view,
+                                                         values=values, user_name=USERS.get(user_id, "someone")))
+
+
+def _loop_id(card: dict) -> str:
+    return next(b["block_id"] for b in card["blocks"] if b["type"] == "actions").partition(":")[2]
+
+
+def _message(standin: SlackStandIn, channel_id: str, ts: str) -> dict:
+    return next(m for m in standin.messages(channel_id) if m["ts"] == ts)
 
 
 def _settled_health(http: httpx.Client) -> dict:

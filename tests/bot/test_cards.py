@@ -243,7 +243,7 @@ STATUS_LINES = [
     ("new", ["*New*", "Loop #7", "no owner yet"], ["acknowledged by", "owner <@", "resolved by"]),
     ("acknowledged", ["*Acknowledged*", "acknowledged by <@U0ACK> <!date^", "no owner yet"], ["owner <@", "resolved by"]),
     ("in_progress", ["*In progress*", "acknowledged by <@U0ACK>", "owner <@U0OWNER>"], ["no owner yet", "resolved by"]),
-    ("resolved", ["*Resolved*", "resolved by <@U0DONE> <!date^", "outcome: refunded", "owner <@U0OWNER>"],
+    ("resolved", ["*Resolved*", "resolved by <@U0DONE> <!date^", "outcome: *refunded*", "owner <@U0OWNER>"],
      ["no owner yet", "acknowledged by"]),
 ]
 

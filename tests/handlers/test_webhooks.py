@@ -27,7 +27,8 @@ def test_signed_webhook_posts_one_card_in_the_routed_channel(harness):
     [card] = harness.cards("C0BILLING")
     assert card["blocks"][0]["type"] == "header"
     assert "NPS 3/10" in card["blocks"][0]["text"]["text"]
-    assert harness.buttons(card) == [CardAction.ACKNOWLEDGE, CardAction.TAKE_OWNERSHIP, CardAction.RESOLVE]
+    assert harness.buttons(card) == [CardAction.ACKNOWLEDGE, CardAction.TAKE_OWNERSHIP, CardAction.ASSIGN,
+                                     CardAction.SNOOZE, CardAction.RESOLVE, CardAction.MOVE]
     assert "Suggested next steps" in json.dumps(card["blocks"])
     assert card["metadata"] == {"event_type": "loopkeeper_card", "event_payload": {"loop_id": body["loop_id"]}}
     harness.wait_until_delivered()
