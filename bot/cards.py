@@ -9,15 +9,15 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    Option,
-    StaticSelectElement,
-    UserSelectElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
 )
 
 from bot.feedback import SCALES

@@ -19,7 +19,14 @@ from sqlalchemy.engine import Engine
 from models.base import utcnow
 from models.db import new_session
 from models.loop import Loop
-from models.outbox import PARKED, PENDING, SENT, OutboxItem, claim_outbox_items, next_outbox_due
+from models.outbox import (
+    PARKED,
+    PENDING,
+    SENT,
+    OutboxItem,
+    claim_outbox_items,
+    next_outbox_due,
+)
 
 log = logging.getLogger(__name__)
 

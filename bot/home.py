@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_sdk.models.blocks import (ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, PlainTextObject,
-                                     SectionBlock)
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
 from slack_sdk.models.views import View
 from sqlmodel import Session
 

@@ -16,6 +16,7 @@ class CardAction(StrEnum):
 class ModalId(StrEnum):
     RESOLVE = "loop_resolve_modal"
     MOVE = "loop_move_modal"
+    SNOOZE = "loop_snooze_modal"
 
 
 class ModalField(StrEnum):
@@ -24,9 +25,11 @@ class ModalField(StrEnum):
     NOTE = "note"
     TEAM = "team"
     REASON = "reason"
+    UNTIL = "until"
 
 
-SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "tomorrow": "Until tomorrow 09:00", "1w": "1 week"}
+SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "tomorrow": "Until tomorrow 09:00", "1w": "1 week",
+                  "custom": "Until…"}
 
 
 class CardBlock(StrEnum):

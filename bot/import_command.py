@@ -11,7 +11,13 @@ from sqlmodel import select
 
 from bot.durations import InvalidDuration, parse_duration
 from bot.errors import ConfigError
-from bot.intake.importer import ImportOptions, count_rows, parse_mapping, run_import, write_rejects
+from bot.intake.importer import (
+    ImportOptions,
+    count_rows,
+    parse_mapping,
+    run_import,
+    write_rejects,
+)
 from bot.settings import load_settings
 from bot.terminal import ProgressBar
 from models.base import utcnow

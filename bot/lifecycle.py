@@ -18,9 +18,9 @@ from sqlmodel import Session
 from bot.business_hours import next_opening
 from bot.errors import LoopNotFound, NotAuthorized
 from bot.home import queue_home
-from bot.outcomes import CONTACT_METHODS, OUTCOMES
 from bot.mrkdwn import escape, slack_date
 from bot.outbox import enqueue_card_update, enqueue_ephemeral, enqueue_thread_reply
+from bot.outcomes import CONTACT_METHODS, OUTCOMES
 from models.feedback import Feedback
 from models.loop import Loop, LoopEvent, compare_and_set_loop, get_loop
 from models.team import Team
@@ -163,6 +163,14 @@ def ago(when: datetime, now: datetime) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''} ago"
     return "just now"
+
+
+def moved_elsewhere(session: Session, *, workspace_id: str, loop_id: int, channel_id: str | None) -> str | None:
+    """The channel a loop moved to, when a click came from the card it left behind."""
+    loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id)
+    if loop is None or not channel_id or not loop.channel_id or loop.channel_id == channel_id:
+        return None
+    return loop.channel_id
 
 
 def snooze_until(session: Session, *, workspace_id: str, loop_id: int, choice: str, now: datetime) -> datetime:

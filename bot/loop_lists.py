@@ -7,12 +7,18 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.cards import STATUS_LABELS, customer_label, score_label
-from bot.outcomes import OUTCOMES
 from bot.mrkdwn import escape, slack_date
+from bot.outcomes import OUTCOMES
 from bot.sla import breached
 from models.feedback import Feedback
-from models.loop import (Loop, count_open_loops, count_resolved_since, get_loop, list_loop_events,
-                         list_open_loops)
+from models.loop import (
+    Loop,
+    count_open_loops,
+    count_resolved_since,
+    get_loop,
+    list_loop_events,
+    list_open_loops,
+)
 from models.team import Team, list_teams
 
 SHOWN = 15

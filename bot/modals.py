@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from slack_sdk.models.blocks import (
+    DateTimePickerElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -57,6 +60,24 @@ def move_modal(loop: Loop, teams: list[Team]) -> dict:
                 action_id=ModalField.REASON, max_length=500)),
         ],
     ).to_dict()
+
+
+def snooze_modal(loop: Loop, now: datetime) -> dict:
+    """Pick when reminders for this loop should start again."""
+    return View(
+        type="modal", callback_id=ModalId.SNOOZE, private_metadata=str(loop.id),
+        title=PlainTextObject(text="Snooze reminders"), submit=PlainTextObject(text="Snooze"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[InputBlock(block_id=ModalField.UNTIL, label="Remind again at", element=DateTimePickerElement(
+            action_id=ModalField.UNTIL, initial_date_time=int((now + timedelta(days=1)).timestamp())))],
+    ).to_dict()
+
+
+def submitted_time(view: dict, field: ModalField) -> int | None:
+    """The unix time picked in a datetimepicker field."""
+    value = ((view.get("state") or {}).get("values") or {}).get(field, {}).get(field, {})
+    picked = value.get("selected_date_time")
+    return picked if isinstance(picked, int) and not isinstance(picked, bool) else None
 
 
 def submitted(view: dict, field: ModalField) -> str | None:

@@ -7,7 +7,12 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.errors import LoopNotFound, NotAuthorized
-from bot.outbox import cancel_unsent_posts, enqueue_card_post, enqueue_moved_card, enqueue_thread_reply
+from bot.outbox import (
+    cancel_unsent_posts,
+    enqueue_card_post,
+    enqueue_moved_card,
+    enqueue_thread_reply,
+)
 from bot.sla import set_due_times
 from models.feedback import Feedback
 from models.loop import Loop, LoopEvent, get_loop

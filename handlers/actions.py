@@ -16,7 +16,7 @@ from bot.cards import customer_label
 from bot.context import AppContext
 from bot.errors import LoopkeeperError, LoopNotFound
 from bot.ids import CardAction, CardBlock
-from bot.modals import move_modal, resolve_modal
+from bot.modals import move_modal, resolve_modal, snooze_modal
 from models.feedback import Feedback
 from models.loop import get_loop
 from models.team import list_teams
@@ -42,10 +42,17 @@ def register(app: App, ctx: AppContext) -> None:
             session, **args)))
     app.action(CardAction.ASSIGN)(_listener(ctx, lambda session, args, body, action: lifecycle.assign(
         session, owner_id=action["selected_user"], **args)))
-    app.action(CardAction.SNOOZE)(_listener(ctx, lambda session, args, body, action: lifecycle.snooze(
+    snooze_now = _listener(ctx, lambda session, args, body, action: lifecycle.snooze(
         session, until=lifecycle.snooze_until(session, workspace_id=args["workspace_id"], loop_id=args["loop_id"],
                                               choice=action["selected_option"]["value"], now=args["now"]),
-        **args)))
+        **args))
+    snooze_custom = _modal_opener(ctx, lambda session, loop, client: snooze_modal(loop, ctx.clock()))
+
+    @app.action(CardAction.SNOOZE)
+    def snooze(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        chosen = (action.get("selected_option") or {}).get("value")
+        (snooze_custom if chosen == "custom" else snooze_now)(ack=ack, body=body, action=action, respond=respond,
+                                                              client=client)
     app.action(CardAction.RESOLVE)(_modal_opener(ctx, lambda session, loop, client: resolve_modal(
         loop, customer_label(session.get(Feedback, loop.feedback_id)))))
     app.action(CardAction.MOVE)(_modal_opener(ctx, lambda session, loop, client: move_modal(
@@ -53,7 +60,7 @@ def register(app: App, ctx: AppContext) -> None:
 
 
 def _listener(ctx: AppContext, call: Callable):
-    def listener(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+    def listener(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient | None = None) -> None:
         ack()
         loop_id = loop_id_of(body, action)
         if loop_id is None:
@@ -61,8 +68,15 @@ def _listener(ctx: AppContext, call: Callable):
             return
         args = {"workspace_id": body["team"]["id"], "loop_id": loop_id, "user_id": body["user"]["id"],
                 "via": "button", "now": ctx.clock()}
+        clicked_in = (body.get("container") or {}).get("channel_id")
         try:
             with ctx.session() as session:
+                moved_to = lifecycle.moved_elsewhere(session, workspace_id=args["workspace_id"], loop_id=loop_id,
+                                                     channel_id=clicked_in)
+                if moved_to:
+                    respond(text=f"Loop #{loop_id} has moved to <#{moved_to}>; act on its card there.",
+                            response_type="ephemeral", replace_original=False)
+                    return
                 call(session, args, body, action)
         except LoopkeeperError as exc:
             respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from slack_bolt import Ack, App
 
 from bot import lifecycle
 from bot.context import AppContext
 from bot.errors import LoopkeeperError
 from bot.ids import ModalField, ModalId
-from bot.modals import submitted, submitted_loop_id
+from bot.modals import submitted, submitted_loop_id, submitted_time
 from bot.moves import move_to_team
 from bot.outcomes import OUTCOMES
 
 
 def register(app: App, ctx: AppContext) -> None:
+    register_snooze(app, ctx)
+
     @app.view(ModalId.RESOLVE)
     def resolve_submitted(ack: Ack, body: dict, view: dict) -> None:
         outcome = submitted(view, ModalField.OUTCOME)
@@ -34,6 +38,20 @@ def register(app: App, ctx: AppContext) -> None:
         _run(ctx, ack, body, view, lambda session, loop_id, user, now: move_to_team(
             session, workspace_id=body["team"]["id"], loop_id=loop_id, user_id=user, team_name=team,
             reason=submitted(view, ModalField.REASON) or "", via="modal", now=now), error_field=ModalField.TEAM)
+
+
+def register_snooze(app: App, ctx: AppContext) -> None:
+    @app.view(ModalId.SNOOZE)
+    def snooze_submitted(ack: Ack, body: dict, view: dict) -> None:
+        picked = submitted_time(view, ModalField.UNTIL)
+        now = ctx.clock()
+        if picked is None or picked <= now.timestamp():
+            ack(response_action="errors", errors={ModalField.UNTIL: "Pick a time in the future."})
+            return
+        until = datetime.fromtimestamp(picked, timezone.utc)
+        _run(ctx, ack, body, view, lambda session, loop_id, user, now: lifecycle.snooze(
+            session, workspace_id=body["team"]["id"], loop_id=loop_id, user_id=user, until=until, via="modal",
+            now=now), error_field=ModalField.UNTIL)
 
 
 def _run(ctx: AppContext, ack: Ack, body: dict, view: dict, call, *, error_field: str) -> None:

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import apply_config, parse_config
-from bot.settings import Settings
 from bot.demo.standin import SlackStandIn
+from bot.settings import Settings
 from models.db import make_engine, new_session, upgrade
 from tests.factories import SOURCE_SECRETS
 from tests.harness import Harness

@@ -8,7 +8,11 @@ from bot.commands.registry import Invocation, Subcommand, channel_arg, need, use
 from bot.config import TEAM_NAME
 from bot.errors import CommandError
 from models.admin import Admin, get_admin, list_admins, recent_audit
-from models.intake_channel import IntakeChannel, get_intake_channel, list_intake_channels
+from models.intake_channel import (
+    IntakeChannel,
+    get_intake_channel,
+    list_intake_channels,
+)
 from models.workspace import get_or_create_workspace
 
 

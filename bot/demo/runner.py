@@ -20,9 +20,9 @@ from bot.demo.render import plain, render_message
 from bot.demo.standin import SlackStandIn
 from bot.ids import CardAction
 from bot.intake.signatures import sign_generic
+from bot.reminders import check_reminders
 from bot.server import BackgroundServer
 from bot.settings import Settings
-from bot.reminders import check_reminders
 from models.db import new_session
 from models.loop import Loop
 

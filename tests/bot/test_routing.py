@@ -7,7 +7,15 @@ from decimal import Decimal
 import pytest
 
 from bot.errors import LoopkeeperError
-from bot.routing import FIELDS, MAX_MATCHED_TEXT, MAX_REGEX_LENGTH, InvalidMatcher, Rule, parse_matcher, route
+from bot.routing import (
+    FIELDS,
+    MAX_MATCHED_TEXT,
+    MAX_REGEX_LENGTH,
+    InvalidMatcher,
+    Rule,
+    parse_matcher,
+    route,
+)
 
 # A detractor from an SMB account; values in mixed case to exercise case-insensitive equality.
 FIELDS_ACME = {

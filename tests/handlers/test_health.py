@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import httpx
+
 from bot.app import Loopkeeper
 from bot.server import BackgroundServer
-import httpx
 
 
 def test_healthy_app_reports_ok_with_workers_and_outbox(harness):

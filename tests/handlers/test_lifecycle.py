@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -122,3 +123,29 @@ def test_thread_log_can_be_turned_off(harness):
     harness.standin.wait_for(lambda: harness.standin.calls_to("chat.update"))
     harness.wait_until_delivered()
     assert harness.standin.replies("C0BILLING", card["ts"]) == []
+
+
+def test_a_click_on_a_card_left_behind_points_to_the_new_channel(harness):
+    card, loop_id = open_card(harness)
+    view = harness.open_modal(card, CardAction.MOVE)
+    harness.submit(view, {"team": slack_requests.selected("support"), "reason": slack_requests.typed("theirs")})
+    harness.cards("C0SUPPORT")
+    harness.click(card, CardAction.ACKNOWLEDGE)  # a stale copy of the old card
+    [reply] = harness.standin.wait_for(lambda: harness.standin.calls_to("response_url"))
+    assert reply.args["text"] == f"Loop #{loop_id} has moved to <#C0SUPPORT>; act on its card there."
+    assert loop(harness, loop_id).status == "new"
+
+
+def test_custom_snooze_opens_a_time_picker(harness):
+    card, loop_id = open_card(harness)
+    before = len(harness.standin.calls_to("views.open"))
+    harness.select(card, CardAction.SNOOZE, option="custom")
+    [*_, opened] = harness.standin.wait_for(lambda: len(harness.standin.calls_to("views.open")) > before
+                                            and harness.standin.calls_to("views.open"))
+    view = opened.args["view"]
+    assert view["callback_id"] == ModalId.SNOOZE
+    past = harness.submit(view, {"until": {"type": "datetimepicker", "selected_date_time": 1_000_000_000}})
+    assert past.json()["errors"] == {"until": "Pick a time in the future."}
+    future = int(time.time()) + 3 * 86400
+    assert harness.submit(view, {"until": {"type": "datetimepicker", "selected_date_time": future}}).status_code == 200
+    assert int(loop(harness, loop_id).snoozed_until.timestamp()) == future

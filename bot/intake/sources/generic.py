@@ -6,10 +6,25 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from bot.errors import InvalidFeedback
-from bot.feedback import MAX_COMMENT, MAX_SHORT, MAX_TAGS, Customer, FeedbackIn, clean_text
+from bot.feedback import (
+    MAX_COMMENT,
+    MAX_SHORT,
+    MAX_TAGS,
+    Customer,
+    FeedbackIn,
+    clean_text,
+)
 from bot.intake.payload import json_object
 from bot.intake.signatures import verify_generic
 from bot.intake.sources import Source

@@ -9,7 +9,17 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_text
-from bot.intake.payload import IgnoredEvent, integer, json_object, pick, plain, response_id, tag_list, text, timestamp
+from bot.intake.payload import (
+    IgnoredEvent,
+    integer,
+    json_object,
+    pick,
+    plain,
+    response_id,
+    tag_list,
+    text,
+    timestamp,
+)
 from bot.intake.signatures import check_hmac
 from bot.intake.sources import Source
 

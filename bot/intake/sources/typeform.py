@@ -13,7 +13,15 @@ from typing import Any, Mapping
 
 from bot.errors import InvalidFeedback
 from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_text
-from bot.intake.payload import IgnoredEvent, json_object, money, pick, plain, text, timestamp
+from bot.intake.payload import (
+    IgnoredEvent,
+    json_object,
+    money,
+    pick,
+    plain,
+    text,
+    timestamp,
+)
 from bot.intake.signatures import check_hmac
 from bot.intake.sources import Source
 

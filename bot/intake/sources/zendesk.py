@@ -12,7 +12,15 @@ from typing import Any, Mapping
 
 from bot.errors import InvalidFeedback
 from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_text
-from bot.intake.payload import IgnoredEvent, http_url, json_object, pick, plain, response_id, text
+from bot.intake.payload import (
+    IgnoredEvent,
+    http_url,
+    json_object,
+    pick,
+    plain,
+    response_id,
+    text,
+)
 from bot.intake.signatures import BadSignature, check_hmac
 from bot.intake.sources import Source
 

@@ -6,11 +6,11 @@ Create Date: 2026-11-23
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.base
+from alembic import op
 
+import models.base
 
 revision: str = '0004'
 down_revision: Union[str, None] = '0003'

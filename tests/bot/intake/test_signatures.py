@@ -8,7 +8,12 @@ import time
 
 import pytest
 
-from bot.intake.signatures import MAX_SKEW_SECONDS, BadSignature, sign_generic, verify_generic
+from bot.intake.signatures import (
+    MAX_SKEW_SECONDS,
+    BadSignature,
+    sign_generic,
+    verify_generic,
+)
 
 SECRET = "s3cret-signing-key"
 NOW = 1_764_000_000

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.feedback import MAX_COMMENT, MAX_SHORT, SCALES, UNSCORED, FeedbackIn
-from bot.intake.slack_alerts import MAX_ALERT_TEXT, message_text, parse_alert, read_comment, read_score
+from bot.intake.slack_alerts import (
+    MAX_ALERT_TEXT,
+    message_text,
+    parse_alert,
+    read_comment,
+    read_score,
+)
 
 CHANNEL = "C0INTAKE"
 TS = "1763900000.000100"
