@@ -58,6 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     importer.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
     importer.add_argument("--dry-run", action="store_true", help="validate and count; write and post nothing")
 
+    digest = commands.add_parser("digest", help="team-lead digests", description="Team-lead digests.")
+    digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="SUBCOMMAND")
+    preview = digest_commands.add_parser("preview", help="print a team's digest as text",
+                                         description="Print what a team's digest says, as text.")
+    preview.add_argument("--team", help="team name (default: all teams)")
+    preview.add_argument("--period", default="last-week", choices=["last-week", "last-day", "this-week"])
+    preview.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
+
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -82,6 +90,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.config_command == "export":
             return config_export(workspace=args.workspace)
         return config_import(args.file, dry_run=args.dry_run, workspace=args.workspace)
+    if args.command == "digest":
+        from bot.digest_command import preview_command
+
+        return preview_command(team=args.team, period_name=args.period, workspace=args.workspace)
     if args.command == "import":
         from bot.import_command import run_import_command
 

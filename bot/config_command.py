@@ -20,7 +20,7 @@ def _database_url() -> str:
     return os.environ.get("DATABASE_URL") or dotenv_values(".env").get("DATABASE_URL") or "sqlite:///loopkeeper.db"
 
 
-def _engine():
+def open_engine():
     url = _database_url()
     engine = make_engine(url)
     if pending_migrations(engine):
@@ -30,7 +30,7 @@ def _engine():
     return engine
 
 
-def _workspace(session, given: str | None) -> str:
+def pick_workspace(session, given: str | None) -> str:
     if given:
         return given
     ids = list(session.exec(select(Workspace.id)))
@@ -41,10 +41,10 @@ def _workspace(session, given: str | None) -> str:
 
 
 def config_export(*, workspace: str | None) -> int:
-    engine = _engine()
+    engine = open_engine()
     try:
         with new_session(engine, read_only=True) as session:
-            sys.stdout.write(to_yaml(export_config(session, workspace_id=_workspace(session, workspace))))
+            sys.stdout.write(to_yaml(export_config(session, workspace_id=pick_workspace(session, workspace))))
     finally:
         engine.dispose()
     return 0
@@ -52,10 +52,10 @@ def config_export(*, workspace: str | None) -> int:
 
 def config_import(path: str, *, dry_run: bool, workspace: str | None) -> int:
     doc = load_config(path)  # validates everything before anything is touched
-    engine = _engine()
+    engine = open_engine()
     try:
         with new_session(engine) as session:
-            workspace_id = _workspace(session, workspace)
+            workspace_id = pick_workspace(session, workspace)
             before = to_yaml(export_config(session, workspace_id=workspace_id)).splitlines(keepends=True)
             apply_config(session, workspace_id=workspace_id, doc=doc, actor="config-file", commit=not dry_run)
             after = to_yaml(export_config(session, workspace_id=workspace_id)).splitlines(keepends=True)

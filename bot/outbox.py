@@ -96,3 +96,12 @@ def _add(session: Session, *, loop: Loop, kind: str, method: str, payload: dict,
     )
     session.add(item)
     return item
+
+
+def enqueue_message(session: Session, *, workspace_id: str, channel_id: str, ordering_key: str, kind: str,
+                    message: dict) -> OutboxItem:
+    """Queue a message that belongs to no loop (a digest, a notice)."""
+    item = OutboxItem(workspace_id=workspace_id, ordering_key=ordering_key, kind=kind, method="chat.postMessage",
+                      payload={"channel": channel_id, **message, "unfurl_links": False, "unfurl_media": False})
+    session.add(item)
+    return item

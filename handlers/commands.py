@@ -32,3 +32,4 @@ def register(app: App, ctx: AppContext) -> None:
                 session.rollback()
                 text = f":warning: {exc}" + (f"\nFor example: `{exc.example}`" if exc.example else "")
         ack(text=text[:MAX_ANSWER], response_type="ephemeral")
+        ctx.on_outbox_write()  # a command may have queued Slack writes (e.g. a digest)

@@ -2,6 +2,7 @@
 
 from models.admin import Admin, AuditEntry
 from models.base import UTCDateTime, utcnow
+from models.digest_run import DigestRun
 from models.feedback import Feedback
 from models.intake_channel import IntakeChannel
 from models.loop import Loop, LoopEvent, Reminder
@@ -14,6 +15,7 @@ from models.workspace import Workspace
 __all__ = [
     "Admin",
     "AuditEntry",
+    "DigestRun",
     "PlaybookRecord",
     "Reminder",
     "Feedback",

@@ -223,3 +223,15 @@ def test_import_of_100000_rows_shows_progress_and_a_correct_summary(tmp_path, da
         assert connection.execute(select(func.count()).select_from(Loop)).scalar() == 0  # history: no cards
     engine.dispose()
     print(result.stdout)
+
+
+def test_digest_preview_prints_the_digest(tmp_path):
+    path = tmp_path / "lk.yaml"
+    path.write_text(CONFIG)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'lk.db'}"}
+    assert loopkeeper("config", "import", str(path), "--workspace", "T0X", cwd=tmp_path, env=env).returncode == 0
+    result = loopkeeper("digest", "preview", "--team", "billing", "--period", "last-day", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("billing — yesterday") and "All clear" in result.stdout
+    missing = loopkeeper("digest", "preview", "--team", "ghost", cwd=tmp_path, env=env)
+    assert missing.returncode == 2 and "no team called 'ghost'" in missing.stderr

@@ -13,6 +13,7 @@ TOPICS = {
     "playbook": "Playbooks are the next steps suggested on each card.",
     "admin": "Admins may change the configuration; everyone may look.",
     "intake": "Intake channels are read for alerts other apps post.",
+    "digest": "What a team lead's digest says: `/loops digest preview [team]`.",
     "audit": "Every change is recorded: who, when, what, before → after.",
     "config": "The whole configuration as YAML, for review and version control.",
 }

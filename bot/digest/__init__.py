@@ -1,0 +1,1 @@
+"""Team-lead digests: what is open, what is at risk, and whether closing loops pays off."""

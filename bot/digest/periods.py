@@ -1,0 +1,28 @@
+"""Digest periods in a team's timezone: last week, yesterday, this week so far."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from bot.digest.content import Period
+from bot.errors import CommandError
+
+NAMES = ("last-week", "last-day", "this-week")
+
+
+def period(name: str, *, now: datetime, tz_name: str = "UTC") -> Period:
+    """The named period ending at or before ``now``, with boundaries at local midnight."""
+    tz = ZoneInfo(tz_name)
+    today = now.astimezone(tz).date()
+    midnight = datetime.combine(today, time(0), tzinfo=tz)
+    monday = datetime.combine(today - timedelta(days=today.weekday()), time(0), tzinfo=tz)
+    if name == "last-week":
+        start = datetime.combine(monday.date() - timedelta(days=7), time(0), tzinfo=tz)
+        return Period(start.astimezone(timezone.utc), monday.astimezone(timezone.utc), "last week")
+    if name == "last-day":
+        start = datetime.combine(today - timedelta(days=1), time(0), tzinfo=tz)
+        return Period(start.astimezone(timezone.utc), midnight.astimezone(timezone.utc), "yesterday")
+    if name == "this-week":
+        return Period(monday.astimezone(timezone.utc), now, "this week so far")
+    raise CommandError(f"`{name}` is not a period; use {', '.join(NAMES)}", example="/loops digest preview billing")

@@ -1,0 +1,135 @@
+"""Aggregate queries behind team digests: counts, sums and percentiles computed by the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session
+
+from models.feedback import Feedback
+from models.loop import Loop
+
+BAD = ("detractor", "negative")
+
+
+def _seconds_between(start, end, dialect: str) -> ColumnElement:
+    if dialect == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def _scope(team_id: int | None, workspace_id: str):
+    return [Loop.workspace_id == workspace_id, Loop.team_id == team_id if team_id is not None else literal(True)]
+
+
+def open_by_age(session: Session, *, workspace_id: str, team_id: int | None, now: datetime,
+                edges: tuple[datetime, datetime, datetime]) -> dict[str, int]:
+    """Open loops by age (< 1 day, 1–3 days, 3–7 days, older), unowned and overdue, in one query."""
+    day1, day3, day7 = edges
+    overdue = or_(and_(Loop.status == "new", Loop.ack_due_at <= now), Loop.resolve_due_at <= now)
+    row = session.execute(select(
+        func.count(),
+        func.sum(case((Loop.created_at > day1, 1), else_=0)),
+        func.sum(case((and_(Loop.created_at <= day1, Loop.created_at > day3), 1), else_=0)),
+        func.sum(case((and_(Loop.created_at <= day3, Loop.created_at > day7), 1), else_=0)),
+        func.sum(case((Loop.created_at <= day7, 1), else_=0)),
+        func.sum(case((Loop.owner_id.is_(None), 1), else_=0)),
+        func.sum(case((overdue, 1), else_=0)),
+    ).where(*_scope(team_id, workspace_id), Loop.status != "resolved")).one()
+    keys = ("open", "under_1d", "1_3d", "3_7d", "older", "unowned", "overdue")
+    return {k: int(v or 0) for k, v in zip(keys, row)}
+
+
+def period_counts(session: Session, *, workspace_id: str, team_id: int | None, start: datetime,
+                  end: datetime) -> dict:
+    """Opened and closed in [start, end), outcomes, and revenue retained (ARR of loops resolved as saved)."""
+    in_period = and_(Loop.resolved_at >= start, Loop.resolved_at < end)
+    row = session.execute(select(
+        func.sum(case((and_(Loop.created_at >= start, Loop.created_at < end), 1), else_=0)),
+        func.sum(case((in_period, 1), else_=0)),
+        func.sum(case((and_(in_period, Loop.outcome == "saved"), 1), else_=0)),
+        func.sum(case((and_(in_period, Loop.outcome == "churned"), 1), else_=0)),
+        func.sum(case((and_(in_period, Loop.outcome == "saved"), Feedback.arr), else_=None)),
+    ).select_from(Loop).join(Feedback, Feedback.id == Loop.feedback_id).where(*_scope(team_id, workspace_id))).one()
+    opened, closed, saved, churned, retained = row
+    return {"opened": int(opened or 0), "closed": int(closed or 0), "saved": int(saved or 0),
+            "churned": int(churned or 0), "retained": Decimal(retained or 0)}
+
+
+def revenue_at_risk(session: Session, *, workspace_id: str, team_id: int | None) -> Decimal:
+    """ARR of the customers behind open detractor/negative loops."""
+    value = session.execute(select(func.sum(Feedback.arr)).select_from(Loop)
+                            .join(Feedback, Feedback.id == Loop.feedback_id)
+                            .where(*_scope(team_id, workspace_id), Loop.status != "resolved",
+                                   Feedback.category.in_(BAD))).scalar()
+    return Decimal(value or 0)
+
+
+def durations(session: Session, *, workspace_id: str, team_id: int | None, start: datetime, end: datetime,
+              until: str) -> tuple[float | None, float | None]:
+    """Median and 90th percentile, in seconds, of time to acknowledge (``until="ack"``) or to resolve,
+    for loops acknowledged/resolved in [start, end). Nearest-rank percentiles by window functions, so
+    SQLite and PostgreSQL compute the same figures."""
+    dialect = session.get_bind().dialect.name
+    done = Loop.acknowledged_at if until == "ack" else Loop.resolved_at
+    seconds = _seconds_between(Loop.created_at, done, dialect).label("seconds")
+    ranked = (select(seconds, func.row_number().over(order_by=seconds).label("position"),
+                     func.count().over().label("total"))
+              .where(*_scope(team_id, workspace_id), done >= start, done < end).subquery())
+    picks = []
+    for fraction in (0.5, 0.9):
+        # nearest rank: the smallest value with at least `fraction` of values at or below it
+        exact = ranked.c.total * fraction
+        whole = cast(exact, Integer)
+        rank = whole + case((exact > whole, 1), else_=0)
+        picks.append(select(func.min(ranked.c.seconds)).where(ranked.c.position >= rank).scalar_subquery())
+    median, p90 = session.execute(select(*picks)).one()
+    return (float(median) if median is not None else None, float(p90) if p90 is not None else None)
+
+
+def weakest(session: Session, *, workspace_id: str, team_id: int | None, start: datetime, end: datetime,
+            column, limit: int = 3) -> list[tuple[str, int, int]]:
+    """(touchpoint or product, detractors this period, open loops) — most detractors first."""
+    detractors = func.sum(case((and_(Feedback.category.in_(BAD), Loop.created_at >= start,
+                                     Loop.created_at < end), 1), else_=0))
+    open_loops = func.sum(case((Loop.status != "resolved", 1), else_=0))
+    rows = session.execute(select(column, detractors, open_loops).select_from(Loop)
+                           .join(Feedback, Feedback.id == Loop.feedback_id)
+                           .where(*_scope(team_id, workspace_id), column.is_not(None))
+                           .group_by(column).order_by(detractors.desc(), open_loops.desc(), column)
+                           .limit(limit)).all()
+    return [(name, int(d or 0), int(o or 0)) for name, d, o in rows if (d or o)]
+
+
+def open_by_owner(session: Session, *, workspace_id: str, team_id: int | None) -> list[tuple[str, int, datetime]]:
+    """(owner, open loops, oldest opened) for each owner, most loaded first."""
+    rows = session.execute(select(Loop.owner_id, func.count(), func.min(Loop.created_at))
+                           .where(*_scope(team_id, workspace_id), Loop.status != "resolved",
+                                  Loop.owner_id.is_not(None))
+                           .group_by(Loop.owner_id).order_by(func.count().desc(), Loop.owner_id)).all()
+    return [(owner, int(count), oldest) for owner, count, oldest in rows]
+
+
+def detractor_comments(session: Session, *, workspace_id: str, team_id: int | None, start: datetime,
+                       end: datetime, limit: int = 500) -> list[str]:
+    """Comments of this period's detractors (bounded), for the theme counts."""
+    return list(session.execute(select(Feedback.comment).select_from(Loop)
+                                .join(Feedback, Feedback.id == Loop.feedback_id)
+                                .where(*_scope(team_id, workspace_id), Feedback.category.in_(BAD),
+                                       Feedback.comment.is_not(None), Loop.created_at >= start,
+                                       Loop.created_at < end)
+                                .order_by(Loop.id.desc()).limit(limit)).scalars())
+
+
+def overdue_loops(session: Session, *, workspace_id: str, team_id: int | None, now: datetime,
+                  limit: int) -> tuple[list[Loop], int]:
+    """The oldest overdue open loops (up to ``limit``) and how many there are in all."""
+    overdue = [*_scope(team_id, workspace_id), Loop.status != "resolved",
+               or_(and_(Loop.status == "new", Loop.ack_due_at <= now), Loop.resolve_due_at <= now)]
+    total = session.execute(select(func.count()).select_from(Loop).where(*overdue)).scalar()
+    loops = list(session.execute(select(Loop).where(*overdue).order_by(Loop.created_at, Loop.id)
+                                 .limit(limit)).scalars())
+    return loops, int(total or 0)

@@ -1,0 +1,24 @@
+"""Digests that were sent: one row per team and period, so a digest goes out exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+from models.base import UTCDateTime, utcnow
+
+
+class DigestRun(SQLModel, table=True):
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("team_id", "period_start", name="uq_digest_team_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
+    team_id: int = Field(foreign_key="team.id")
+    period_start: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    period_end: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    late: bool = Field(default=False)
+    sent_by: str = Field(max_length=32, description="scheduler, or the user who asked for it")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
