@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 
 from bot.context import AppContext
 from bot.delivery import DeliveryWorker
+from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
 from bot.reminders import check_reminders
 from bot.settings import Settings
@@ -77,6 +78,10 @@ class Loopkeeper:
         # Runs at start-up too, so loops that breached while the bot was down are reminded (once) right away.
         self.scheduler.add_job(self._check_reminders, "interval", seconds=60, id="sla-reminders", coalesce=True,
                                max_instances=1, replace_existing=True, next_run_time=datetime.now(timezone.utc))
+        # Digests: checked every minute against each team's stored schedule (changes apply without a restart);
+        # the first check at start-up sends, once and marked late, a digest missed while the bot was down.
+        self.scheduler.add_job(self._send_due_digests, "interval", seconds=60, id="digests", coalesce=True,
+                               max_instances=1, replace_existing=True, next_run_time=datetime.now(timezone.utc))
         self.asgi = Starlette(routes=[
             *webhooks.routes(self.ctx),
             *slack_http.routes(self.bolt),
@@ -114,6 +119,13 @@ class Loopkeeper:
             self.scheduler.shutdown(wait=False)
         self.worker.stop()
         self.engine.dispose()
+
+    def _send_due_digests(self) -> None:
+        with new_session(self.engine) as session:
+            sent = send_due_digests(session, now=self.ctx.clock())
+        if sent:
+            self.worker.wake()
+            log.info("queued %d digest(s)", sent)
 
     def _check_reminders(self) -> None:
         with new_session(self.engine) as session:

@@ -8,7 +8,7 @@ import re
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
 _USER = re.compile(r"<@([A-Z0-9]+)>")
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
-_EMOJI = {":alarm_clock:": "⏰", ":rotating_light:": "🚨", ":zzz:": "💤", ":speech_balloon:": "💬",
+_EMOJI = {":outbox_tray:": "📤", ":sparkles:": "✨", ":alarm_clock:": "⏰", ":rotating_light:": "🚨", ":zzz:": "💤", ":speech_balloon:": "💬",
           ":pencil2:": "✏️", ":arrow_right:": "➡️", ":arrow_left:": "⬅️", ":warning:": "⚠️"}
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 

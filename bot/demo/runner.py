@@ -128,6 +128,18 @@ def _walkthrough(app, server, standin, settings, say) -> int:
         status = next(b for b in _message(standin, overdue_channel, overdue_card["ts"])["blocks"]
                       if b.get("block_id") == "loop_status")
         say(f"  card status: {plain(status['elements'][0]['text'], USERS)}")
+
+        say("\n▶ The billing lead asks for this week's digest so far: `/loops digest send billing this-week`")
+        body = slack_requests.slash_command_body(team_id=app.workspace_id, user_id="U0BILLLEAD",
+                                                 channel_id="C0BILLING", text="digest send billing this-week",
+                                                 response_url=standin.response_url_base + "2")
+        answer = http.post("/slack/events", content=body, headers=slack_requests.signed_headers(
+            settings.slack_signing_secret, body, content_type="application/x-www-form-urlencoded")).json()
+        say(f"  ephemeral answer: {plain(answer['text'], USERS)}")
+        digest = standin.wait_for(lambda: [m for m in standin.messages("C0BILLING")
+                                           if "digest" in m.get("text", "")], timeout=20)[-1]
+        say("")
+        say(render_message(digest, channel=CHANNEL_NAMES["C0BILLING"], users=USERS))
         health = _settled_health(http)
         say(f"\n/healthz → {health}")
     say("\nDone. Run `make test` for the suite; see README.md to connect a real Slack workspace.")

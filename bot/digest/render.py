@@ -78,7 +78,8 @@ def sections(digest) -> list[str]:
     weak = []
     for title, rows in (("Touchpoints", digest.touchpoints), ("Products", digest.products)):
         if rows:
-            weak.append(f"{title}: " + ", ".join(f"{escape(n)} ({d} detractors, {o_} open)" for n, d, o_ in rows))
+            weak.append(f"{title}: " + ", ".join(f"{escape(n)} ({d} detractor{'s' if d != 1 else ''}, {o_} open)"
+                                                 for n, d, o_ in rows))
     if digest.themes:
         weak.append("Themes in detractor comments: " + ", ".join(f"“{escape(w)}” ×{n}" for w, n in digest.themes))
     if weak:
