@@ -17,6 +17,7 @@ from bot.context import AppContext
 from bot.delivery import DeliveryWorker
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
+from bot.leader import Leadership
 from bot.reminders import check_reminders
 from bot.settings import Settings
 from bot.slack_directory import WebDirectory
@@ -82,6 +83,7 @@ class Loopkeeper:
         # the first check at start-up sends, once and marked late, a digest missed while the bot was down.
         self.scheduler.add_job(self._send_due_digests, "interval", seconds=60, id="digests", coalesce=True,
                                max_instances=1, replace_existing=True, next_run_time=datetime.now(timezone.utc))
+        self.leadership = Leadership(self.engine, self.scheduler.start, poll_seconds=settings.leader_poll_seconds)
         self.asgi = Starlette(routes=[
             *webhooks.routes(self.ctx),
             *slack_http.routes(self.bolt),
@@ -95,7 +97,8 @@ class Loopkeeper:
 
     def worker_status(self) -> dict[str, str]:
         status = {"delivery": "running" if self.worker.running else "stopped",
-                  "scheduler": "running" if self.scheduler.running else "stopped"}
+                  "scheduler": "running" if self.scheduler.running else
+                  ("standby (another process leads)" if self.engine.dialect.name == "postgresql" else "stopped")}
         if self.worker.last_error:
             status["delivery"] = f"failing ({self.worker.last_error})"
         if self.settings.slack_app_token:
@@ -104,7 +107,7 @@ class Loopkeeper:
 
     def start_workers(self) -> None:
         self.worker.start()
-        self.scheduler.start()
+        self.leadership.start()  # starts the scheduler in the one process that leads
         if self.settings.slack_app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -115,6 +118,7 @@ class Loopkeeper:
         if self._socket_mode is not None:
             self._socket_mode.close()
             self._socket_mode = None
+        self.leadership.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.worker.stop()

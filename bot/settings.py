@@ -37,6 +37,7 @@ class Settings:
     # Signing secrets of the webhook sources, by setting name (LOOPKEEPER_WEBHOOK_SECRET_<SOURCE>).
     source_secrets: dict[str, str] = field(default_factory=dict)
     delivery_poll_seconds: float = 1.0
+    leader_poll_seconds: float = 5.0
     slack_timeout_seconds: float = 10.0
 
     def __repr__(self) -> str:  # never print secrets, even by accident

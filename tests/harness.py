@@ -36,6 +36,9 @@ class Harness:
 
     def start(self) -> None:
         self.app.start_workers()
+        deadline = time.monotonic() + 10
+        while not self.app.scheduler.running and time.monotonic() < deadline:
+            time.sleep(0.01)  # on PostgreSQL the scheduler starts once the advisory lock is won
         self.server = BackgroundServer(self.app.asgi).start()
         self.http = httpx.Client(base_url=self.server.url, timeout=15)
 
