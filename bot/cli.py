@@ -101,18 +101,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     return _run()
 
 
-def _database_url() -> str:
-    import os
-
-    from dotenv import dotenv_values
-
-    return os.environ.get("DATABASE_URL") or dotenv_values(".env").get("DATABASE_URL") or "sqlite:///loopkeeper.db"
-
-
 def _db_upgrade() -> int:
+    from bot.config_command import database_url
     from models.db import upgrade
 
-    upgrade(_database_url())
+    upgrade(database_url())
     print("database is at the latest migration")
     return 0
 

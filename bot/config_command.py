@@ -16,12 +16,13 @@ from models.db import make_engine, new_session, pending_migrations, upgrade
 from models.workspace import Workspace
 
 
-def _database_url() -> str:
+def database_url() -> str:
+    """DATABASE_URL from the environment, then .env, then the SQLite default."""
     return os.environ.get("DATABASE_URL") or dotenv_values(".env").get("DATABASE_URL") or "sqlite:///loopkeeper.db"
 
 
 def open_engine():
-    url = _database_url()
+    url = database_url()
     engine = make_engine(url)
     if pending_migrations(engine):
         if engine.dialect.name != "sqlite":

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import yaml
 from sqlmodel import Session
 
-from bot.durations import format_duration
+from bot.durations import format_minutes
 from bot.schedules import format_hours
 from models.admin import list_admins
 from models.intake_channel import list_intake_channels
@@ -16,10 +14,6 @@ from models.team import list_routes, list_teams
 from models.workspace import Workspace
 
 HEADER = "# Loopkeeper configuration. Apply with: loopkeeper config import FILE [--dry-run]\n"
-
-
-def _duration(minutes: int | None) -> str | None:
-    return format_duration(timedelta(minutes=minutes)) if minutes else None
 
 
 def export_config(session: Session, *, workspace_id: str) -> dict:
@@ -32,8 +26,8 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
         entry = {"name": team.name, "channel": team.channel_id, "leads": list(team.leads), "timezone": team.timezone}
         if team.hours:
             entry["hours"] = format_hours(team.hours)
-        sla = {k: v for k, v in (("ack", _duration(team.sla_ack_minutes)),
-                                 ("close", _duration(team.sla_close_minutes))) if v}
+        sla = {k: v for k, v in (("ack", format_minutes(team.sla_ack_minutes)),
+                                 ("close", format_minutes(team.sla_close_minutes))) if v}
         if sla:
             entry["sla"] = sla
         entry["digest"] = team.digest_schedule

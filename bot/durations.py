@@ -30,3 +30,8 @@ def format_duration(delta: timedelta) -> str:
         if minutes % size == 0 and minutes >= size:
             return f"{minutes // size}{unit}"
     return f"{minutes}m"
+
+
+def format_minutes(minutes: int | None) -> str | None:
+    """A stored number of minutes in the same form (None stays None)."""
+    return format_duration(timedelta(minutes=minutes)) if minutes else None

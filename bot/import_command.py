@@ -7,8 +7,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlmodel import select
-
+from bot.config_command import pick_workspace
 from bot.durations import InvalidDuration, parse_duration
 from bot.errors import ConfigError
 from bot.intake.importer import (
@@ -22,7 +21,6 @@ from bot.settings import load_settings
 from bot.terminal import ProgressBar
 from models.base import utcnow
 from models.db import make_engine, new_session
-from models.workspace import Workspace
 
 MAX_REJECTS_SHOWN = 10
 
@@ -43,17 +41,6 @@ def cards_cutoff(text: str, *, now: datetime) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def _workspace(engine, given: str | None) -> str:
-    if given:
-        return given
-    with new_session(engine, read_only=True) as session:
-        ids = list(session.exec(select(Workspace.id)))
-    if len(ids) == 1:
-        return ids[0]
-    raise ConfigError("say which workspace to import into with --workspace T0123ABCD "
-                      f"({'none is' if not ids else 'several are'} in the database)")
-
-
 def run_import_command(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
@@ -67,7 +54,8 @@ def run_import_command(args: argparse.Namespace) -> int:
     prepare_database(settings)
     engine = make_engine(settings.database_url)
     try:
-        workspace_id = _workspace(engine, args.workspace)
+        with new_session(engine, read_only=True) as session:
+            workspace_id = pick_workspace(session, args.workspace)
         bar = ProgressBar(count_rows(path))
         summary = run_import(engine, workspace_id=workspace_id, path=path, options=options,
                              default_channel=settings.default_channel, now=now, progress=bar.update)

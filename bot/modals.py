@@ -14,12 +14,15 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
+from sqlmodel import Session
 
-from bot.errors import InvalidFeedback
+from bot.cards import customer_label
+from bot.errors import InvalidFeedback, LoopNotFound
 from bot.ids import ModalField, ModalId
 from bot.outcomes import CONTACT_METHODS, OUTCOMES
-from models.loop import Loop
-from models.team import Team
+from models.feedback import Feedback
+from models.loop import Loop, get_loop
+from models.team import Team, list_teams
 
 NOTE_LIMIT = 2000
 
@@ -94,3 +97,16 @@ def submitted_loop_id(view: dict) -> int:
     if not metadata.isdigit():
         raise InvalidFeedback("this form does not belong to a loop")
     return int(metadata)
+
+
+def modal_for(session: Session, *, workspace_id: str, loop_id: int | None, kind: ModalId, now: datetime) -> dict:
+    """The modal of ``kind`` for a loop, read from the database; LoopNotFound when the loop is gone."""
+    loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id) if loop_id else None
+    if loop is None:
+        raise LoopNotFound(f"Loop #{loop_id} no longer exists." if loop_id else
+                           "This control does not point at a loop; it may come from an old or edited message.")
+    if kind == ModalId.RESOLVE:
+        return resolve_modal(loop, customer_label(session.get(Feedback, loop.feedback_id)))
+    if kind == ModalId.MOVE:
+        return move_modal(loop, list_teams(session=session, workspace_id=workspace_id))
+    return snooze_modal(loop, now)

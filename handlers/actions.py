@@ -12,14 +12,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import lifecycle
-from bot.cards import customer_label
 from bot.context import AppContext
 from bot.errors import LoopkeeperError, LoopNotFound
-from bot.ids import CardAction, CardBlock
-from bot.modals import move_modal, resolve_modal, snooze_modal
-from models.feedback import Feedback
-from models.loop import get_loop
-from models.team import list_teams
+from bot.ids import CardAction, CardBlock, ModalId
+from bot.modals import modal_for
 
 NOT_A_LOOP = "This control does not point at a loop; it may come from an old or edited message."
 
@@ -46,17 +42,15 @@ def register(app: App, ctx: AppContext) -> None:
         session, until=lifecycle.snooze_until(session, workspace_id=args["workspace_id"], loop_id=args["loop_id"],
                                               choice=action["selected_option"]["value"], now=args["now"]),
         **args))
-    snooze_custom = _modal_opener(ctx, lambda session, loop, client: snooze_modal(loop, ctx.clock()))
+    snooze_custom = _modal_opener(ctx, ModalId.SNOOZE)
 
     @app.action(CardAction.SNOOZE)
     def snooze(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
         chosen = (action.get("selected_option") or {}).get("value")
         (snooze_custom if chosen == "custom" else snooze_now)(ack=ack, body=body, action=action, respond=respond,
                                                               client=client)
-    app.action(CardAction.RESOLVE)(_modal_opener(ctx, lambda session, loop, client: resolve_modal(
-        loop, customer_label(session.get(Feedback, loop.feedback_id)))))
-    app.action(CardAction.MOVE)(_modal_opener(ctx, lambda session, loop, client: move_modal(
-        loop, list_teams(session=session, workspace_id=loop.workspace_id))))
+    app.action(CardAction.RESOLVE)(_modal_opener(ctx, ModalId.RESOLVE))
+    app.action(CardAction.MOVE)(_modal_opener(ctx, ModalId.MOVE))
 
 
 def _listener(ctx: AppContext, call: Callable):
@@ -86,17 +80,16 @@ def _listener(ctx: AppContext, call: Callable):
     return listener
 
 
-def _modal_opener(ctx: AppContext, build: Callable):
+def _modal_opener(ctx: AppContext, kind: ModalId):
     def listener(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
         ack()
-        loop_id = loop_id_of(body, action)
-        with ctx.session(read_only=True) as session:
-            loop = get_loop(session=session, workspace_id=body["team"]["id"], loop_id=loop_id) if loop_id else None
-            if loop is None:
-                respond(text=str(LoopNotFound(f"Loop #{loop_id} no longer exists.")) if loop_id else NOT_A_LOOP,
-                        response_type="ephemeral", replace_original=False)
-                return
-            view = build(session, loop, client)
+        try:
+            with ctx.session(read_only=True) as session:
+                view = modal_for(session, workspace_id=body["team"]["id"], loop_id=loop_id_of(body, action),
+                                 kind=kind, now=ctx.clock())
+        except LoopNotFound as exc:
+            respond(text=str(exc), response_type="ephemeral", replace_original=False)
+            return
         # trigger_id expires in 3 seconds: the modal opens now, not through the outbox.
         client.views_open(trigger_id=body["trigger_id"], view=view)
 

@@ -14,9 +14,8 @@ from bot.errors import LoopkeeperError
 from bot.feedback import FeedbackIn
 from bot.intake.ingest import ingest
 from bot.intake.payload import IgnoredEvent
-from bot.intake.sources import all_sources
+from bot.intake.sources import all_sources, options_for
 from handlers.http_io import error_response, printable, read_body
-from models.workspace import source_options
 
 MAX_BODY = 64 * 1024
 
@@ -54,7 +53,7 @@ def routes(ctx: AppContext) -> list[Route]:
 
 def _options(ctx: AppContext, source: str) -> dict:
     with ctx.session(read_only=True) as session:
-        return source_options(session=session, workspace_id=ctx.workspace_id, source=source)
+        return options_for(session, workspace_id=ctx.workspace_id, source=source)
 
 
 def _store(ctx: AppContext, feedback: FeedbackIn):

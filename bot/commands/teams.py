@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func
@@ -10,7 +9,7 @@ from sqlmodel import delete, select
 
 from bot.commands.registry import Invocation, Subcommand, channel_arg, need, user_arg
 from bot.config import TEAM_NAME
-from bot.durations import InvalidDuration, format_duration, parse_duration
+from bot.durations import InvalidDuration, format_minutes, parse_duration
 from bot.errors import CommandError
 from bot.schedules import format_hours, parse_hours, parse_schedule
 from models.loop import Loop
@@ -65,10 +64,6 @@ def list_(inv: Invocation) -> str:
         return f"No teams yet. Add one: `{ADD}`"
     lines = ["*Teams*"] + [f"• *{team.name}* → {list_line(team)}" for team in teams]
     return "\n".join(lines)
-
-
-def format_duration_minutes(minutes: int) -> str:
-    return format_duration(timedelta(minutes=minutes))
 
 
 def remove(inv: Invocation) -> str:
@@ -134,8 +129,8 @@ def set_(inv: Invocation) -> str:
 
 def list_line(team: Team) -> str:
     sla = " / ".join(x for x in (
-        f"ack {format_duration_minutes(team.sla_ack_minutes)}" if team.sla_ack_minutes else "",
-        f"close {format_duration_minutes(team.sla_close_minutes)}" if team.sla_close_minutes else "") if x)
+        f"ack {format_minutes(team.sla_ack_minutes)}" if team.sla_ack_minutes else "",
+        f"close {format_minutes(team.sla_close_minutes)}" if team.sla_close_minutes else "") if x)
     return (f"<#{team.channel_id}> · leads {' '.join(f'<@{u}>' for u in team.leads) or 'none'} · {team.timezone} · "
             f"{format_hours(team.hours)} · SLA {sla or 'none'} · digest {team.digest_schedule}"
             + ("" if team.thread_log else " · thread log off") + (" · moves: leads only" if team.leads_only_moves

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Callable, Mapping
 
+from sqlmodel import Session
+
 from bot.feedback import FeedbackIn
+from models.workspace import source_options
 
 
 @dataclass(frozen=True)
@@ -37,3 +40,8 @@ def all_sources() -> dict[str, Source]:
         if isinstance(source, Source):
             sources[source.name] = source
     return dict(sorted(sources.items()))
+
+
+def options_for(session: Session, *, workspace_id: str, source: str) -> dict[str, Any]:
+    """The workspace's options for one source (e.g. Typeform field mappings), from its configuration."""
+    return source_options(session=session, workspace_id=workspace_id, source=source)
