@@ -42,6 +42,7 @@ class TeamConfig:
     digest: str = "weekly mon 09:00"
     thread_log: bool = True
     leads_only_moves: bool = False
+    personal_digests: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -227,10 +228,13 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
     moves = str(item.get("moves", "anyone"))
     if moves not in ("anyone", "leads"):
         problems.append(f"{where}.moves: must be anyone or leads")
+    personal = item.get("personal_digests")
+    if personal is not None and not isinstance(personal, bool):
+        problems.append(f"{where}.personal_digests: must be true or false")
     if len(problems) > before:
         return None
     return TeamConfig(name, channel, tuple(leads), tz, hours, ack, close, digest,
-                      bool(item.get("thread_log", True)), moves == "leads")
+                      bool(item.get("thread_log", True)), moves == "leads", personal)
 
 
 def _minutes(value: object) -> int | None:
@@ -281,6 +285,7 @@ def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc, actor: 
         team.channel_id, team.leads, team.timezone = team_doc.channel, list(team_doc.leads), team_doc.timezone
         team.hours, team.digest_schedule = team_doc.hours, team_doc.digest
         team.thread_log, team.leads_only_moves = team_doc.thread_log, team_doc.leads_only_moves
+        team.personal_digests = team_doc.personal_digests
         team.sla_ack_minutes, team.sla_close_minutes = team_doc.sla_ack_minutes, team_doc.sla_close_minutes
         session.add(team)
         session.flush()

@@ -35,6 +35,8 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
             entry["thread_log"] = False
         if team.leads_only_moves:
             entry["moves"] = "leads"
+        if team.personal_digests is not None:
+            entry["personal_digests"] = team.personal_digests
         config["teams"].append(entry)
     config["routes"] = [{"team": names[r.team_id], "match": list(r.matchers), **({"continue": True}
                                                                                   if r.continue_matching else {})}

@@ -32,6 +32,8 @@ class Team(SQLModel, table=True):
                                    description="only leads may move or reopen this team's loops")
     digest_schedule: str = Field(default="weekly mon 09:00", max_length=100,
                                  sa_column_kwargs={"server_default": "weekly mon 09:00"})
+    personal_digests: bool | None = Field(
+        default=None, description="DM each owner their open loops with the digest; None: on for weekly digests")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -85,6 +85,7 @@ teams:
     hours: mon-fri 09:00-17:00
     sla: {ack: 2h, close: 2d}
     digest: daily 08:30
+    personal_digests: true
   - name: support
     channel: C0SUPPORT
 routes:
@@ -129,7 +130,7 @@ def test_config_export_import_export_is_identical(tmp_path):
     assert "no changes" in again.stdout
     assert loopkeeper("config", "export", cwd=tmp_path, env=env).stdout == first
     for expected in ("hours: mon-fri 09:00-17:00", "ack: 2h", "close: 2d", "digest: daily 08:30", "continue: true",
-                     "disabled: true", "source: delighted", "- U0ADMIN"):
+                     "disabled: true", "source: delighted", "- U0ADMIN", "personal_digests: true"):
         assert expected in first
 
 

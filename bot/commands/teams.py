@@ -9,6 +9,7 @@ from sqlmodel import delete, select
 
 from bot.commands.registry import Invocation, Subcommand, channel_arg, need, user_arg
 from bot.config import TEAM_NAME
+from bot.digest.personal import personal_digests_on
 from bot.durations import InvalidDuration, format_minutes, parse_duration
 from bot.errors import CommandError
 from bot.schedules import format_hours, parse_hours, parse_schedule
@@ -24,7 +25,8 @@ def team_snapshot(team: Team) -> dict:
     return {"name": team.name, "channel": team.channel_id, "leads": list(team.leads), "timezone": team.timezone,
             "hours": team.hours, "sla_ack_minutes": team.sla_ack_minutes,
             "sla_close_minutes": team.sla_close_minutes, "digest": team.digest_schedule,
-            "thread_log": team.thread_log, "moves": "leads" if team.leads_only_moves else "anyone"}
+            "thread_log": team.thread_log, "moves": "leads" if team.leads_only_moves else "anyone",
+            "personal_digests": team.personal_digests}
 
 
 def find_team(inv: Invocation, name: str, *, example: str) -> Team:
@@ -112,6 +114,12 @@ def set_(inv: Invocation) -> str:
         team.digest_schedule = parse_schedule(" ".join(values))
     elif setting == "thread-log":
         team.thread_log = _on_off(values[0], example="/loops team set billing thread-log off")
+    elif setting == "personal-digests":
+        choice = values[0].lower()
+        if choice not in ("on", "off", "default"):
+            raise CommandError(f"`{values[0]}`: say on, off or default (on for weekly digests)",
+                               example="/loops team set billing personal-digests off")
+        team.personal_digests = None if choice == "default" else choice == "on"
     elif setting == "moves":
         if values[0].lower() not in ("leads", "anyone"):
             raise CommandError("say who may move and reopen loops: leads or anyone",
@@ -119,7 +127,7 @@ def set_(inv: Invocation) -> str:
         team.leads_only_moves = values[0].lower() == "leads"
     else:
         raise CommandError(f"`{setting}` is not a team setting; settings: lead, timezone, hours, sla, digest, "
-                           "thread-log, moves", example=SET)
+                           "thread-log, personal-digests, moves", example=SET)
     inv.session.add(team)
     inv.audit(f"team.set.{setting.rstrip('s') if setting == 'leads' else setting}", team.name, before,
            team_snapshot(team))
@@ -133,8 +141,9 @@ def list_line(team: Team) -> str:
         f"close {format_minutes(team.sla_close_minutes)}" if team.sla_close_minutes else "") if x)
     return (f"<#{team.channel_id}> · leads {' '.join(f'<@{u}>' for u in team.leads) or 'none'} · {team.timezone} · "
             f"{format_hours(team.hours)} · SLA {sla or 'none'} · digest {team.digest_schedule}"
-            + ("" if team.thread_log else " · thread log off") + (" · moves: leads only" if team.leads_only_moves
-                                                                  else ""))
+            + ("" if team.thread_log else " · thread log off")
+            + (" · personal digests " + ("on" if personal_digests_on(team) else "off"))
+            + (" · moves: leads only" if team.leads_only_moves else ""))
 
 
 def _on_off(value: str, *, example: str) -> bool:
@@ -172,6 +181,7 @@ SUBCOMMANDS = [
                "/loops team remove billing", remove, admin=True),
     Subcommand(("team", "set"), "/loops team set <name> lead|timezone|hours|sla|digest <value…>",
                "Change a team: `lead @a @b`, `timezone Europe/Berlin`, `hours mon-fri 09:00-17:00`, "
-               "`sla ack 2h close 2d`, `digest \"weekly mon 09:00\"`, `thread-log off`, `moves leads`", SET, set_,
+               "`sla ack 2h close 2d`, `digest \"weekly mon 09:00\"`, `thread-log off`, `personal-digests off`, "
+               "`moves leads`", SET, set_,
                admin=True),
 ]

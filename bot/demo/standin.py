@@ -128,6 +128,10 @@ class SlackStandIn:
             channel = self.channels.get(channel_id)
             return [dict(m) for m in channel.messages] if channel else []
 
+    def direct_messages(self, user_id: str) -> list[dict[str, Any]]:
+        """Messages the app sent to ``user_id`` in its DM with them."""
+        return self.messages("D" + user_id[1:])
+
     def replies(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
         with self._lock:
             message = self._find(channel_id, ts)
@@ -181,6 +185,11 @@ class SlackStandIn:
     def _channel(self, channel_id: str | None) -> Channel | None:
         if not channel_id:
             return None
+        if channel_id[:1] in "UW":  # a user id: Slack posts to the app's DM with that user
+            dm_id = "D" + channel_id[1:]
+            if dm_id not in self.channels:
+                self.add_channel(dm_id, f"dm-{channel_id.lower()}", is_private=True)
+            return self.channels[dm_id]
         if channel_id not in self.channels and self.auto_create_channels and channel_id[:1] in "CGD":
             self.add_channel(channel_id, channel_id.lower())
         return self.channels.get(channel_id)

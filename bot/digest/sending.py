@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.digest.content import Period, build_digest
+from bot.digest.personal import personal_digests_on, personal_message
 from bot.digest.render import render_blocks
 from bot.outbox import enqueue_message
 from models.digest_run import DigestRun
@@ -18,7 +19,7 @@ def send_digest(session: Session, *, team: Team, period: Period, now: datetime, 
                 late: bool = False) -> bool:
     """Queue ``team``'s digest for ``period`` unless it was sent already; True when queued now.
 
-    The (team, period) row and the outbox message are written in one transaction;
+    The (team, period) row, the team's message and the owners' personal DMs are written in one transaction;
     the row's unique key makes a second sender — a restart, another replica, a
     person running `/loops digest send` — a no-op.
     """
@@ -34,5 +35,11 @@ def send_digest(session: Session, *, team: Team, period: Period, now: datetime, 
     digest.late = late
     enqueue_message(session, workspace_id=team.workspace_id, channel_id=team.channel_id,
                     ordering_key=f"digest:{team.id}", kind="digest", message=render_blocks(digest))
+    if personal_digests_on(team):
+        for owner_id, _, _ in digest.owners:
+            message = personal_message(session, team=team, owner_id=owner_id, period=period, now=now)
+            if message is not None:  # a user id as the channel posts to the app's DM with them
+                enqueue_message(session, workspace_id=team.workspace_id, channel_id=owner_id,
+                                ordering_key=f"digest:{team.id}:{owner_id}", kind="personal_digest", message=message)
     session.commit()
     return True

@@ -54,6 +54,8 @@ BAD = [
     ({**VALID, "routes": [{"team": "billing", "match": ["mood=sad"]}]}, "routes[0].match[0]: unknown field 'mood'"),
     ({**VALID, "routes": [{"team": "billing", "match": []}]}, "routes[0].match: must be a non-empty list"),
     ({**VALID, "routes": [{"team": "billing", "match": ["comment=~(a+)+"]}]}, "nests quantifiers"),
+    ({"teams": [{"name": "billing", "channel": "C0BILL", "personal_digests": "yes"}]},
+     "teams[0].personal_digests: must be true or false"),
     ({"default_channel": "general"}, "default_channel"),
     ({"teamz": []}, "unknown key(s) teamz"),
     (["not", "a", "mapping"], "top level must be a mapping"),

@@ -1,0 +1,40 @@
+"""Personal digests: each owner gets a DM with just their open loops of the team, oldest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.digest.content import Period
+from bot.loop_lists import lines
+from bot.mrkdwn import slack_date, truncate
+from bot.sla import breached
+from models.loop import list_open_loops
+from models.team import Team
+
+LOOPS_FETCHED = 200
+
+
+def personal_digests_on(team: Team) -> bool:
+    """The team's setting, or by default: on for weekly digests, off for daily and custom ones."""
+    if team.personal_digests is not None:
+        return team.personal_digests
+    return team.digest_schedule.split()[0] == "weekly"
+
+
+def personal_message(session: Session, *, team: Team, owner_id: str, period: Period, now: datetime) -> dict | None:
+    """``text`` and ``blocks`` of one owner's DM, or None when they own nothing open in the team."""
+    loops = list_open_loops(session=session, workspace_id=team.workspace_id, owner_id=owner_id,
+                            team_ids=[team.id], limit=LOOPS_FETCHED)
+    if not loops:
+        return None
+    overdue = sum(1 for loop in loops if breached(loop, now))
+    count = f"{len(loops)}{'+' if len(loops) == LOOPS_FETCHED else ''}"
+    head = (f"*Your open loops in {team.name}*: {count}" + (f", {overdue} overdue" if overdue else "")
+            + f" — {period.label} ending {slack_date(period.end, fmt='{date_short}')}")
+    body = "\n".join([head, *lines(session, loops, now, empty="")])
+    return {"text": f"Your open loops in {team.name}: {count}",
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(body, 3000)}},
+                       {"type": "context", "elements": [{"type": "mrkdwn", "text": "Oldest first · `/loops mine` "
+                                                         "lists them any time."}]}]}
