@@ -65,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     preview.add_argument("--team", help="team name (default: all teams)")
     preview.add_argument("--period", default="last-week", choices=["last-week", "last-day", "this-week"])
     preview.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
+    due = digest_commands.add_parser(
+        "send-due", help="queue every digest whose scheduled time has come",
+        description="Queue every team's digest whose scheduled time has come and whose period was not sent yet "
+                    "(what the scheduler does each minute; safe to run from cron next to running replicas). "
+                    "A running `loopkeeper run` delivers them.")
+    due.add_argument("--at", help="ISO date-time to evaluate schedules at (default: now)")
 
     args = parser.parse_args(argv)
     try:
@@ -91,8 +97,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return config_export(workspace=args.workspace)
         return config_import(args.file, dry_run=args.dry_run, workspace=args.workspace)
     if args.command == "digest":
-        from bot.digest_command import preview_command
+        from bot.digest_command import preview_command, send_due_command
 
+        if args.digest_command == "send-due":
+            return send_due_command(at=args.at)
         return preview_command(team=args.team, period_name=args.period, workspace=args.workspace)
     if args.command == "import":
         from bot.import_command import run_import_command

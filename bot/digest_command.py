@@ -1,14 +1,16 @@
-"""`loopkeeper digest preview`: a digest as plain text in the terminal."""
+"""`loopkeeper digest preview` (a digest as plain text) and `loopkeeper digest send-due`."""
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 
 from bot.config_command import open_engine, pick_workspace
 from bot.demo.render import plain
 from bot.digest.content import build_digest
 from bot.digest.periods import period
 from bot.digest.render import sections
+from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
 from models.base import utcnow
 from models.db import new_session
@@ -29,4 +31,22 @@ def preview_command(*, team: str | None, period_name: str, workspace: str | None
             sys.stdout.write("\n\n".join(plain(s) for s in sections(digest)) + "\n")
     finally:
         engine.dispose()
+    return 0
+
+
+def send_due_command(*, at: str | None) -> int:
+    now = utcnow()
+    if at:
+        try:
+            now = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(f"--at {at!r} is not an ISO date-time (e.g. 2026-11-23T09:05:00+00:00)") from None
+        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    engine = open_engine()
+    try:
+        with new_session(engine) as session:
+            sent = send_due_digests(session, now=now)
+    finally:
+        engine.dispose()
+    print(f"{sent} digest(s) queued")
     return 0

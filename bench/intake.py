@@ -1,0 +1,79 @@
+"""Intake: signed webhooks per second, stored and queued, vs. the same server's bare endpoint answering 202
+without work. Goal: at least half the floor's throughput.
+
+    .venv/bin/python -m bench.intake [--alerts N] [--concurrency K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import secrets
+import sys
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bench.common import LoadResult, count_rows, ratio_line, run_load, running_app, serving, signed_webhook
+from models.feedback import Feedback
+from models.loop import Loop
+from models.outbox import PENDING, OutboxItem
+
+ACCEPTED = 202
+
+
+def bare_intake() -> Starlette:
+    """The floor: the same path, the body read, 202 and nothing else."""
+    async def webhook(request: Request) -> Response:
+        await request.body()
+        return Response(status_code=ACCEPTED)
+
+    return Starlette(routes=[Route("/webhooks/{source}", webhook, methods=["POST"])])
+
+
+def measure(server, secret: str, *, alerts: int, concurrency: int, warmup: int) -> LoadResult:
+    """Warm up, then time ``alerts`` signed webhooks; each must be answered 202."""
+    for run, count in ((f"warmup-{secrets.token_hex(3)}", warmup), (f"run-{secrets.token_hex(3)}", alerts)):
+        build = functools.partial(signed_webhook, secret=secret, run=run)
+        result = run_load(server.host, server.port, build, count, concurrency, expect=ACCEPTED)
+        if result.statuses[ACCEPTED] != count:
+            raise SystemExit(f"intake: expected {count} × 202, got {dict(result.statuses)}: {result.samples}")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.intake", description=__doc__.splitlines()[0])
+    parser.add_argument("--alerts", type=int, default=3000, help="webhooks in the timed run (default 3000)")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--warmup", type=int, default=200, help="untimed webhooks first (default 200)")
+    args = parser.parse_args(argv)
+    sizes = dict(alerts=args.alerts, concurrency=args.concurrency, warmup=args.warmup)
+
+    with serving(bare_intake()) as server:
+        floor = measure(server, "floor-secret", **sizes)
+    print(f"floor   bare 202 endpoint: {args.alerts} webhooks in {floor.elapsed:.2f}s = {floor.rate:,.0f}/s")
+
+    with running_app() as stack:
+        product = measure(stack.server, stack.settings.webhook_secret, **sizes)
+        expected = args.alerts + args.warmup
+        stored = count_rows(stack.app, Feedback)
+        loops = count_rows(stack.app, Loop)
+        cards = count_rows(stack.app, OutboxItem, OutboxItem.kind == "card")
+        pending = count_rows(stack.app, OutboxItem, OutboxItem.state == PENDING)
+    print(f"product Loopkeeper intake: {args.alerts} webhooks in {product.elapsed:.2f}s = {product.rate:,.0f}/s; "
+          f"stored {stored}/{expected} feedback, {loops} loops, {cards} cards queued ({pending} still pending)")
+    if not stored == loops == cards == expected:
+        print(f"intake: lost work — {expected} accepted but {stored} stored, {loops} loops, {cards} cards queued",
+              file=sys.stderr)
+        return 1
+
+    ratio = product.rate / floor.rate
+    print(ratio_line("intake", ratio, f"{product.rate:,.0f} vs {floor.rate:,.0f} webhooks/s at concurrency "
+                                      f"{args.concurrency}, n={args.alerts}; goal >= 0.50"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
