@@ -14,6 +14,7 @@ import logging
 import math
 import multiprocessing
 import secrets
+import socket
 import tempfile
 import time
 from collections import Counter
@@ -176,10 +177,23 @@ def remote_standin() -> Iterator["_StandInHost"]:
 
 
 # -- the app under test ---------------------------------------------------------------
+class Server(BackgroundServer):
+    """BackgroundServer with TCP_NODELAY, as under `loopkeeper run`.
+
+    uvicorn binding host:port itself gets sockets asyncio marks TCP_NODELAY; the socket BackgroundServer binds
+    (proto 0) does not, so every response with a body waits ~40 ms for the client's delayed ACK (Nagle).
+    Accepted connections inherit the option from the listening socket.
+    """
+
+    def __init__(self, asgi_app):
+        super().__init__(asgi_app)
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 @dataclass
 class Stack:
     app: Loopkeeper
-    server: BackgroundServer
+    server: Server
     settings: Settings
     standin: _StandInHost
     response_url_base: str
@@ -202,7 +216,7 @@ def running_app(**overrides) -> Iterator[Stack]:
             apply_config(session, workspace_id=app.workspace_id, doc=parse_config(BENCH_CONFIG))
         app.start_workers()
         try:
-            server = BackgroundServer(app.asgi).start()
+            server = Server(app.asgi).start()
             try:
                 yield Stack(app, server, settings, standin, response_url_base)
             finally:
@@ -212,9 +226,9 @@ def running_app(**overrides) -> Iterator[Stack]:
 
 
 @contextmanager
-def serving(asgi) -> Iterator[BackgroundServer]:
+def serving(asgi) -> Iterator[Server]:
     """Any ASGI app on the same kind of server as Loopkeeper's."""
-    server = BackgroundServer(asgi).start()
+    server = Server(asgi).start()
     try:
         yield server
     finally:

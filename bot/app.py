@@ -15,6 +15,8 @@ from starlette.applications import Starlette
 
 from bot.context import AppContext
 from bot.delivery import DeliveryWorker
+from bot.metrics import Metrics
+from bot.rate_limits import RateLimiter
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
 from bot.leader import Leadership
@@ -59,11 +61,17 @@ class Loopkeeper:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         identity = _who_am_i(slack_client(settings))
+        self.metrics = Metrics()
         self.worker = DeliveryWorker(self.engine, slack_client(settings), clock=clock,
-                                     poll_seconds=settings.delivery_poll_seconds)
+                                     poll_seconds=settings.delivery_poll_seconds,
+                                     limiter=RateLimiter(post_per_second=settings.post_per_second,
+                                                         post_burst=settings.post_burst),
+                                     concurrency=settings.delivery_concurrency, admins=settings.admins,
+                                     metrics=self.metrics)
         self.ctx = AppContext(settings=settings, engine=self.engine, workspace_id=identity["team_id"],
                               bot_user_id=identity.get("user_id"), bot_id=identity.get("bot_id"), clock=clock,
-                              on_outbox_write=self.worker.wake, directory=WebDirectory(slack_client(settings)))
+                              on_outbox_write=self.worker.wake, directory=WebDirectory(slack_client(settings)),
+                              metrics=self.metrics)
         self.bolt = App(
             signing_secret=settings.slack_signing_secret,
             client=slack_client(settings),
@@ -86,7 +94,7 @@ class Loopkeeper:
         self.leadership = Leadership(self.engine, self.scheduler.start, poll_seconds=settings.leader_poll_seconds)
         self.asgi = Starlette(routes=[
             *webhooks.routes(self.ctx),
-            *slack_http.routes(self.bolt),
+            *slack_http.routes(self.bolt, self.metrics),
             *health.routes(self.ctx, self.worker_status),
         ])
         self._socket_mode = None

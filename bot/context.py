@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.intake.ingest import IntakePolicy
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack_directory import SlackDirectory
 from models.base import utcnow
@@ -28,6 +29,7 @@ class AppContext:
     directory: "SlackDirectory | None" = None
     # Called after a transaction that wrote to the outbox committed.
     on_outbox_write: Callable[[], None] = field(default=lambda: None)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def session(self, *, read_only: bool = False) -> Session:
         """A database session; ``read_only`` ones never wait for or block writers on SQLite."""

@@ -7,6 +7,7 @@ import random
 import socket
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -16,6 +17,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
+from bot.delivery_notices import tell_admins_once
+from bot.ids import MESSAGE_METADATA_EVENT
+from bot.metrics import Metrics
+from bot.rate_limits import RateLimiter, rate_key
 from models.base import utcnow
 from models.db import new_session
 from models.loop import Loop
@@ -26,6 +31,7 @@ from models.outbox import (
     OutboxItem,
     claim_outbox_items,
     next_outbox_due,
+    sendable_outbox_items,
 )
 
 log = logging.getLogger(__name__)
@@ -50,6 +56,9 @@ class Outcome:
     error: str | None = None
     retry_at: datetime | None = None
     response: dict | None = None
+    in_doubt: bool = False  # the call may have reached Slack (timeout, 5xx, dropped connection)
+    retry_after: int | None = None  # Slack's Retry-After, on 429
+    counted: bool = True  # False: we held it back ourselves, not an attempt
 
 
 def backoff(attempts: int, *, rng: random.Random = random) -> timedelta:
@@ -65,12 +74,13 @@ def classify(exc: Exception, *, attempts: int, now: datetime) -> Outcome:
         error = (response.data or {}).get("error") if isinstance(response.data, dict) else None
         if response.status_code == 429 or error == "ratelimited":
             retry_after = _retry_after(response.headers)
-            return Outcome(PENDING, "ratelimited", now + timedelta(seconds=retry_after))
+            return Outcome(PENDING, "ratelimited", now + timedelta(seconds=retry_after), retry_after=retry_after)
         if error in PERMANENT_ERRORS:
             return Outcome(PARKED, error)
-        return Outcome(PENDING, error or f"http {response.status_code}", now + backoff(attempts))
+        return Outcome(PENDING, error or f"http {response.status_code}", now + backoff(attempts),
+                       in_doubt=response.status_code >= 500)
     if isinstance(exc, (URLError, TimeoutError, socket.timeout, ConnectionError, OSError)):
-        return Outcome(PENDING, f"{type(exc).__name__}", now + backoff(attempts))
+        return Outcome(PENDING, f"{type(exc).__name__}", now + backoff(attempts), in_doubt=True)
     raise exc
 
 
@@ -84,10 +94,16 @@ def _retry_after(headers: dict) -> int:
 
 
 class DeliveryWorker:
-    """Claims outbox items with a lease and sends them; safe to run in several processes."""
+    """Claims outbox items with a lease and sends them; safe to run in several processes.
+
+    Items are claimed only while their rate key (the channel for posts, the method otherwise)
+    has room, and sent by a small pool, so a slow or rate-limited channel never holds up the rest.
+    """
 
     def __init__(self, engine: Engine, client: WebClient, *, clock: Callable[[], datetime] = utcnow,
-                 poll_seconds: float = 1.0, lease: timedelta = timedelta(seconds=60), batch: int = 50):
+                 poll_seconds: float = 1.0, lease: timedelta = timedelta(seconds=60), batch: int = 50,
+                 limiter: RateLimiter | None = None, concurrency: int = 4, admins: tuple[str, ...] = (),
+                 metrics: Metrics | None = None, check_history: bool = True):
         self.engine = engine
         self.client = client
         # Retries belong to the outbox (durable, ordered), not to the HTTP client.
@@ -96,10 +112,16 @@ class DeliveryWorker:
         self.poll_seconds = poll_seconds
         self.lease = lease
         self.batch = batch
+        self.limiter = limiter or RateLimiter()
+        self.concurrency = max(1, concurrency)
+        self.admins = admins
+        self.metrics = metrics or Metrics()
+        self.check_history = check_history
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="loopkeeper-send")
         self.last_error: str | None = None
 
     @property
@@ -116,6 +138,7 @@ class DeliveryWorker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def wake(self) -> None:
         """Look at the outbox now instead of at the next poll."""
@@ -137,41 +160,134 @@ class DeliveryWorker:
     def _idle_wait(self) -> float:
         with new_session(self.engine, read_only=True) as session:
             due = next_outbox_due(session=session)
-        if due is None:
-            return self.poll_seconds
-        if due.tzinfo is None:
-            due = due.replace(tzinfo=self.clock().tzinfo)
-        return max(0.01, min(self.poll_seconds, (due - self.clock()).total_seconds()))
+        wait = self.poll_seconds
+        if due is not None:
+            if due.tzinfo is None:
+                due = due.replace(tzinfo=self.clock().tzinfo)
+            wait = min(wait, (due - self.clock()).total_seconds())
+        room_in = self.limiter.next_ready()
+        if room_in is not None:
+            wait = min(wait, room_in)
+        return max(0.01, wait)
 
     def run_once(self) -> int:
-        """Claim and send one batch; returns how many items were attempted."""
+        """Claim one batch that fits the rate limits and send it; returns how many items were attempted."""
         now = self.clock()
+        with new_session(self.engine, read_only=True) as session:
+            candidates = sendable_outbox_items(session=session, now=now, skip_rate_keys=self.limiter.full_keys(),
+                                               limit=self.batch * 4)
+        chosen, room = [], {}
+        for item_id, key in candidates:
+            if key not in room:
+                room[key] = self.limiter.room(key)
+            if room[key] > 0:
+                room[key] -= 1
+                chosen.append(item_id)
+                if len(chosen) == self.batch:
+                    break
         with new_session(self.engine) as session:
-            items = claim_outbox_items(session=session, worker_id=self.worker_id, now=now, lease=self.lease,
-                                       limit=self.batch)
+            items = claim_outbox_items(session=session, ids=chosen, worker_id=self.worker_id, now=now,
+                                       lease=self.lease)
             session.commit()
-        for item in items:
-            self._deliver(item)
+        if self.concurrency == 1 or len(items) <= 1:
+            for item in items:
+                self._deliver(item)
+        else:
+            list(self._pool.map(self._deliver, items))
         return len(items)
 
     def _deliver(self, item: OutboxItem) -> None:
+        try:
+            outcome = self._send(item)
+        except Exception:  # anything unforeseen: keep the item, try later, say why in the log
+            log.exception("outbox item %s (%s) failed unexpectedly", item.id, item.method)
+            outcome = Outcome(PENDING, "unexpected error", self.clock() + backoff(item.attempts), in_doubt=True)
+        self._record(item, outcome)
+
+    def _send(self, item: OutboxItem) -> Outcome:
         args = dict(item.payload)
         if item.card_ref:
             with new_session(self.engine, read_only=True) as session:
                 loop = session.get(Loop, item.loop_id)
                 card_ts = loop.card_ts if loop is not None else None
             if card_ts is None:
-                self._record(item, Outcome(PARKED, "card was never posted"))
-                return
+                return Outcome(PARKED, "card was never posted")
             args[item.card_ref] = card_ts
+        if item.method == "chat.postMessage":
+            args["metadata"] = _metadata(item, args.get("metadata"))
+            if item.in_doubt and self.check_history:
+                found = self._find_posted(item, args)
+                if found is not None:
+                    return Outcome(SENT, response=found, error="deduplicated")
+        key = item.rate_key or rate_key(item.workspace_id, item.method, args)
+        if not self.limiter.acquire(key, timeout=1.0):
+            return Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=1), counted=False)
         try:
-            response = self.client.api_call(api_method=item.method, json=args)
-            outcome = Outcome(SENT, response=dict(response.data))
+            return Outcome(SENT, response=dict(self.client.api_call(api_method=item.method, json=args).data))
+        except SlackApiError as exc:
+            if _error(exc) == "not_in_channel" and "channel" in args:
+                return self._join_and_send(item, args, exc)
+            outcome = classify(exc, attempts=item.attempts, now=self.clock())
         except Exception as exc:  # classify() re-raises anything it does not understand
             outcome = classify(exc, attempts=item.attempts, now=self.clock())
-        self._record(item, outcome)
+        if outcome.retry_after is not None:
+            self.limiter.hold(key, outcome.retry_after)
+            self.metrics.rate_limited.inc(item.method)
+        return outcome
+
+    def _join_and_send(self, item: OutboxItem, args: dict, first: SlackApiError) -> Outcome:
+        """``not_in_channel``: join the (public) channel once, then send again; park if either fails."""
+        try:
+            self.client.conversations_join(channel=args["channel"])
+            log.info("joined channel %s to deliver outbox item %s", args["channel"], item.id)
+            return Outcome(SENT, response=dict(self.client.api_call(api_method=item.method, json=args).data))
+        except SlackApiError as exc:
+            if _error(exc) in ("method_not_supported_for_channel_type", "channel_not_found", "is_archived",
+                               "missing_scope", "not_in_channel"):
+                return Outcome(PARKED, "not_in_channel")
+            return classify(exc, attempts=item.attempts, now=self.clock())
+        except Exception as exc:
+            return classify(exc, attempts=item.attempts, now=self.clock())
+
+    def _find_posted(self, item: OutboxItem, args: dict) -> dict | None:
+        """Before re-sending a post that may have landed, look for it in the channel by its metadata.
+
+        Needs the history scopes; without them (or for DMs, whose channel id we do not know) the
+        post is sent again: at-least-once.
+        """
+        channel = args.get("channel", "")
+        if channel[:1] not in "CGD":
+            return None
+        self.limiter.acquire(rate_key(item.workspace_id, "conversations.history", {}), timeout=5.0)
+        created = item.created_at.timestamp() - 60
+        try:
+            if args.get("thread_ts"):
+                response = self.client.conversations_replies(channel=channel, ts=args["thread_ts"], limit=200,
+                                                             include_all_metadata=True)
+            else:
+                response = self.client.conversations_history(channel=channel, oldest=f"{created:.6f}", limit=200,
+                                                             include_all_metadata=True)
+        except SlackApiError as exc:
+            log.warning("cannot check %s for outbox item %s (%s); sending again", channel, item.id, _error(exc))
+            return None
+        except Exception as exc:
+            log.warning("cannot check %s for outbox item %s (%s); sending again", channel, item.id,
+                        type(exc).__name__)
+            return None
+        for message in response.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("outbox_id") == item.id:
+                log.info("outbox item %s was already posted as %s; not posting again", item.id, message.get("ts"))
+                return {"channel": channel, "ts": message.get("ts")}
+        return None
 
     def _record(self, item: OutboxItem, outcome: Outcome) -> None:
+        result = "deduplicated" if outcome.error == "deduplicated" else \
+            {SENT: "sent", PENDING: "retry", PARKED: "parked"}[outcome.state]
+        if outcome.counted:
+            self.metrics.deliveries.inc(item.method, result)
+            if outcome.state == PENDING:
+                self.metrics.retries.inc(outcome.error or "unknown")
         with new_session(self.engine) as session:
             row = session.get(OutboxItem, item.id)
             if row is None or row.claimed_by != self.worker_id or row.state != PENDING:
@@ -179,8 +295,10 @@ class DeliveryWorker:
                 return  # our lease expired and someone else took the item over
             row.state = outcome.state
             row.lease_until = None
-            row.last_error = outcome.error
+            if not outcome.counted:
+                row.attempts -= 1
             if outcome.state == SENT:
+                row.last_error, row.in_doubt = None, False
                 row.sent_at = self.clock()
                 row.result = {k: outcome.response[k] for k in ("channel", "ts") if k in outcome.response}
                 if item.kind == "card" and item.loop_id is not None:
@@ -188,9 +306,29 @@ class DeliveryWorker:
                     loop.card_ts = outcome.response.get("ts")
                     session.add(loop)
             elif outcome.state == PENDING:
+                row.last_error = outcome.error
+                row.in_doubt = row.in_doubt or outcome.in_doubt
                 row.available_at = outcome.retry_at
-                log.info("outbox item %s (%s) retry at %s: %s", row.id, row.method, outcome.retry_at, outcome.error)
+                if outcome.counted:
+                    log.info("outbox item %s (%s) retry at %s: %s", row.id, row.method, outcome.retry_at,
+                             outcome.error)
             else:
+                row.last_error = outcome.error
                 log.warning("outbox item %s (%s) parked: %s", row.id, row.method, outcome.error)
+                tell_admins_once(session, item=row, error=outcome.error, env_admins=self.admins)
             session.add(row)
             session.commit()
+        if outcome.state == PARKED:
+            self.wake()  # the admins' notice is in the outbox now
+
+
+def _error(exc: SlackApiError) -> str | None:
+    data = exc.response.data
+    return data.get("error") if isinstance(data, dict) else None
+
+
+def _metadata(item: OutboxItem, metadata: dict | None) -> dict:
+    """The post's Slack message metadata, carrying the outbox id a re-send looks for."""
+    metadata = dict(metadata or {"event_type": MESSAGE_METADATA_EVENT, "event_payload": {}})
+    metadata["event_payload"] = {**metadata.get("event_payload", {}), "outbox_id": item.id}
+    return metadata

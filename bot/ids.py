@@ -13,6 +13,10 @@ class CardAction(StrEnum):
     REOPEN = "loop_reopen"
 
 
+class DeliveryAction(StrEnum):
+    RETRY = "delivery_retry"
+
+
 class ModalId(StrEnum):
     RESOLVE = "loop_resolve_modal"
     MOVE = "loop_move_modal"
@@ -40,3 +44,4 @@ class CardBlock(StrEnum):
 # Posts carry this Slack message metadata so a card can be recognised later
 # (e.g. to avoid posting it twice after a crash).
 CARD_METADATA_EVENT = "loopkeeper_card"
+MESSAGE_METADATA_EVENT = "loopkeeper_message"

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from bot.cards import render_card
 from bot.ids import CARD_METADATA_EVENT
+from bot.rate_limits import rate_key
 from models.base import utcnow
 from models.feedback import Feedback, count_feedback_in_loop
 from models.loop import Loop
@@ -78,7 +79,8 @@ def enqueue_ephemeral(session: Session, *, loop: Loop, user_id: str, text: str) 
 def enqueue_home_view(session: Session, *, workspace_id: str, user_id: str, view: dict) -> OutboxItem:
     """Queue a publish of ``user_id``'s App Home tab."""
     item = OutboxItem(workspace_id=workspace_id, ordering_key=f"home:{user_id}", kind="view",
-                      method="views.publish", payload={"user_id": user_id, "view": view})
+                      method="views.publish", payload={"user_id": user_id, "view": view},
+                      rate_key=rate_key(workspace_id, "views.publish", {}))
     session.add(item)
     return item
 
@@ -93,6 +95,7 @@ def _add(session: Session, *, loop: Loop, kind: str, method: str, payload: dict,
         method=method,
         payload=payload,
         card_ref=card_ref,
+        rate_key=rate_key(loop.workspace_id, method, payload),
     )
     session.add(item)
     return item
@@ -101,7 +104,8 @@ def _add(session: Session, *, loop: Loop, kind: str, method: str, payload: dict,
 def enqueue_message(session: Session, *, workspace_id: str, channel_id: str, ordering_key: str, kind: str,
                     message: dict) -> OutboxItem:
     """Queue a message that belongs to no loop (a digest, a notice)."""
+    payload = {"channel": channel_id, **message, "unfurl_links": False, "unfurl_media": False}
     item = OutboxItem(workspace_id=workspace_id, ordering_key=ordering_key, kind=kind, method="chat.postMessage",
-                      payload={"channel": channel_id, **message, "unfurl_links": False, "unfurl_media": False})
+                      payload=payload, rate_key=rate_key(workspace_id, "chat.postMessage", payload))
     session.add(item)
     return item

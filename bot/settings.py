@@ -39,6 +39,9 @@ class Settings:
     delivery_poll_seconds: float = 1.0
     leader_poll_seconds: float = 5.0
     slack_timeout_seconds: float = 10.0
+    delivery_concurrency: int = 4
+    post_per_second: float = 1.0  # chat.postMessage per channel (Slack: about 1 a second)
+    post_burst: int = 3  # ... with this many at once
 
     def __repr__(self) -> str:  # never print secrets, even by accident
         return (

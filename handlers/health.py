@@ -1,4 +1,4 @@
-"""GET /healthz: is the database reachable and are the workers running."""
+"""GET /healthz (is the database reachable, are the workers running) and GET /metrics (Prometheus)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from bot import health
@@ -19,4 +19,8 @@ def routes(ctx: AppContext, workers: Callable[[], dict[str, str]]) -> list[Route
         body["workers"] = workers()
         return JSONResponse(body, status_code=200 if body["database"] == "ok" else 503)
 
-    return [Route("/healthz", healthz, methods=["GET"])]
+    async def metrics(request: Request) -> PlainTextResponse:
+        body = await run_in_threadpool(health.metrics_text, ctx)
+        return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    return [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics, methods=["GET"])]

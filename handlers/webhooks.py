@@ -38,10 +38,13 @@ def routes(ctx: AppContext) -> list[Route]:
             options = await run_in_threadpool(_options, ctx, name)
             feedback = source.normalize(body, options)
         except IgnoredEvent as exc:
+            ctx.metrics.alerts.inc(name, "ignored")
             return JSONResponse({"ignored": printable(str(exc))}, status_code=200)
         except LoopkeeperError as exc:
+            ctx.metrics.alerts.inc(name, "rejected")
             return error_response(exc)
         result = await run_in_threadpool(_store, ctx, feedback)
+        ctx.metrics.alerts.inc(name, result.outcome)
         return JSONResponse(
             {"feedback_id": result.feedback_id, "loop_id": result.loop_id, "loop_ids": list(result.loop_ids),
              "duplicate": result.duplicate, "outcome": result.outcome},

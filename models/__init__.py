@@ -2,6 +2,7 @@
 
 from models.admin import Admin, AuditEntry
 from models.base import UTCDateTime, utcnow
+from models.delivery_notice import DeliveryNotice
 from models.digest_run import DigestRun
 from models.feedback import Feedback
 from models.intake_channel import IntakeChannel
@@ -15,6 +16,7 @@ from models.workspace import Workspace
 __all__ = [
     "Admin",
     "AuditEntry",
+    "DeliveryNotice",
     "DigestRun",
     "PlaybookRecord",
     "Reminder",

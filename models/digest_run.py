@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Column, Field, SQLModel
+from sqlalchemy import UniqueConstraint, func
+from sqlmodel import Column, Field, Session, SQLModel, select
 
 from models.base import UTCDateTime, utcnow
 
@@ -22,3 +22,9 @@ class DigestRun(SQLModel, table=True):
     late: bool = Field(default=False)
     sent_by: str = Field(max_length=32, description="scheduler, or the user who asked for it")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def count_digest_runs(*, session: Session) -> dict[bool, int]:
+    """Digest runs so far, by whether they were late."""
+    return {bool(late): int(n) for late, n in session.exec(select(DigestRun.late, func.count())
+                                                           .group_by(DigestRun.late))}

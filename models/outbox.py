@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Index, exists, func, or_
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import aliased
 from sqlmodel import Column, Field, Session, SQLModel, select
 
@@ -24,6 +25,7 @@ class OutboxItem(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_state_available", "state", "available_at"),
         Index("ix_outbox_ordering", "ordering_key", "id"),
+        Index("ix_outbox_rate_key", "rate_key", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -36,48 +38,62 @@ class OutboxItem(SQLModel, table=True):
     card_ref: str | None = Field(
         default=None, max_length=16, description="payload argument filled with the loop's card ts when sent"
     )
+    rate_key: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""},
+                          description="the Slack rate-limit bucket the call counts against")
     state: str = Field(default=PENDING, max_length=10)
     attempts: int = Field(default=0)
     available_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     claimed_by: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, max_length=500)
+    in_doubt: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()},
+                           description="an earlier attempt may have reached Slack (timeout, crash)")
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
-def claim_outbox_items(
-    *, session: Session, worker_id: str, now: datetime, lease: timedelta, limit: int
-) -> list[OutboxItem]:
-    """Lease up to ``limit`` sendable items, at most the head item of each card.
-
-    An item is sendable when it is pending, due, not leased by a live worker,
-    and no earlier item of the same ordering key is still pending or parked.
-    On PostgreSQL rows are locked with SKIP LOCKED so replicas never claim the
-    same item; SQLite serialises writers with BEGIN IMMEDIATE instead.
-    """
+def _sendable(now: datetime) -> list:
+    """Pending, due, not leased by a live worker, and no earlier item of its key pending or parked."""
     earlier = aliased(OutboxItem)
     held_back = exists().where(
         earlier.ordering_key == OutboxItem.ordering_key,
         earlier.id < OutboxItem.id,
         earlier.state.in_(BLOCKING_STATES),
     )
-    query = (
-        select(OutboxItem)
-        .where(
-            OutboxItem.state == PENDING,
-            OutboxItem.available_at <= now,
-            or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until < now),
-            ~held_back,
-        )
-        .order_by(OutboxItem.id)
-        .limit(limit)
-    )
+    return [
+        OutboxItem.state == PENDING,
+        OutboxItem.available_at <= now,
+        or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until < now),
+        ~held_back,
+    ]
+
+
+def sendable_outbox_items(*, session: Session, now: datetime, skip_rate_keys: set[str] = frozenset(),
+                          limit: int) -> list[tuple[int, str]]:
+    """(id, rate key) of sendable items in id order, leaving out rate keys that have no room now."""
+    query = select(OutboxItem.id, OutboxItem.rate_key).where(*_sendable(now))
+    if skip_rate_keys:
+        query = query.where(OutboxItem.rate_key.not_in(sorted(skip_rate_keys)))
+    return [(row[0], row[1]) for row in session.exec(query.order_by(OutboxItem.id).limit(limit))]
+
+
+def claim_outbox_items(*, session: Session, ids: list[int], worker_id: str, now: datetime,
+                       lease: timedelta) -> list[OutboxItem]:
+    """Lease the items among ``ids`` that are still sendable (the caller commits).
+
+    On PostgreSQL rows are locked with SKIP LOCKED so replicas never claim the
+    same item; SQLite serialises writers with BEGIN IMMEDIATE instead. An item
+    whose previous lease ran out unrecorded may have reached Slack: it is marked in doubt.
+    """
+    if not ids:
+        return []
+    query = select(OutboxItem).where(OutboxItem.id.in_(ids), *_sendable(now)).order_by(OutboxItem.id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=OutboxItem)
     items = list(session.exec(query))
     for item in items:
+        item.in_doubt = item.in_doubt or item.lease_until is not None
         item.lease_until = now + lease
         item.claimed_by = worker_id
         item.attempts += 1
@@ -102,9 +118,30 @@ def outbox_backlog(*, session: Session, now: datetime) -> tuple[int, float | Non
     return count, max(0.0, (now - oldest).total_seconds())
 
 
-def list_outbox_items(*, session: Session, states: tuple[str, ...] | None = None) -> list[OutboxItem]:
-    """Outbox items in id order, optionally only in some states."""
+def list_outbox_items(*, session: Session, states: tuple[str, ...] | None = None, workspace_id: str | None = None,
+                      limit: int | None = None) -> list[OutboxItem]:
+    """Outbox items in id order, optionally only in some states, one workspace's, the first ``limit``."""
     query = select(OutboxItem).order_by(OutboxItem.id)
     if states is not None:
         query = query.where(OutboxItem.state.in_(states))
-    return list(session.exec(query))
+    if workspace_id is not None:
+        query = query.where(OutboxItem.workspace_id == workspace_id)
+    return list(session.exec(query.limit(limit)))
+
+
+def outbox_summary(*, session: Session) -> dict[str, int]:
+    """Item count by state (for /metrics and /loops deliveries)."""
+    return {state: int(n) for state, n in session.exec(select(OutboxItem.state, func.count())
+                                                       .group_by(OutboxItem.state))}
+
+
+def retry_parked(*, session: Session, workspace_id: str, item_id: int | None, now: datetime) -> list[OutboxItem]:
+    """Put one parked item (or all, with ``item_id`` None) back in line to be sent now."""
+    query = select(OutboxItem).where(OutboxItem.workspace_id == workspace_id, OutboxItem.state == PARKED)
+    if item_id is not None:
+        query = query.where(OutboxItem.id == item_id)
+    items = list(session.exec(query.order_by(OutboxItem.id)))
+    for item in items:
+        item.state, item.available_at, item.attempts, item.lease_until = PENDING, now, 0, None
+        session.add(item)
+    return items

@@ -18,7 +18,7 @@ from tests.harness import Harness
 
 PG_URL = os.environ.get("LOOPKEEPER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-TABLES = ("digest_run", "reminder", "audit_entry", "admin", "playbook", "outbox", "loop_event", "loop", "feedback", "route", "team", "processed_slack_event", "intake_channel",
+TABLES = ("delivery_notice", "digest_run", "reminder", "audit_entry", "admin", "playbook", "outbox", "loop_event", "loop", "feedback", "route", "team", "processed_slack_event", "intake_channel",
           "workspace")
 
 TEST_CONFIG = {

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.commands import access, digests, general, loops, playbooks, routes, teams
+from bot.commands import access, deliveries, digests, general, loops, playbooks, routes, teams
 from bot.commands.registry import CommandRegistry
 
 
 def build_registry() -> CommandRegistry:
-    return CommandRegistry([*general.SUBCOMMANDS, *loops.SUBCOMMANDS, *teams.SUBCOMMANDS, *routes.SUBCOMMANDS, *playbooks.SUBCOMMANDS,
-                            *digests.SUBCOMMANDS,
+    return CommandRegistry([*general.SUBCOMMANDS, *loops.SUBCOMMANDS, *teams.SUBCOMMANDS, *routes.SUBCOMMANDS,
+                            *playbooks.SUBCOMMANDS, *digests.SUBCOMMANDS, *deliveries.SUBCOMMANDS,
                             *access.SUBCOMMANDS])

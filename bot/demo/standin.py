@@ -10,6 +10,7 @@ the tests; never in production.
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 import time
@@ -68,10 +69,18 @@ class SlackStandIn:
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.server_error_fraction = 0.0
+        # Slow answers: the call is carried out, then the answer waits (past a client's timeout).
+        self.slow_fraction = 0.0
+        self.slow_seconds = 0.0
+        # Slack's limits: chat.postMessage per channel, other methods per workspace: (per second, burst).
+        self.post_limit: tuple[float, int] | None = None
+        self.method_limits: dict[str, tuple[float, int]] = {}
+        self.early_calls: list[Call] = []  # calls made while a Retry-After we gave was still running
+        self._buckets: dict[str, list[float]] = {}  # key -> [tokens, updated, blocked_until]
         self.random = random.Random(7)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._clock = 1_700_000_000
+        self._last_ts = 0.0
         self._seq = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -154,8 +163,12 @@ class SlackStandIn:
     def handle(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict, dict[str, str], float]:
         """Answer one API call: (status, body, headers, delay)."""
         with self._lock:
-            self.calls.append(Call(method, args, time.time(), token))
+            call = Call(method, args, time.time(), token)
+            self.calls.append(call)
             self._changed.notify_all()
+            limited = self._rate_limit(method, args, call)
+            if limited is not None:
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limited)}, 0.0
             fault = self._take_fault(method, args)
             if fault is not None:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
@@ -169,7 +182,28 @@ class SlackStandIn:
                 return 200, {"ok": False, "error": "unknown_method"}, {}, 0.0
             body = api(args)
             self._changed.notify_all()
-            return 200, body, {}, 0.0
+            slow = self.slow_fraction and self.random.random() < self.slow_fraction
+            return 200, body, {}, self.slow_seconds if slow else 0.0
+
+    def _rate_limit(self, method: str, args: dict[str, Any], call: Call) -> int | None:
+        """Slack's token buckets: None if the call may go through, else the Retry-After in seconds."""
+        if method == "chat.postMessage" and self.post_limit is not None:
+            key, (rate, burst) = f"{method}:{args.get('channel')}", self.post_limit
+        elif method in self.method_limits:
+            key, (rate, burst) = method, self.method_limits[method]
+        else:
+            return None
+        now = time.monotonic()
+        tokens, updated, blocked_until = self._buckets.get(key, [burst, now, 0.0])
+        tokens = min(burst, tokens + (now - updated) * rate)
+        if now < blocked_until:
+            self.early_calls.append(call)
+        if tokens < 1:
+            retry_after = max(1, math.ceil((1 - tokens) / rate))
+            self._buckets[key] = [tokens, now, now + retry_after]
+            return retry_after
+        self._buckets[key] = [tokens - 1, now, blocked_until]
+        return None
 
     def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None:
         for fault in self.faults:
@@ -179,8 +213,10 @@ class SlackStandIn:
         return None
 
     def _next_ts(self) -> str:
+        # Like Slack: the time of the message, in microseconds, unique per channel (here: overall).
         self._seq += 1
-        return f"{self._clock + self._seq}.{self._seq:06d}"
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
 
     def _channel(self, channel_id: str | None) -> Channel | None:
         if not channel_id:
@@ -298,8 +334,16 @@ class SlackStandIn:
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         limit = int(args.get("limit") or 100)
-        newest_first = [{k: v for k, v in m.items() if k != "replies"} for m in reversed(channel.messages)]
+        oldest = float(args.get("oldest") or 0)
+        newest_first = [_listed(m, args) for m in reversed(channel.messages) if float(m["ts"]) >= oldest]
         return {"ok": True, "messages": newest_first[:limit], "has_more": len(newest_first) > limit}
+
+    def _api_conversations_replies(self, args):
+        parent = self._find(args.get("channel"), args.get("ts"))
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        thread = [parent, *parent.get("replies", [])]
+        return {"ok": True, "messages": [_listed(m, args) for m in thread][:int(args.get("limit") or 100)]}
 
     def _api_users_info(self, args):
         user = self.users.get(args.get("user"))
@@ -321,6 +365,12 @@ class SlackStandIn:
         with self._lock:
             self.calls.append(Call("response_url", {"path": path, **args}, time.time(), None))
             self._changed.notify_all()
+
+
+def _listed(message: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """A message as history lists it: metadata only when asked for with include_all_metadata."""
+    with_metadata = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+    return {k: v for k, v in message.items() if k != "replies" and (k != "metadata" or with_metadata)}
 
 
 def _json_arg(value: Any) -> Any:

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.ids import CardAction
+from models.outbox import list_outbox_items
 from models import Feedback, Loop, LoopEvent, OutboxItem
 from tests.factories import feedback_payload
 
@@ -30,10 +31,13 @@ def test_signed_webhook_posts_one_card_in_the_routed_channel(harness):
     assert harness.buttons(card) == [CardAction.ACKNOWLEDGE, CardAction.TAKE_OWNERSHIP, CardAction.ASSIGN,
                                      CardAction.SNOOZE, CardAction.RESOLVE, CardAction.MOVE]
     assert "Suggested next steps" in json.dumps(card["blocks"])
-    assert card["metadata"] == {"event_type": "loopkeeper_card", "event_payload": {"loop_id": body["loop_id"]}}
     harness.wait_until_delivered()
     with harness.session() as session:
         loop = session.get(Loop, body["loop_id"])
+        [post] = [i for i in list_outbox_items(session=session) if i.kind == "card"]
+        # the metadata names the loop, and the outbox item a re-send after a crash looks for
+        assert card["metadata"] == {"event_type": "loopkeeper_card",
+                                    "event_payload": {"loop_id": body["loop_id"], "outbox_id": post.id}}
         assert loop.channel_id == "C0BILLING" and loop.card_ts == card["ts"] and loop.status == "new"
         assert session.get(Feedback, body["feedback_id"]).category == "detractor"
         events = session.exec(select(LoopEvent).where(LoopEvent.loop_id == loop.id)).all()
