@@ -15,11 +15,11 @@ from starlette.applications import Starlette
 
 from bot.context import AppContext
 from bot.delivery import DeliveryWorker
-from bot.metrics import Metrics
-from bot.rate_limits import RateLimiter
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
 from bot.leader import Leadership
+from bot.metrics import Metrics
+from bot.rate_limits import RateLimiter
 from bot.reminders import check_reminders
 from bot.settings import Settings
 from bot.slack_directory import WebDirectory

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from bot.commands import access, deliveries, digests, general, loops, playbooks, routes, teams
+from bot.commands import (
+    access,
+    deliveries,
+    digests,
+    general,
+    loops,
+    playbooks,
+    routes,
+    teams,
+)
 from bot.commands.registry import CommandRegistry
 
 

@@ -7,7 +7,13 @@ from bot.errors import CommandError
 from bot.ids import DeliveryAction
 from bot.mrkdwn import escape, slack_date
 from models.delivery_notice import forget_delivery_notices
-from models.outbox import PARKED, PENDING, list_outbox_items, outbox_backlog, retry_parked
+from models.outbox import (
+    PARKED,
+    PENDING,
+    list_outbox_items,
+    outbox_backlog,
+    retry_parked,
+)
 
 SHOWN = 10
 RETRY = "/loops deliveries retry 42"

@@ -144,3 +144,83 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(attempts):
     for _ in range(50):
         delay = backoff(attempts, rng=rng).total_seconds()
         assert window / 2 <= delay <= window
+
+
+def test_not_in_channel_joins_a_public_channel_once_and_posts(worker, session, standin):
+    standin.add_channel("C0PUBLIC", "public", is_member=False)
+    open_loop(session, channel="C0PUBLIC")
+    [item] = drain(worker)
+    assert item.state == SENT and item.attempts == 1
+    assert len(standin.calls_to("conversations.join")) == 1 and len(standin.messages("C0PUBLIC")) == 1
+
+
+def test_parked_items_tell_each_admin_once_per_problem(engine, session, standin):
+    worker = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
+                            admins=("U0ADMIN", "U0OTHER"))
+    standin.add_channel("C0SECRET", "secret", is_private=True, is_member=False)
+    open_loop(session, external_id="a", channel="C0SECRET")
+    open_loop(session, external_id="b", channel="C0SECRET")
+    drain(worker)
+    parked = items(engine, (PARKED,))
+    assert [i.last_error for i in parked] == ["channel_not_found", "channel_not_found"]
+    for admin in ("U0ADMIN", "U0OTHER"):
+        [notice] = standin.direct_messages(admin)
+        assert "<#C0SECRET>" in notice["text"] and "`channel_not_found`" in notice["text"]
+        assert "/loops deliveries" in notice["text"]
+
+
+def test_a_post_in_doubt_is_looked_up_before_it_is_sent_again(worker, session, standin):
+    """Slack accepted the post, but the answer came after our timeout: no second card."""
+    loop_id = open_loop(session)
+    standin.slow_fraction, standin.slow_seconds = 1.0, 3.0  # past the client's 2 s timeout
+    worker.run_once()
+    standin.slow_fraction = 0.0
+    [item] = items(worker.engine)
+    assert item.state == PENDING and item.in_doubt and item.last_error
+    [item] = drain(worker)
+    assert item.state == SENT and len(standin.messages("C0FEED")) == 1
+    assert len(standin.calls_to("chat.postMessage")) == 1 and standin.calls_to("conversations.history")
+    with new_session(worker.engine, read_only=True) as fresh:
+        assert fresh.get(Loop, loop_id).card_ts == standin.messages("C0FEED")[0]["ts"]
+
+
+def test_a_crash_after_slack_accepted_does_not_post_twice(worker, session, standin):
+    """The process died between Slack's answer and our commit: the lease runs out, the post is found."""
+    open_loop(session)
+    [item] = items(worker.engine)
+    posted = standin.handle("chat.postMessage", {**item.payload, "metadata": {
+        "event_type": "loopkeeper_card", "event_payload": {"outbox_id": item.id}}}, standin.bot_token)[1]
+    item.claimed_by, item.lease_until, item.attempts = "killed-worker", utcnow() - timedelta(seconds=1), 1
+    session.add(item)
+    session.commit()
+    [item] = drain(worker)
+    assert item.state == SENT and item.result["ts"] == posted["ts"]
+    assert len(standin.messages("C0FEED")) == 1
+
+
+def test_without_history_access_a_post_in_doubt_is_sent_again(worker, session, standin):
+    """Documented: without channels:history the guarantee is at-least-once."""
+    open_loop(session)
+    [item] = items(worker.engine)
+    standin.handle("chat.postMessage", {**item.payload, "metadata": {
+        "event_type": "loopkeeper_card", "event_payload": {"outbox_id": item.id}}}, standin.bot_token)
+    item.claimed_by, item.lease_until, item.attempts = "killed-worker", utcnow() - timedelta(seconds=1), 1
+    session.add(item)
+    session.commit()
+    standin.inject(Fault("conversations.history", error="missing_scope", status=200))
+    [item] = drain(worker)
+    assert item.state == SENT and len(standin.messages("C0FEED")) == 2
+
+
+def test_a_busy_channel_is_held_to_its_rate_and_does_not_hold_up_others(engine, session, standin):
+    worker = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2))
+    for n in range(6):
+        open_loop(session, external_id=f"hot{n}", channel="C0HOT")
+    open_loop(session, external_id="cool", channel="C0COOL")
+    assert worker.run_once() == 4  # the hot channel's burst of 3, and the cool channel
+    assert len(standin.messages("C0HOT")) == 3 and len(standin.messages("C0COOL")) == 1
+    waiting = items(engine, (PENDING,))
+    assert len(waiting) == 3 and all(i.attempts == 0 for i in waiting)  # held back by us: not an attempt
+    drain(worker)
+    hot_posts = [c.at for c in standin.calls_to("chat.postMessage") if c.args["channel"] == "C0HOT"]
+    assert len(hot_posts) == 6 and hot_posts[-1] - hot_posts[2] >= 2.5  # then about one a second

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from bot.ids import CardAction
-from models.outbox import list_outbox_items
 from models import Feedback, Loop, LoopEvent, OutboxItem
+from models.outbox import list_outbox_items
 from tests.factories import feedback_payload
 
 

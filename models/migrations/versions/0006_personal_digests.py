@@ -6,11 +6,8 @@ Create Date: 2026-11-23 15:17:01.884400
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-import models.base
-
+from alembic import op
 
 revision: str = '0006'
 down_revision: Union[str, None] = '0005'

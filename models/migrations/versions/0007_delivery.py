@@ -6,11 +6,11 @@ Create Date: 2026-11-23 15:19:50.255806
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.base
+from alembic import op
 
+import models.base
 
 revision: str = '0007'
 down_revision: Union[str, None] = '0006'
