@@ -18,13 +18,14 @@ import socket
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.managers import BaseManager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.app import Loopkeeper, prepare_database
@@ -52,6 +53,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def ratio_line(name: str, value: float, details: str) -> str:
+    """The line every benchmark ends with."""
     return f"RATIO {name}: {value:.2f}x ({details})"
 
 
@@ -70,6 +72,11 @@ def alert(i: int, *, run: str) -> dict:
             "customer": {"id": f"cus-{run}-{i}", "email": f"customer{i}@{run}.example.org", "name": f"Customer {i}",
                          "account": f"Account {i % 500}", "segment": "mid-market", "arr": 1000 * (i % 200)},
             "touchpoint": "support", "tags": ["bench"]}
+
+
+def offset_by(i: int, *, build: Callable[[int], bytes], offset: int) -> bytes:
+    """``build(i + offset)``: one list of requests split over several runs."""
+    return build(i + offset)
 
 
 def signed_webhook(i: int, *, secret: str, run: str) -> bytes:
@@ -143,19 +150,14 @@ def _parse_head(head: bytes) -> tuple[int, int, bool]:
 
 # -- Slack's side, in its own process -------------------------------------------
 class _StandInHost:
-    """Runs in the manager's process; forwards the few questions the benchmarks ask."""
+    """Runs in the manager's process and keeps the stand-in alive there."""
 
     def __init__(self):
         self._standin = SlackStandIn().start()
 
     def address(self) -> tuple[str, str, str]:
+        """(Web API URL, response_url base, bot token)."""
         return self._standin.url, self._standin.response_url_base, self._standin.bot_token
-
-    def messages(self, channel_id: str) -> list[dict]:
-        return self._standin.messages(channel_id)
-
-    def count(self, method: str) -> int:
-        return len(self._standin.calls_to(method))
 
 
 class _StandInManager(BaseManager):
@@ -166,8 +168,8 @@ _StandInManager.register("StandIn", _StandInHost)
 
 
 @contextmanager
-def remote_standin() -> Iterator["_StandInHost"]:
-    """A SlackStandIn in a child process; the proxy answers ``address()``, ``messages()`` and ``count()``."""
+def remote_standin() -> Iterator[_StandInHost]:
+    """A SlackStandIn in a child process, for as long as the context lasts."""
     manager = _StandInManager(ctx=SPAWN)
     manager.start()
     try:
@@ -195,8 +197,7 @@ class Stack:
     app: Loopkeeper
     server: Server
     settings: Settings
-    standin: _StandInHost
-    response_url_base: str
+    response_url_base: str  # the stand-in's, for block_actions payloads
 
 
 @contextmanager
@@ -218,7 +219,7 @@ def running_app(**overrides) -> Iterator[Stack]:
         try:
             server = Server(app.asgi).start()
             try:
-                yield Stack(app, server, settings, standin, response_url_base)
+                yield Stack(app, server, settings, response_url_base)
             finally:
                 server.stop()
         finally:
@@ -235,12 +236,14 @@ def serving(asgi) -> Iterator[Server]:
         server.stop()
 
 
-def count_rows(app: Loopkeeper, model, *where) -> int:
-    with new_session(app.engine, read_only=True) as session:
+def count_rows(engine: Engine, model, *where) -> int:
+    """How many ``model`` rows match ``where``."""
+    with new_session(engine, read_only=True) as session:
         return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
 def wait_until(predicate: Callable[[], bool], *, timeout: float, poll: float = 0.1) -> bool:
+    """Poll ``predicate`` until it is true (True) or ``timeout`` seconds pass (False)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

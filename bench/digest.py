@@ -11,10 +11,11 @@ floor's figures differ for any team.
 from __future__ import annotations
 
 import argparse
+import bisect
 import concurrent.futures
+import itertools
 import json
 import math
-import random
 import resource
 import shutil
 import sys
@@ -24,6 +25,7 @@ import tracemalloc
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from statistics import NormalDist
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
@@ -39,7 +41,6 @@ from models.team import list_teams
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)  # a Wednesday; the data covers the 8 weeks before
 WEEKS = 8
 WORKSPACE = "T0BENCH"
-CHUNK = 20_000  # rows per INSERT batch and per transaction
 BAD = "('detractor', 'negative')"
 
 # -- realistic values -------------------------------------------------------------------------------------------
@@ -70,18 +71,77 @@ RESPONSES = ([("delighted", "nps", s, "detractor") for s in range(7)] * 4
              + [("typeform", "ces", s, "negative") for s in (1, 2, 3)] * 2 + [("generic", "stars", 1, "negative")] * 4)
 OUTCOMES = ["contacted_fixed"] * 35 + ["saved"] * 20 + ["churned"] * 8 + ["contacted_not_fixable"] * 12 + \
            ["no_response"] * 15 + ["not_actionable"] * 10
-CONTACT_CHOICES = tuple(CONTACT_METHODS)
 ARR = (6_000, 12_000, 24_000, 48_000, 90_000, 148_000, 250_000)
 CUSTOMERS = 50_000
 
 
 # -- data generation (runs in a child process) --------------------------------------------------------------------
-FEEDBACK_COLUMNS = ("id, workspace_id, source, external_id, score, scale, category, unparsed, comment, customer_id, "
-                    "customer_email, customer_name, account, segment, arr, touchpoint, product, tags, url, "
-                    "submitted_at, received_at")
-LOOP_COLUMNS = ("id, workspace_id, feedback_id, team_id, channel_id, status, owner_id, acknowledged_by, "
-                "acknowledged_at, resolved_by, resolved_at, outcome, contact_method, ack_due_at, resolve_due_at, "
-                "suggestions, card_ts, version, created_at, updated_at")
+# The rows are drawn by the database itself (INSERT ... SELECT over a recursive CTE, with its random()), from small
+# lookup tables written by Python: pre-formatted timestamps per minute, delay quantiles, weighted team slots, and
+# the value lists above. Python-built tuples bound row by row were ~5x slower.
+RANDOM = {"sqlite": "abs(random() % {n})", "postgresql": "floor(random() * {n})::int"}
+TIMESTAMP = {"sqlite": "TEXT", "postgresql": "TIMESTAMP WITH TIME ZONE"}
+JSON_VALUE = {"postgresql": "CAST({} AS JSON)"}
+MINUTES = WEEKS * 7 * 24 * 60  # "now", in minutes since the start of the data
+
+DRAWS = """CREATE TEMPORARY TABLE bench_draw AS
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :rows),
+raw AS MATERIALIZED (
+    SELECT i, {team} AS team_k, {created} AS created, {fate} AS fate, {owned} AS owned, {delay} AS ack_k,
+           {delay} AS resolve_k, {response} AS response_k, {customer} AS customer, {percent} AS comment_roll,
+           {comment} AS comment_k, {percent} AS home_roll, {touchpoint} AS touchpoint_k, {product} AS product_k,
+           {tag} AS tag_k, {person} AS person_k, {outcome} AS outcome_k, {contact} AS contact_k
+    FROM n
+), timed AS (
+    SELECT raw.*, t.team_id, 'U' || (1000 + t.team_id) || raw.person_k AS person,
+           raw.created + a.ack AS ack, raw.created + a.ack + r.resolve AS resolved
+    FROM raw JOIN bench_team_pick t ON t.k = raw.team_k
+    JOIN bench_delay a ON a.k = raw.ack_k JOIN bench_delay r ON r.k = raw.resolve_k
+)
+-- 1% are never acknowledged and 1% never resolved (forgotten); the rest move on unless their time is still to come
+SELECT timed.*, CASE WHEN fate < 1 OR ack > :now THEN 'new'
+                     WHEN fate < 2 OR resolved > :now THEN CASE WHEN owned < 85 THEN 'in_progress' ELSE 'acknowledged' END
+                     ELSE 'resolved' END AS status
+FROM timed"""
+
+FEEDBACK = f"""INSERT INTO feedback (id, workspace_id, source, external_id, score, scale, category, unparsed, comment,
+    customer_id, customer_email, customer_name, account, segment, arr, touchpoint, product, tags, url, submitted_at,
+    received_at)
+SELECT d.i, :w, r.source, 'bench-' || d.i, r.score, r.scale, r.category, :no, c.value, 'cus_' || d.customer,
+       'person' || d.customer || '@account' || (d.customer % 5000) || '.example.com', 'Customer ' || d.customer,
+       'Account ' || (d.customer % 5000), CASE d.customer % 3 WHEN 0 THEN 'smb' WHEN 1 THEN 'mid-market' ELSE 'enterprise' END,
+       CASE WHEN d.customer % 5000 % 3 = 0 THEN CASE d.customer % {len(ARR)}
+           {" ".join(f"WHEN {k} THEN {arr}" for k, arr in enumerate(ARR))} END END,
+       tp.value, pr.value, {{tags}}, 'https://app.example.com/r/' || d.i, m.at, m.at
+FROM bench_draw d
+LEFT JOIN bench_response r ON r.k = d.response_k
+LEFT JOIN bench_minute m ON m.m = d.created
+LEFT JOIN bench_value c ON c.list = 'comment' AND c.k = CASE WHEN d.comment_roll < 70 THEN d.comment_k END
+LEFT JOIN bench_value tp ON tp.list = 'touchpoint'
+    AND tp.k = CASE WHEN d.home_roll < 50 THEN (d.team_id - 1) % {len(AREAS)} ELSE d.touchpoint_k END
+LEFT JOIN bench_value pr ON pr.list = 'product' AND pr.k = d.product_k
+LEFT JOIN bench_value tg ON tg.list = 'tag' AND tg.k = d.tag_k"""
+
+LOOPS = """INSERT INTO loop (id, workspace_id, feedback_id, team_id, channel_id, status, owner_id, acknowledged_by,
+    acknowledged_at, resolved_by, resolved_at, outcome, contact_method, ack_due_at, resolve_due_at, suggestions,
+    card_ts, version, created_at, updated_at)
+SELECT d.i, :w, d.i, d.team_id, t.channel_id, d.status,
+       CASE WHEN d.status IN ('in_progress', 'resolved') THEN d.person END,
+       CASE WHEN d.status <> 'new' THEN d.person END, CASE WHEN d.status <> 'new' THEN ma.at END,
+       CASE WHEN d.status = 'resolved' THEN d.person END, CASE WHEN d.status = 'resolved' THEN mr.at END,
+       CASE WHEN d.status = 'resolved' THEN oc.value END, CASE WHEN d.status = 'resolved' THEN ct.value END,
+       ack_due.at, resolve_due.at, '[]', (1790000000 + d.created * 60) || '.' || d.i,
+       CASE d.status WHEN 'new' THEN 1 WHEN 'resolved' THEN 3 ELSE 2 END, mc.at,
+       CASE d.status WHEN 'new' THEN mc.at WHEN 'resolved' THEN mr.at ELSE ma.at END
+FROM bench_draw d
+LEFT JOIN team t ON t.id = d.team_id
+LEFT JOIN bench_minute mc ON mc.m = d.created
+LEFT JOIN bench_minute ma ON ma.m = d.ack
+LEFT JOIN bench_minute mr ON mr.m = d.resolved
+LEFT JOIN bench_minute ack_due ON ack_due.m = d.created + t.sla_ack_minutes
+LEFT JOIN bench_minute resolve_due ON resolve_due.m = d.created + t.sla_close_minutes
+LEFT JOIN bench_value oc ON oc.list = 'outcome' AND oc.k = d.outcome_k
+LEFT JOIN bench_value ct ON ct.list = 'contact' AND ct.k = d.contact_k"""
 
 
 def stored_time(moment: datetime, sqlite: bool):
@@ -95,28 +155,30 @@ def insert_sql(conn: Connection, table: str, columns: str) -> str:
     return f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({", ".join([marker] * len(names))})'
 
 
-def generate(url: str, rows: int, teams: int, seed: int = 7) -> float:
+def generate(url: str, rows: int, teams: int) -> float:
     """Migrate ``url`` and fill it; returns the seconds spent generating and inserting."""
     upgrade(url)
     engine = make_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _bulk_load_pragmas)
+    dialect = engine.dialect.name
+    rand = lambda n: RANDOM[dialect].format(n=n)  # noqa: E731
+    draws = DRAWS.format(team=rand(100 * teams), created=rand(MINUTES), fate=rand(100), owned=rand(100),
+                         delay=rand(1000), response=rand(len(RESPONSES)), customer=rand(CUSTOMERS), percent=rand(100),
+                         comment=rand(len(COMMENTS)), touchpoint=rand(len(TOUCHPOINTS) + 1),
+                         product=rand(len(PRODUCTS) + 2), tag=rand(len(TAGS)), person=rand(8),
+                         outcome=rand(len(OUTCOMES)), contact=rand(len(CONTACT_METHODS)))
     try:
         started = time.perf_counter()
         with engine.begin() as conn:
             if conn.execute(text("SELECT count(*) FROM feedback")).scalar():
                 raise SystemExit("bench.digest needs an empty database")
-            profiles = _workspace_and_teams(conn, teams)
-        source = Generator(profiles, random.Random(seed), engine.dialect.name == "sqlite")
-        for first in range(1, rows + 1, CHUNK):
-            with engine.begin() as conn:
-                ids = range(first, min(first + CHUNK, rows + 1))
-                feedback, loops = source.rows(ids)
-                conn.exec_driver_sql(insert_sql(conn, "feedback", FEEDBACK_COLUMNS), feedback)
-                conn.exec_driver_sql(insert_sql(conn, "loop", LOOP_COLUMNS), loops)
-                # feedback ⇄ loop reference each other: link the feedback once its loop exists
-                conn.execute(text("UPDATE feedback SET loop_id = id WHERE id >= :first AND id <= :last"),
-                             {"first": ids[0], "last": ids[-1]})
+            _workspace_and_teams(conn, teams)
+            _lookup_tables(conn, teams)
+            params = {"rows": rows, "now": MINUTES, "w": WORKSPACE, "no": False}
+            for sql in (draws, FEEDBACK.format(tags=JSON_VALUE.get(dialect, "{}").format("tg.value")), LOOPS,
+                        "UPDATE feedback SET loop_id = id"):  # feedback ⇄ loop: link each once its loop exists
+                conn.execute(text(sql), params)
         return time.perf_counter() - started
     finally:
         engine.dispose()
@@ -128,84 +190,54 @@ def _bulk_load_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA cache_size=-1048576")
     cursor.execute("PRAGMA synchronous=OFF")
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
-def _workspace_and_teams(conn: Connection, teams: int) -> list[tuple]:
-    """The workspace and ``teams`` teams with varied timezones, SLAs and hours; returns, per team,
-    (id, channel, ack SLA, close SLA, usual touchpoint)."""
+def _workspace_and_teams(conn: Connection, teams: int) -> None:
+    """The workspace and ``teams`` teams with varied timezones, SLAs and hours."""
     created = stored_time(NOW - timedelta(days=120), conn.dialect.name == "sqlite")
     conn.execute(text("INSERT INTO workspace (id, default_channel_id, source_options, created_at) "
                       "VALUES (:id, 'C0DEFAULT', '{}', :at)"), {"id": WORKSPACE, "at": created})
     hours = json.dumps({"days": "mon-fri", "start": "09:00", "end": "17:00"})
-    rows, profiles = [], []
+    rows = []
     for k in range(teams):
-        (ack, close), area = SLAS[k % len(SLAS)], k % len(AREAS)
-        rows.append((k + 1, WORKSPACE, f"{AREAS[area]}-{k // len(AREAS) + 1}", f"C0TEAM{k:04d}",
-                     json.dumps([f"U{k:03d}LEAD"]), TIMEZONES[k % len(TIMEZONES)], hours if k % 2 else None,
+        ack, close = SLAS[k % len(SLAS)]
+        rows.append((k + 1, WORKSPACE, f"{AREAS[k % len(AREAS)]}-{k // len(AREAS) + 1}", f"C0TEAM{k:04d}",
+                     json.dumps([f"U{1001 + k}LEAD"]), TIMEZONES[k % len(TIMEZONES)], hours if k % 2 else None,
                      ack, close, True, k % 5 == 0, "weekly mon 09:00", created))
-        profiles.append((k + 1, f"C0TEAM{k:04d}", ack, close, TOUCHPOINTS[area]))
     conn.exec_driver_sql(insert_sql(conn, "team", "id, workspace_id, name, channel_id, leads, timezone, hours, "
                                     "sla_ack_minutes, sla_close_minutes, thread_log, leads_only_moves, "
                                     "digest_schedule, created_at"), rows)
-    return profiles
 
 
-class Generator:
-    """Feedback rows and their loops, drawn from the distributions above, as tuples in column order."""
-
-    def __init__(self, profiles: list[tuple], rng: random.Random, sqlite: bool):
-        self.profiles, self.rng = profiles, rng
-        # Uneven team sizes, as in real workspaces: the busiest team gets ~6x the quietest.
-        self.weights = [1 / (k + 1) ** 0.4 for k in range(len(profiles))]
-        self.now = WEEKS * 7 * 24 * 60  # minutes since the start of the data
-        base = NOW - timedelta(weeks=WEEKS)
-        # Every minute a row can mention (the longest SLA runs a week past now), formatted once.
-        self.stamps = [stored_time(base + timedelta(minutes=m), sqlite) for m in range(self.now + 2 * 10080)]
-        self.customers = [(f"cus_{c}", f"person{c}@account{c % 5000}.example.com", f"Customer {c}",
-                           f"Account {c % 5000}", ("smb", "mid-market", "enterprise")[c % 3],
-                           ARR[c % 7] if c % 5000 % 3 == 0 else None) for c in range(CUSTOMERS)]
-
-    def pick(self, values):
-        return values[int(self.rng.random() * len(values))]  # random.choice, without its per-call overhead
-
-    def rows(self, ids: range) -> tuple[list[tuple], list[tuple]]:
-        feedback, loops = [], []
-        chance, pick = self.rng.random, self.pick
-        for i, team in zip(ids, self.rng.choices(self.profiles, weights=self.weights, k=len(ids))):
-            created = int(chance() * self.now)
-            source, scale, score, category = pick(RESPONSES)
-            touchpoint = team[4] if chance() < 0.5 else pick(TOUCHPOINTS + (None,))
-            stamp = self.stamps[created]
-            feedback.append((i, WORKSPACE, source, f"bench-{i:09d}", score, scale, category, False,
-                             pick(COMMENTS) if chance() < 0.7 else None, *pick(self.customers), touchpoint,
-                             pick(PRODUCTS) if chance() < 0.8 else None, pick(TAGS),
-                             f"https://app.example.com/r/{i}", stamp, stamp))
-            loops.append(self._loop(i, team, created))
-        return feedback, loops
-
-    def _loop(self, i: int, team: tuple, created: int) -> tuple:
-        """A loop's state from plausible delays: acknowledged after ~1.5 h (median), resolved ~1.7 days later;
-        what has not happened by now is still open, and a few loops are forgotten."""
-        team_id, channel, ack_sla, close_sla = team[:4]
-        chance, at = self.rng.random, self.stamps.__getitem__
-        person = f"U{team_id:03d}{int(chance() * 8)}"
-        ack = created + int(math.exp(4.5 + 1.2 * self.rng.gauss()))
-        resolved = ack + int(math.exp(7.8 + self.rng.gauss()))
-        forgotten, owned = chance(), chance() < 0.85  # forgotten < 1%: never acknowledged; < 2%: never resolved
-        outcome = contact = None
-        if ack > self.now or forgotten < 0.01:
-            status, ack, resolved, owned = "new", None, None, False
-        elif resolved > self.now or forgotten < 0.02:
-            status, resolved = ("in_progress" if owned else "acknowledged"), None
-        else:
-            status, owned, outcome, contact = "resolved", True, self.pick(OUTCOMES), self.pick(CONTACT_CHOICES)
-        return (i, WORKSPACE, i, team_id, channel, status, person if owned else None, person if ack is not None else None,
-                at(ack) if ack is not None else None, person if resolved is not None else None,
-                at(resolved) if resolved is not None else None,
-                outcome, contact, at(created + ack_sla) if ack_sla else None,
-                at(created + close_sla) if close_sla else None, "[]", f"{1_790_000_000 + created * 60}.{i:06d}",
-                1 + (ack is not None) + (resolved is not None), at(created), at(resolved or ack or created))
+def _lookup_tables(conn: Connection, teams: int) -> None:
+    """The temporary tables DRAWS, FEEDBACK and LOOPS pick their values from."""
+    sqlite = conn.dialect.name == "sqlite"
+    base = NOW - timedelta(weeks=WEEKS)
+    # every minute a row can mention: the longest SLA runs a week past now
+    minutes = [(m, stored_time(base + timedelta(minutes=m), sqlite)) for m in range(MINUTES + 10081)]
+    # delays as 1000 quantiles of log-normal distributions: acknowledged after ~1.5 h (median), resolved ~1.7 days later
+    z = [NormalDist().inv_cdf((k + 0.5) / 1000) for k in range(1000)]
+    delays = [(k, int(math.exp(4.5 + 1.2 * z[k])), int(math.exp(7.8 + z[k]))) for k in range(1000)]
+    # uneven team sizes, as in real workspaces: the busiest team gets ~6x the quietest
+    weights = [1 / (k + 1) ** 0.4 for k in range(teams)]
+    slots = 100 * teams
+    picks = [(k, 1 + bisect.bisect(list(itertools.accumulate(weights)), k / slots * sum(weights)))
+             for k in range(slots)]
+    values = [(name, k, value) for name, choices in (
+        ("comment", COMMENTS), ("touchpoint", TOUCHPOINTS), ("product", PRODUCTS), ("tag", TAGS),
+        ("outcome", OUTCOMES), ("contact", tuple(CONTACT_METHODS))) for k, value in enumerate(choices)]
+    for table, columns, rows in (
+            ("bench_minute", f"m INTEGER PRIMARY KEY, at {TIMESTAMP[conn.dialect.name]}", minutes),
+            ("bench_delay", "k INTEGER PRIMARY KEY, ack INTEGER, resolve INTEGER", delays),
+            ("bench_team_pick", "k INTEGER PRIMARY KEY, team_id INTEGER", picks),
+            ("bench_response", "k INTEGER PRIMARY KEY, source TEXT, scale TEXT, score INTEGER, category TEXT",
+             [(k, *response) for k, response in enumerate(RESPONSES)]),
+            ("bench_value", "list TEXT, k INTEGER, value TEXT", values)):
+        key = ", PRIMARY KEY (list, k)" if table == "bench_value" else ""
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {table} ({columns}{key})")
+        conn.exec_driver_sql(insert_sql(conn, table, ", ".join(c.split()[0] for c in columns.split(", "))), rows)
 
 
 # -- the product: every team's digest, as the scheduler builds and renders it --------------------------------------
@@ -236,15 +268,17 @@ def product_figures(digest: Digest) -> dict:
 
 
 # -- the floor: the same figures for all teams at once, in hand-written SQL ----------------------------------------
+# One pass over loop copies what the digests can need — open loops, and loops created, acknowledged or resolved
+# since the start of the previous period, with their feedback's columns — into a temporary table; every figure
+# is then a GROUP BY team over that. Each team's period comes from another temporary table, bench_period.
 OPEN = "l.status IN ('new', 'acknowledged', 'in_progress')"  # lifecycle.OPEN_STATUSES, i.e. "not resolved"
 OVERDUE = "((l.status = 'new' AND l.ack_due_at <= :now) OR l.resolve_due_at <= :now)"
-# Each team's period comes from a temporary table; CROSS JOIN keeps SQLite scanning loop once, in table order.
-SCOPE = "FROM loop l CROSS JOIN bench_period p {join} WHERE p.team_id = l.team_id AND l.workspace_id = :w"
-WITH_FEEDBACK = SCOPE.format(join="JOIN feedback f ON f.id = l.feedback_id")
-SCOPE = SCOPE.format(join="")
 CUR, PREV = ("cur_start", "cur_end"), ("prev_start", "cur_start")
+FROM_RECENT = "FROM bench_recent l JOIN bench_period p ON p.team_id = l.team_id"
 SECONDS = {"sqlite": "(julianday({done}) - julianday(l.created_at)) * 86400.0",
            "postgresql": "extract(epoch from {done} - l.created_at)"}
+# SQLite would otherwise walk ix_loop_workspace_status (one workspace: every row) and fetch rows out of order.
+NOT_INDEXED = {"sqlite": "NOT INDEXED"}
 OPEN_KEYS = ("open", "under_1d", "1_3d", "3_7d", "older", "unowned", "overdue")
 COUNT_KEYS = ("opened", "closed", "saved", "churned")
 
@@ -260,43 +294,47 @@ def _counts(bounds: tuple[str, str]) -> str:
             f"count(*) FILTER (WHERE {closed} AND l.outcome = 'churned')")
 
 
+RECENT = f"""CREATE TEMPORARY TABLE bench_recent AS
+SELECT l.id, l.team_id, l.status, l.owner_id, l.outcome, l.created_at, l.acknowledged_at, l.resolved_at,
+       l.ack_due_at, l.resolve_due_at, f.arr, f.category, f.touchpoint, f.product, f.comment
+FROM loop l {{not_indexed}} CROSS JOIN bench_period p JOIN feedback f ON f.id = l.feedback_id
+WHERE p.team_id = l.team_id AND l.workspace_id = :w
+  AND ({OPEN} OR l.created_at >= p.prev_start OR l.acknowledged_at >= p.prev_start OR l.resolved_at >= p.prev_start)"""
+
 LOOP_FIGURES = f"""SELECT l.team_id, count(*) FILTER (WHERE {OPEN}),
     count(*) FILTER (WHERE {OPEN} AND l.created_at > :day1),
     count(*) FILTER (WHERE {OPEN} AND l.created_at <= :day1 AND l.created_at > :day3),
     count(*) FILTER (WHERE {OPEN} AND l.created_at <= :day3 AND l.created_at > :day7),
     count(*) FILTER (WHERE {OPEN} AND l.created_at <= :day7),
     count(*) FILTER (WHERE {OPEN} AND l.owner_id IS NULL), count(*) FILTER (WHERE {OPEN} AND {OVERDUE}),
-    {_counts(CUR)}, {_counts(PREV)}
-{SCOPE} GROUP BY l.team_id"""
-
-MONEY = f"""SELECT l.team_id, sum(f.arr) FILTER (WHERE {OPEN} AND f.category IN {BAD}),
-    sum(f.arr) FILTER (WHERE l.outcome = 'saved' AND {within('l.resolved_at', CUR)}),
-    sum(f.arr) FILTER (WHERE l.outcome = 'saved' AND {within('l.resolved_at', PREV)})
-{WITH_FEEDBACK} AND ({OPEN} OR (l.outcome = 'saved' AND l.resolved_at >= p.prev_start AND l.resolved_at < p.cur_end))
-GROUP BY l.team_id"""
+    {_counts(CUR)}, {_counts(PREV)},
+    sum(l.arr) FILTER (WHERE {OPEN} AND l.category IN {BAD}),
+    sum(l.arr) FILTER (WHERE l.outcome = 'saved' AND {within('l.resolved_at', CUR)}),
+    sum(l.arr) FILTER (WHERE l.outcome = 'saved' AND {within('l.resolved_at', PREV)})
+{FROM_RECENT} GROUP BY l.team_id"""
 
 # Nearest-rank percentiles as the product computes them: the smallest value at or after rank ceil(n * fraction).
 _RANK = "CAST(total * {f} AS INTEGER) + CASE WHEN total * {f} > CAST(total * {f} AS INTEGER) THEN 1 ELSE 0 END"
-DURATIONS = """WITH done AS (
-    SELECT l.team_id, 'ack' AS kind, l.acknowledged_at >= p.cur_start AS cur, {ack} AS seconds
-    {scope} AND l.acknowledged_at >= p.prev_start AND l.acknowledged_at < p.cur_end
+DURATIONS = f"""WITH done AS (
+    SELECT l.team_id, 'ack' AS kind, l.acknowledged_at >= p.cur_start AS cur, {{ack}} AS seconds
+    {FROM_RECENT} WHERE l.acknowledged_at >= p.prev_start AND l.acknowledged_at < p.cur_end
     UNION ALL
-    SELECT l.team_id, 'resolve', l.resolved_at >= p.cur_start, {resolve}
-    {scope} AND l.resolved_at >= p.prev_start AND l.resolved_at < p.cur_end
+    SELECT l.team_id, 'resolve', l.resolved_at >= p.cur_start, {{resolve}}
+    {FROM_RECENT} WHERE l.resolved_at >= p.prev_start AND l.resolved_at < p.cur_end
 ), ranked AS (
     SELECT team_id, kind, cur, seconds, row_number() OVER (PARTITION BY team_id, kind, cur ORDER BY seconds) AS position,
            count(*) OVER (PARTITION BY team_id, kind, cur) AS total FROM done
 )
-SELECT team_id, kind, cur, min(seconds) FILTER (WHERE position >= {median}), min(seconds) FILTER (WHERE position >= {p90})
+SELECT team_id, kind, cur, min(seconds) FILTER (WHERE position >= {_RANK.format(f=0.5)}),
+       min(seconds) FILTER (WHERE position >= {_RANK.format(f=0.9)})
 FROM ranked GROUP BY team_id, kind, cur"""
 
 # Only loops that count somewhere (open, or a detractor this period): a name with neither would rank last and be
 # dropped by the product anyway, so the top three are the same.
 WEAKEST = f"""WITH relevant AS MATERIALIZED (
-    SELECT l.team_id, f.touchpoint, f.product, {OPEN} AS open,
-           f.category IN {BAD} AND {within('l.created_at', CUR)} AS detractor
-    {WITH_FEEDBACK} AND ({OPEN} OR {within('l.created_at', CUR)})
-      AND ({OPEN} OR f.category IN {BAD})
+    SELECT l.team_id, l.touchpoint, l.product, {OPEN} AS open,
+           l.category IN {BAD} AND {within('l.created_at', CUR)} AS detractor
+    {FROM_RECENT} WHERE {OPEN} OR (l.category IN {BAD} AND {within('l.created_at', CUR)})
 ), named AS (
     SELECT team_id, 'touchpoints' AS kind, touchpoint AS name, count(*) FILTER (WHERE detractor) AS detractors,
            count(*) FILTER (WHERE open) AS open_loops FROM relevant WHERE touchpoint IS NOT NULL GROUP BY team_id, touchpoint
@@ -310,18 +348,16 @@ WEAKEST = f"""WITH relevant AS MATERIALIZED (
 SELECT team_id, kind, name, detractors, open_loops FROM ranked WHERE position <= 3 ORDER BY team_id, kind, position"""
 
 THEMES = f"""SELECT team_id, comment FROM (
-    SELECT l.team_id, f.comment, row_number() OVER (PARTITION BY l.team_id ORDER BY l.id DESC) AS position
-    {WITH_FEEDBACK} AND {within('l.created_at', CUR)} AND f.category IN {BAD} AND f.comment IS NOT NULL
+    SELECT l.team_id, l.comment, row_number() OVER (PARTITION BY l.team_id ORDER BY l.id DESC) AS position
+    {FROM_RECENT} WHERE {within('l.created_at', CUR)} AND l.category IN {BAD} AND l.comment IS NOT NULL
 ) AS recent WHERE position <= 500"""
 
-OWNERS = f"""SELECT l.team_id, l.owner_id, count(*) AS loops FROM loop l
-WHERE l.workspace_id = :w AND {OPEN} AND l.owner_id IS NOT NULL
-GROUP BY l.team_id, l.owner_id ORDER BY l.team_id, loops DESC, l.owner_id"""
+OWNERS = f"""SELECT l.team_id, l.owner_id, count(*) AS loops FROM bench_recent l
+WHERE {OPEN} AND l.owner_id IS NOT NULL GROUP BY l.team_id, l.owner_id ORDER BY l.team_id, loops DESC, l.owner_id"""
 
 OVERDUE_FIRST = f"""SELECT team_id, id FROM (
-    SELECT l.team_id, l.id, l.owner_id, l.created_at, l.channel_id, l.card_ts,
-           row_number() OVER (PARTITION BY l.team_id ORDER BY l.created_at, l.id) AS position
-    FROM loop l WHERE l.workspace_id = :w AND {OPEN} AND {OVERDUE}
+    SELECT l.team_id, l.id, row_number() OVER (PARTITION BY l.team_id ORDER BY l.created_at, l.id) AS position
+    FROM bench_recent l WHERE {OPEN} AND {OVERDUE}
 ) AS overdue WHERE position <= 5 ORDER BY team_id, position"""
 
 
@@ -334,17 +370,16 @@ def empty_figures() -> dict:
 
 
 def run_floor(engine: Engine) -> tuple[dict[int, dict], float, dict[str, float]]:
-    """Every team's figures from a handful of GROUP BY team queries; (figures, seconds, seconds per query)."""
+    """Every team's figures from one scan and a few GROUP BY team queries; (figures, seconds, seconds per step)."""
     dialect = engine.dialect.name
     store = lambda moment: stored_time(moment, dialect == "sqlite")  # noqa: E731
     params = {"w": WORKSPACE, "now": store(NOW), **{f"day{n}": store(NOW - timedelta(days=n)) for n in (1, 3, 7)}}
     seconds = SECONDS[dialect]
     steps = {
+        "scan": (RECENT.format(not_indexed=NOT_INDEXED.get(dialect, "")), None),
         "figures": (LOOP_FIGURES, _add_loop_figures),
-        "money": (MONEY, _add_money),
-        "durations": (DURATIONS.format(scope=SCOPE, ack=seconds.format(done="l.acknowledged_at"),
-                                       resolve=seconds.format(done="l.resolved_at"),
-                                       median=_RANK.format(f=0.5), p90=_RANK.format(f=0.9)), _add_durations),
+        "durations": (DURATIONS.format(ack=seconds.format(done="l.acknowledged_at"),
+                                       resolve=seconds.format(done="l.resolved_at")), _add_durations),
         "weakest": (WEAKEST, _add_weakest),
         "themes": (THEMES, _add_themes),
         "owners": (OWNERS, _add_owners),
@@ -353,12 +388,14 @@ def run_floor(engine: Engine) -> tuple[dict[int, dict], float, dict[str, float]]
     figures: dict[int, dict] = defaultdict(empty_figures)
     parts = {}
     started = time.perf_counter()
-    # The temporary table lives in this connection's transaction, which is rolled back on close.
+    # The temporary tables live in this connection's transaction, which is rolled back on close.
     with engine.connect() as conn:
         _period_table(conn, store)
         for name, (sql, add) in steps.items():
             step_started = time.perf_counter()
-            add(figures, conn.execute(text(sql), params).all())
+            result = conn.execute(text(sql), params)
+            if add is not None:
+                add(figures, result.all())
             parts[name] = time.perf_counter() - step_started
     return figures, time.perf_counter() - started, parts
 
@@ -383,13 +420,8 @@ def _add_loop_figures(figures: dict[int, dict], rows) -> None:
         team["overdue_total"] = values[6]
         team["current"].update(zip(COUNT_KEYS, values[7:11]))
         team["previous"].update(zip(COUNT_KEYS, values[11:15]))
-
-
-def _add_money(figures: dict[int, dict], rows) -> None:
-    for team_id, at_risk, retained, retained_before in rows:
-        figures[team_id]["at_risk"] = float(at_risk or 0)
-        figures[team_id]["current"]["retained"] = float(retained or 0)
-        figures[team_id]["previous"]["retained"] = float(retained_before or 0)
+        at_risk, retained, retained_before = (float(value or 0) for value in values[15:18])
+        team["at_risk"], team["current"]["retained"], team["previous"]["retained"] = at_risk, retained, retained_before
 
 
 def _add_durations(figures: dict[int, dict], rows) -> None:

@@ -17,7 +17,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bench.common import LoadResult, count_rows, ratio_line, run_load, running_app, serving, signed_webhook
+from bench.common import (
+    LoadResult,
+    count_rows,
+    ratio_line,
+    run_load,
+    running_app,
+    serving,
+    signed_webhook,
+)
 from models.feedback import Feedback
 from models.loop import Loop
 from models.outbox import PENDING, OutboxItem
@@ -58,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--warmup", type=int, default=200, help="untimed webhooks first (default 200)")
     args = parser.parse_args(argv)
-    sizes = dict(concurrency=args.concurrency, warmup=args.warmup)
+    sizes = {"concurrency": args.concurrency, "warmup": args.warmup}
 
     with serving(bare_intake()) as server:
         floor, floor_cpu = measure(server, "floor-secret", alerts=args.floor_requests, **sizes)
@@ -68,10 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     with running_app() as stack:
         product, product_cpu = measure(stack.server, stack.settings.webhook_secret, alerts=args.alerts, **sizes)
         expected = args.alerts + args.warmup
-        stored = count_rows(stack.app, Feedback)
-        loops = count_rows(stack.app, Loop)
-        cards = count_rows(stack.app, OutboxItem, OutboxItem.kind == "card")
-        pending = count_rows(stack.app, OutboxItem, OutboxItem.state == PENDING)
+        stored = count_rows(stack.app.engine, Feedback)
+        loops = count_rows(stack.app.engine, Loop)
+        cards = count_rows(stack.app.engine, OutboxItem, OutboxItem.kind == "card")
+        pending = count_rows(stack.app.engine, OutboxItem, OutboxItem.state == PENDING)
     print(f"product Loopkeeper intake: {args.alerts} webhooks in {product.elapsed:.2f}s = {product.rate:,.0f}/s "
           f"(server CPU {product_cpu:.0%}); stored {stored}/{expected} feedback, {loops} loops, {cards} cards queued "
           f"({pending} outbox items not yet sent)")

@@ -51,7 +51,7 @@ def prepare_database(settings: Settings) -> None:
 
 def slack_client(settings: Settings) -> WebClient:
     return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
-                     timeout=int(settings.slack_timeout_seconds))
+                     timeout=settings.slack_timeout_seconds)
 
 
 class Loopkeeper:
@@ -67,6 +67,7 @@ class Loopkeeper:
                                      limiter=RateLimiter(post_per_second=settings.post_per_second,
                                                          post_burst=settings.post_burst),
                                      concurrency=settings.delivery_concurrency, admins=settings.admins,
+                                     lease=timedelta(seconds=settings.delivery_lease_seconds),
                                      metrics=self.metrics)
         self.ctx = AppContext(settings=settings, engine=self.engine, workspace_id=identity["team_id"],
                               bot_user_id=identity.get("user_id"), bot_id=identity.get("bot_id"), clock=clock,

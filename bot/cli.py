@@ -125,7 +125,7 @@ def _run() -> int:
     from bot.settings import load_settings
 
     settings = load_settings()
-    configure_logging(settings.secrets)
+    configure_logging(settings.secrets, fmt=settings.log_format)
     prepare_database(settings)
     app = Loopkeeper(settings)
     app.start_workers()

@@ -42,6 +42,7 @@ PERMANENT_ERRORS = frozenset({
     "token_revoked", "token_expired", "missing_scope", "msg_too_long", "invalid_blocks", "invalid_blocks_format",
     "no_text", "invalid_arguments", "restricted_action", "message_not_found", "cant_update_message",
     "user_not_in_channel", "invalid_metadata_format", "invalid_metadata_schema", "team_access_not_granted",
+    "thread_not_found",
 })
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 300.0
@@ -216,9 +217,9 @@ class DeliveryWorker:
         if item.method == "chat.postMessage":
             args["metadata"] = _metadata(item, args.get("metadata"))
             if item.in_doubt and self.check_history:
-                found = self._find_posted(item, args)
-                if found is not None:
-                    return Outcome(SENT, response=found, error="deduplicated")
+                checked = self._find_posted(item, args)
+                if checked is not None:
+                    return checked
         key = item.rate_key or rate_key(item.workspace_id, item.method, args)
         if not self.limiter.acquire(key, timeout=1.0):
             return Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=1), counted=False)
@@ -249,16 +250,20 @@ class DeliveryWorker:
         except Exception as exc:
             return classify(exc, attempts=item.attempts, now=self.clock())
 
-    def _find_posted(self, item: OutboxItem, args: dict) -> dict | None:
+    def _find_posted(self, item: OutboxItem, args: dict) -> Outcome | None:
         """Before re-sending a post that may have landed, look for it in the channel by its metadata.
 
-        Needs the history scopes; without them (or for DMs, whose channel id we do not know) the
-        post is sent again: at-least-once.
+        Returns SENT when it is there, None to send it, or a retry when the lookup failed for a
+        passing reason (we do not guess). Without the history scopes (or for DMs, whose channel id
+        we do not know) the post is sent again: at-least-once.
         """
         channel = args.get("channel", "")
         if channel[:1] not in "CGD":
             return None
-        self.limiter.acquire(rate_key(item.workspace_id, "conversations.history", {}), timeout=5.0)
+        key = rate_key(item.workspace_id, "conversations.history", {})
+        if not self.limiter.acquire(key, timeout=1.0):
+            return Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=1), counted=False,
+                           in_doubt=True)
         created = item.created_at.timestamp() - 60
         try:
             if args.get("thread_ts"):
@@ -267,18 +272,20 @@ class DeliveryWorker:
             else:
                 response = self.client.conversations_history(channel=channel, oldest=f"{created:.6f}", limit=200,
                                                              include_all_metadata=True)
-        except SlackApiError as exc:
-            log.warning("cannot check %s for outbox item %s (%s); sending again", channel, item.id, _error(exc))
-            return None
         except Exception as exc:
-            log.warning("cannot check %s for outbox item %s (%s); sending again", channel, item.id,
-                        type(exc).__name__)
-            return None
+            outcome = classify(exc, attempts=item.attempts, now=self.clock())
+            if outcome.state == PARKED:  # no access to the history: send again, at-least-once
+                log.warning("cannot check %s for outbox item %s (%s); sending again", channel, item.id,
+                            outcome.error)
+                return None
+            if outcome.retry_after is not None:
+                self.limiter.hold(key, outcome.retry_after)
+            return Outcome(PENDING, f"checking history: {outcome.error}", outcome.retry_at, in_doubt=True)
         for message in response.get("messages") or []:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("outbox_id") == item.id:
                 log.info("outbox item %s was already posted as %s; not posting again", item.id, message.get("ts"))
-                return {"channel": channel, "ts": message.get("ts")}
+                return Outcome(SENT, response={"channel": channel, "ts": message.get("ts")}, error="deduplicated")
         return None
 
     def _record(self, item: OutboxItem, outcome: Outcome) -> None:

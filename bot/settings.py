@@ -40,6 +40,8 @@ class Settings:
     leader_poll_seconds: float = 5.0
     slack_timeout_seconds: float = 10.0
     delivery_concurrency: int = 4
+    delivery_lease_seconds: float = 60.0  # a claimed item's lease; after a crash it is sent again after this
+    log_format: str = "text"  # or json: one object per line
     post_per_second: float = 1.0  # chat.postMessage per channel (Slack: about 1 a second)
     post_burst: int = 3  # ... with this many at once
 
@@ -104,6 +106,30 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
     window_text = get("LOOPKEEPER_CUSTOMER_WINDOW_DAYS") or "14"
     if not window_text.isdigit():
         problems.append(f"LOOPKEEPER_CUSTOMER_WINDOW_DAYS must be a whole number of days, got {window_text!r}")
+    def number(name: str, default: float, *, kind: type = float, low: float = 0, high: float = 1e9) -> float:
+        text = get(name)
+        if text is None:
+            return default
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not low < value <= high:
+            problems.append(f"{name} must be a {'whole ' if kind is int else ''}number above {low:g}"
+                            f"{f' and at most {high:g}' if high < 1e9 else ''}, got {text!r}")
+            return default
+        return value
+
+    tuning = {
+        "slack_timeout_seconds": number("LOOPKEEPER_SLACK_TIMEOUT_SECONDS", 10.0, high=120),
+        "delivery_lease_seconds": number("LOOPKEEPER_DELIVERY_LEASE_SECONDS", 60.0),
+        "delivery_concurrency": number("LOOPKEEPER_DELIVERY_CONCURRENCY", 4, kind=int, high=64),
+        "post_per_second": number("LOOPKEEPER_POSTS_PER_SECOND", 1.0),
+        "post_burst": number("LOOPKEEPER_POST_BURST", 3, kind=int, high=1000),
+    }
+    log_format = (get("LOOPKEEPER_LOG_FORMAT") or "text").lower()
+    if log_format not in ("text", "json"):
+        problems.append(f"LOOPKEEPER_LOG_FORMAT must be text or json, got {log_format!r}")
     port_text = get("LOOPKEEPER_PORT") or "3000"
     if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
         problems.append(f"LOOPKEEPER_PORT must be a port number, got {port_text!r}")
@@ -125,4 +151,6 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         customer_window_days=int(window_text),
         source_secrets={name: value.strip() for name, value in env.items()
                         if name.startswith(GENERIC_SECRET + "_") and value and value.strip()},
+        log_format=log_format,
+        **tuning,
     )

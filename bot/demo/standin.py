@@ -76,6 +76,7 @@ class SlackStandIn:
         self.post_limit: tuple[float, int] | None = None
         self.method_limits: dict[str, tuple[float, int]] = {}
         self.early_calls: list[Call] = []  # calls made while a Retry-After we gave was still running
+        self.limited_calls: list[Call] = []  # calls answered 429
         self._buckets: dict[str, list[float]] = {}  # key -> [tokens, updated, blocked_until]
         self.random = random.Random(7)
         self._lock = threading.RLock()
@@ -168,6 +169,7 @@ class SlackStandIn:
             self._changed.notify_all()
             limited = self._rate_limit(method, args, call)
             if limited is not None:
+                self.limited_calls.append(call)
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limited)}, 0.0
             fault = self._take_fault(method, args)
             if fault is not None:
@@ -330,7 +332,7 @@ class SlackStandIn:
         return {"ok": True, "channel": {"id": channel.id, "name": channel.name}}
 
     def _api_conversations_history(self, args):
-        channel = self.channels.get(args.get("channel"))
+        channel = self._channel(args.get("channel"))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         limit = int(args.get("limit") or 100)

@@ -1,0 +1,84 @@
+"""`loopkeeper run` as a real process (killable with SIGKILL), and a sender of signed webhooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from bot.intake.signatures import sign_generic
+
+ROOT = Path(__file__).resolve().parents[1]
+SIGNING_SECRET = "process-signing-secret-0123456789"
+WEBHOOK_SECRET = "process-webhook-secret-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class AppProcess:
+    def __init__(self, *, database_url: str, slack_api_url: str, bot_token: str, log_path: Path, **env: str):
+        self.port = free_port()
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOOPKEEPER_", "DATABASE"))}
+        self.env.update(PYTHONPATH=str(ROOT), DATABASE_URL=database_url, SLACK_API_URL=slack_api_url,
+                        SLACK_BOT_TOKEN=bot_token, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                        LOOPKEEPER_WEBHOOK_SECRET=WEBHOOK_SECRET, LOOPKEEPER_PORT=str(self.port),
+                        LOOPKEEPER_DEFAULT_CHANNEL="C0DEFAULT", LOOPKEEPER_DELIVERY_LEASE_SECONDS="5",
+                        LOOPKEEPER_SLACK_TIMEOUT_SECONDS="2", **env)
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> "AppProcess":
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=self.env,
+                                        stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"loopkeeper run exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("loopkeeper run did not become healthy")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, leases stay taken, in-flight requests are cut."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def post_alert(client: httpx.Client, base_url: str, payload: dict) -> int:
+    """POST one signed generic webhook; returns the status (0 when the server could not be reached)."""
+    body = json.dumps(payload).encode()
+    ts = str(int(time.time()))
+    headers = {"Content-Type": "application/json", "X-Loopkeeper-Timestamp": ts,
+               "X-Loopkeeper-Signature": sign_generic(WEBHOOK_SECRET, ts, body)}
+    try:
+        return client.post(base_url + "/webhooks/generic", content=body, headers=headers).status_code
+    except httpx.HTTPError:
+        return 0
