@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test run clean
+.PHONY: demo test bench run clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks against floors measured in the same run (not part of `make test`); under 5 minutes.
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 run: $(STAMP)
 	$(BIN)/loopkeeper run

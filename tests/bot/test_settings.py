@@ -35,6 +35,17 @@ def test_every_variable_is_read():
     assert settings.admins == ("U01", "U02") and settings.default_channel == "C0GENERAL"
 
 
+def test_delivery_tuning_and_log_format():
+    defaults = load_settings(dict(GOOD))
+    assert (defaults.post_per_second, defaults.post_burst, defaults.delivery_concurrency) == (1.0, 3, 4)
+    assert (defaults.slack_timeout_seconds, defaults.delivery_lease_seconds, defaults.log_format) == (10, 60, "text")
+    tuned = load_settings({**GOOD, "LOOPKEEPER_POSTS_PER_SECOND": "0.5", "LOOPKEEPER_POST_BURST": "1",
+                           "LOOPKEEPER_DELIVERY_CONCURRENCY": "8", "LOOPKEEPER_SLACK_TIMEOUT_SECONDS": "5",
+                           "LOOPKEEPER_DELIVERY_LEASE_SECONDS": "30", "LOOPKEEPER_LOG_FORMAT": "JSON"})
+    assert (tuned.post_per_second, tuned.post_burst, tuned.delivery_concurrency) == (0.5, 1, 8)
+    assert (tuned.slack_timeout_seconds, tuned.delivery_lease_seconds, tuned.log_format) == (5, 30, "json")
+
+
 @pytest.mark.parametrize("name", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "LOOPKEEPER_WEBHOOK_SECRET"])
 @pytest.mark.parametrize("value", [None, "", "   ", "xoxb-your-bot-token", "changeme", "<your signing secret>"])
 def test_missing_or_placeholder_secret_names_the_variable(name, value):
@@ -53,6 +64,10 @@ def test_missing_or_placeholder_secret_names_the_variable(name, value):
     ({"SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, "xapp-"),
     ({"LOOPKEEPER_PORT": "eighty"}, "LOOPKEEPER_PORT"),
     ({"LOOPKEEPER_PORT": "70000"}, "LOOPKEEPER_PORT"),
+    ({"LOOPKEEPER_DELIVERY_CONCURRENCY": "2.5"}, "LOOPKEEPER_DELIVERY_CONCURRENCY must be a whole number above 0"),
+    ({"LOOPKEEPER_POSTS_PER_SECOND": "0"}, "LOOPKEEPER_POSTS_PER_SECOND must be a number above 0, got '0'"),
+    ({"LOOPKEEPER_SLACK_TIMEOUT_SECONDS": "600"}, "at most 120"),
+    ({"LOOPKEEPER_LOG_FORMAT": "xml"}, "LOOPKEEPER_LOG_FORMAT must be text or json"),
 ])
 def test_malformed_values_are_explained(env, needle):
     with pytest.raises(ConfigError, match=needle):
