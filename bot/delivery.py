@@ -146,16 +146,26 @@ class DeliveryWorker:
         self._wake.set()
 
     def _run(self) -> None:
+        """Keep up to ``concurrency`` sends in flight; claim more as each one finishes."""
+        in_flight: set = set()
         while not self._stop.is_set():
-            try:
-                sent = self.run_once()
-                self.last_error = None
-            except Exception as exc:  # the worker must outlive a database blip; it logs and retries
-                self.last_error = type(exc).__name__
-                log.exception("delivery pass failed; retrying in %.1fs", self.poll_seconds)
-                sent = 0
-            if sent == 0:
-                self._wake.wait(self._idle_wait())
+            claimed = 0
+            free = self.concurrency - len(in_flight)
+            if free > 0:
+                try:
+                    items = self._claim(limit=free)
+                    self.last_error = None
+                except Exception as exc:  # the worker must outlive a database blip; it logs and retries
+                    self.last_error = type(exc).__name__
+                    log.exception("claiming outbox items failed; retrying in %.1fs", self.poll_seconds)
+                    items = []
+                for item in items:
+                    future = self._pool.submit(self._deliver, item)
+                    in_flight.add(future)
+                    future.add_done_callback(lambda done: (in_flight.discard(done), self._wake.set()))
+                claimed = len(items)
+            if claimed == 0 or len(in_flight) >= self.concurrency:
+                self._wake.wait(self._idle_wait() if claimed == 0 and free > 0 else self.poll_seconds)
                 self._wake.clear()
 
     def _idle_wait(self) -> float:
@@ -172,30 +182,35 @@ class DeliveryWorker:
         return max(0.01, wait)
 
     def run_once(self) -> int:
-        """Claim one batch that fits the rate limits and send it; returns how many items were attempted."""
-        now = self.clock()
-        with new_session(self.engine, read_only=True) as session:
-            candidates = sendable_outbox_items(session=session, now=now, skip_rate_keys=self.limiter.full_keys(),
-                                               limit=self.batch * 4)
-        chosen, room = [], {}
-        for item_id, key in candidates:
-            if key not in room:
-                room[key] = self.limiter.room(key)
-            if room[key] > 0:
-                room[key] -= 1
-                chosen.append(item_id)
-                if len(chosen) == self.batch:
-                    break
-        with new_session(self.engine) as session:
-            items = claim_outbox_items(session=session, ids=chosen, worker_id=self.worker_id, now=now,
-                                       lease=self.lease)
-            session.commit()
+        """Claim one batch that fits the rate limits, send it and wait; returns how many items were attempted."""
+        items = self._claim(limit=self.batch)
         if self.concurrency == 1 or len(items) <= 1:
             for item in items:
                 self._deliver(item)
         else:
             list(self._pool.map(self._deliver, items))
         return len(items)
+
+    def _claim(self, *, limit: int) -> list[OutboxItem]:
+        """Lease up to ``limit`` sendable items whose rate key has room now, taking that room."""
+        now = self.clock()
+        with new_session(self.engine, read_only=True) as session:
+            candidates = sendable_outbox_items(session=session, now=now, skip_rate_keys=self.limiter.full_keys(),
+                                               limit=max(limit * 4, 50))
+        chosen, full = [], set()
+        for item_id, key in candidates:
+            # the call's room is taken now, so sends in flight and the next claim never count it twice
+            if key not in full and self.limiter.acquire(key, timeout=0):
+                chosen.append(item_id)
+                if len(chosen) == limit:
+                    break
+            else:
+                full.add(key)
+        with new_session(self.engine) as session:
+            items = claim_outbox_items(session=session, ids=chosen, worker_id=self.worker_id, now=now,
+                                       lease=self.lease)
+            session.commit()
+        return items
 
     def _deliver(self, item: OutboxItem) -> None:
         try:
@@ -220,9 +235,7 @@ class DeliveryWorker:
                 checked = self._find_posted(item, args)
                 if checked is not None:
                     return checked
-        key = item.rate_key or rate_key(item.workspace_id, item.method, args)
-        if not self.limiter.acquire(key, timeout=1.0):
-            return Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=1), counted=False)
+        key = item.rate_key or rate_key(item.workspace_id, item.method, args)  # its room was taken at claim
         try:
             return Outcome(SENT, response=dict(self.client.api_call(api_method=item.method, json=args).data))
         except SlackApiError as exc:

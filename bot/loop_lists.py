@@ -24,11 +24,15 @@ from models.team import Team, list_teams
 SHOWN = 15
 
 
+def card_url(channel_id: str, ts: str) -> str:
+    """A card's permalink built from channel and ts (Slack redirects /archives links into the workspace)."""
+    return f"https://slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+
+
 def card_link(loop: Loop) -> str:
-    """A link to the card (Slack redirects /archives links into the workspace)."""
     if not loop.card_ts:
         return "card not posted yet"
-    return f"<https://slack.com/archives/{loop.channel_id}/p{loop.card_ts.replace('.', '')}|open card>"
+    return f"<{card_url(loop.channel_id, loop.card_ts)}|open card>"
 
 
 def loop_line(session: Session, loop: Loop, now: datetime) -> str:

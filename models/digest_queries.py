@@ -113,6 +113,22 @@ def open_by_owner(session: Session, *, workspace_id: str, team_id: int | None) -
     return [(owner, int(count), oldest) for owner, count, oldest in rows]
 
 
+def oldest_open_by_owner(session: Session, *, workspace_id: str, team_id: int | None,
+                         per_owner: int) -> dict[str, list[tuple[int, datetime, str, str | None]]]:
+    """Each owner's ``per_owner`` oldest open loops: (id, opened, channel, card ts), oldest first."""
+    rank = func.row_number().over(partition_by=Loop.owner_id, order_by=(Loop.created_at, Loop.id)).label("rank")
+    ranked = (select(Loop.owner_id, Loop.id, Loop.created_at, Loop.channel_id, Loop.card_ts, rank)
+              .where(*_scope(team_id, workspace_id), Loop.status != "resolved", Loop.owner_id.is_not(None))
+              .subquery())
+    rows = session.execute(select(ranked.c.owner_id, ranked.c.id, ranked.c.created_at, ranked.c.channel_id,
+                                  ranked.c.card_ts).where(ranked.c.rank <= per_owner)
+                           .order_by(ranked.c.owner_id, ranked.c.rank)).all()
+    out: dict[str, list] = {}
+    for owner, loop_id, opened, channel, card_ts in rows:
+        out.setdefault(owner, []).append((loop_id, opened, channel, card_ts))
+    return out
+
+
 def detractor_comments(session: Session, *, workspace_id: str, team_id: int | None, start: datetime,
                        end: datetime, limit: int = 500) -> list[str]:
     """Comments of this period's detractors (bounded), for the theme counts."""

@@ -16,6 +16,7 @@ from models.loop import Loop
 from models.team import Team
 
 OVERDUE_SHOWN = 5
+OWNER_LOOPS_SHOWN = 3
 STOPWORDS = frozenset("""a about after again all also am an and any are as at be because been but by can could did
 do does doing don for from get got had has have having he her here him his how i if in into is it its just me
 more most my no not now of on once only or other our out over same she should so some than that the their them
@@ -53,6 +54,7 @@ class Digest:
     products: list[tuple[str, int, int]]
     themes: list[tuple[str, int]]
     owners: list[tuple[str, int, datetime]]
+    owner_loops: dict[str, list[tuple[int, datetime, str, str | None]]] = field(default_factory=dict)
     overdue: list[Loop] = field(default_factory=list)
     overdue_total: int = 0
     late: bool = False
@@ -98,5 +100,6 @@ def build_digest(session: Session, *, workspace_id: str, team: Team | None, peri
         products=q.weakest(session, start=period.start, end=period.end, column=Feedback.product, **scope),
         themes=themes(q.detractor_comments(session, start=period.start, end=period.end, **scope)),
         owners=q.open_by_owner(session, **scope),
+        owner_loops=q.oldest_open_by_owner(session, per_owner=OWNER_LOOPS_SHOWN, **scope),
         overdue=overdue, overdue_total=overdue_total,
     )

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.cards import format_money
-from bot.loop_lists import card_link
+from bot.loop_lists import card_link, card_url
 from bot.mrkdwn import escape, slack_date, truncate
 
 SECTION_LIMIT = 3000
@@ -35,6 +35,12 @@ def _change(now: float | None, before: float | None, *, lower_is_better: bool = 
     arrow = "▲" if now > before else "▼"
     good = (now < before) == lower_is_better
     return f" {arrow} from {_duration(before)}" + (" 👍" if good else "")
+
+
+def _loop_link(loop_id: int, opened, channel: str, ts: str | None) -> str:
+    """``#12 since Nov 3``, linked to the card when it is posted."""
+    label = f"#{loop_id} since {slack_date(opened, fmt='{date_short}')}"
+    return f"<{card_url(channel, ts)}|{label}>" if ts else label
 
 
 def sections(digest) -> list[str]:
@@ -85,7 +91,10 @@ def sections(digest) -> list[str]:
     if weak:
         out.append("*Weakest links*\n" + "\n".join(weak))
     if digest.owners:
-        owners = [f"• <@{owner}>: {count} open, oldest since {slack_date(oldest, fmt='{date_short}')}"
+        owners = [f"• <@{owner}>: {count} open — " + ", ".join(
+                      _loop_link(loop_id, opened, channel, ts) for loop_id, opened, channel, ts in
+                      digest.owner_loops.get(owner, [])) + (" …" if count > len(digest.owner_loops.get(owner, []))
+                                                            else "")
                   for owner, count, oldest in digest.owners[:OWNERS_SHOWN]]
         if len(digest.owners) > OWNERS_SHOWN:
             owners.append(f"…and {len(digest.owners) - OWNERS_SHOWN} more owners")

@@ -69,6 +69,7 @@ def test_figures_match_the_hand_computed_ones(session):
     assert digest.touchpoints == [("billing", 2, 1), ("checkout", 1, 1)]
     assert digest.themes == [("invoice", 2), ("slow", 2)]
     assert [(o, n) for o, n, _ in digest.owners] == [("U1", 1)]
+    assert digest.owner_loops == {"U1": [(3, T(20, 10), "C0BILLING", "1.2")]}
     assert [loop.created_at for loop in digest.overdue] == [T(23, 6)] and digest.overdue_total == 1
 
 
@@ -82,6 +83,8 @@ def test_rendered_digest_reads_well_and_fits_slack(session):
     assert "time to acknowledge: median 60m ▼ from 2.0h 👍" in text
     assert "revenue at risk (open detractors): $50,000 · revenue retained this period: $100,000" in text
     assert "billing (2 detractors, 1 open)" in text and "“invoice” ×2" in text
+    # by owner: each owner's oldest open loops, linked to their cards
+    assert "• <@U1>: 1 open — <https://slack.com/archives/C0BILLING/p12|#3 since " in text
     blocks = render_blocks(digest)["blocks"]
     assert len(blocks) <= 50 and all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
 
@@ -162,3 +165,20 @@ def test_concurrent_senders_send_one_digest(harness):
     for t in threads:
         t.join(20)
     assert sorted(results) == [False, False, True]
+
+
+def test_by_owner_lists_each_owners_three_oldest_loops(session):
+    team = seed(session)
+    for n, day in enumerate((21, 19, 22, 18)):  # U2 gets four open loops, created out of order
+        feedback = Feedback(workspace_id="T1", source="generic", external_id=f"u2-{n}", score=5, scale="nps",
+                            category="detractor", received_at=T(day, 9))
+        session.add(feedback)
+        session.flush()
+        session.add(Loop(workspace_id="T1", feedback_id=feedback.id, team_id=team.id, channel_id="C0BILLING",
+                         status="in_progress", owner_id="U2", created_at=T(day, 9), updated_at=T(day, 9)))
+    session.commit()
+    digest = build_digest(session, workspace_id="T1", team=team, period=period("last-week", now=NOW), now=NOW)
+    assert [opened for _, opened, _, _ in digest.owner_loops["U2"]] == [T(18, 9), T(19, 9), T(21, 9)]
+    assert [(o, n) for o, n, _ in digest.owners] == [("U2", 4), ("U1", 1)]
+    line = next(line for line in "\n".join(sections(digest)).splitlines() if line.startswith("• <@U2>"))
+    assert line.startswith("• <@U2>: 4 open — #") and line.endswith(" …") and line.count("since") == 3
