@@ -23,6 +23,8 @@ def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     minutes = seconds / 60
+    if minutes < 1:
+        return "<1m"
     if minutes < 90:
         return f"{minutes:.0f}m"
     hours = minutes / 60
