@@ -10,7 +10,8 @@ import pytest
 from slack_sdk import WebClient
 
 from bot import lifecycle
-from bot.delivery import BACKOFF_CAP_SECONDS, DeliveryWorker, backoff
+from bot.delivery import DeliveryWorker
+from bot.delivery_outcomes import BACKOFF_CAP_SECONDS, backoff
 from bot.demo.standin import Fault
 from bot.feedback import FeedbackIn
 from bot.intake.ingest import IntakePolicy, ingest
