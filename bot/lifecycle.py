@@ -22,10 +22,8 @@ from bot.mrkdwn import escape, slack_date
 from bot.outbox import enqueue_card_update, enqueue_ephemeral, enqueue_thread_reply
 from bot.outcomes import CONTACT_METHODS, OUTCOMES
 from models.feedback import Feedback
-from models.loop import Loop, LoopEvent, compare_and_set_loop, get_loop
+from models.loop import OPEN_STATUSES, Loop, LoopEvent, compare_and_set_loop, get_loop
 from models.team import Team
-
-OPEN_STATUSES = ("new", "acknowledged", "in_progress")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -58,6 +58,12 @@ def new_session(engine: Engine, *, read_only: bool = False) -> Session:
     """
     bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
     return Session(bind, expire_on_commit=False)
+
+
+def engine_of(session: Session) -> Engine:
+    """The engine behind a session, to open another session (e.g. a read-only one) on it."""
+    bind = session.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
 
 
 def alembic_config(url: str) -> Config:

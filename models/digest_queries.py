@@ -10,7 +10,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from models.feedback import Feedback
-from models.loop import Loop
+from models.loop import OPEN_STATUSES, Loop
 
 BAD = ("detractor", "negative")
 
@@ -38,7 +38,7 @@ def open_by_age(session: Session, *, workspace_id: str, team_id: int | None, now
         func.sum(case((Loop.created_at <= day7, 1), else_=0)),
         func.sum(case((Loop.owner_id.is_(None), 1), else_=0)),
         func.sum(case((overdue, 1), else_=0)),
-    ).where(*_scope(team_id, workspace_id), Loop.status != "resolved")).one()
+    ).where(*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES))).one()
     keys = ("open", "under_1d", "1_3d", "3_7d", "older", "unowned", "overdue")
     return {k: int(v or 0) for k, v in zip(keys, row)}
 
@@ -47,13 +47,15 @@ def period_counts(session: Session, *, workspace_id: str, team_id: int | None, s
                   end: datetime) -> dict:
     """Opened and closed in [start, end), outcomes, and revenue retained (ARR of loops resolved as saved)."""
     in_period = and_(Loop.resolved_at >= start, Loop.resolved_at < end)
+    opened_in_period = and_(Loop.created_at >= start, Loop.created_at < end)
     row = session.execute(select(
-        func.sum(case((and_(Loop.created_at >= start, Loop.created_at < end), 1), else_=0)),
+        func.sum(case((opened_in_period, 1), else_=0)),
         func.sum(case((in_period, 1), else_=0)),
         func.sum(case((and_(in_period, Loop.outcome == "saved"), 1), else_=0)),
         func.sum(case((and_(in_period, Loop.outcome == "churned"), 1), else_=0)),
         func.sum(case((and_(in_period, Loop.outcome == "saved"), Feedback.arr), else_=None)),
-    ).select_from(Loop).join(Feedback, Feedback.id == Loop.feedback_id).where(*_scope(team_id, workspace_id))).one()
+    ).select_from(Loop).join(Feedback, Feedback.id == Loop.feedback_id)
+      .where(*_scope(team_id, workspace_id), or_(opened_in_period, in_period))).one()
     opened, closed, saved, churned, retained = row
     return {"opened": int(opened or 0), "closed": int(closed or 0), "saved": int(saved or 0),
             "churned": int(churned or 0), "retained": Decimal(retained or 0)}
@@ -63,7 +65,7 @@ def revenue_at_risk(session: Session, *, workspace_id: str, team_id: int | None)
     """ARR of the customers behind open detractor/negative loops."""
     value = session.execute(select(func.sum(Feedback.arr)).select_from(Loop)
                             .join(Feedback, Feedback.id == Loop.feedback_id)
-                            .where(*_scope(team_id, workspace_id), Loop.status != "resolved",
+                            .where(*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES),
                                    Feedback.category.in_(BAD))).scalar()
     return Decimal(value or 0)
 
@@ -85,8 +87,8 @@ def durations(session: Session, *, workspace_id: str, team_id: int | None, start
         exact = ranked.c.total * fraction
         whole = cast(exact, Integer)
         rank = whole + case((exact > whole, 1), else_=0)
-        picks.append(select(func.min(ranked.c.seconds)).where(ranked.c.position >= rank).scalar_subquery())
-    median, p90 = session.execute(select(*picks)).one()
+        picks.append(func.min(case((ranked.c.position >= rank, ranked.c.seconds), else_=None)))
+    median, p90 = session.execute(select(*picks).select_from(ranked)).one()
     return (float(median) if median is not None else None, float(p90) if p90 is not None else None)
 
 
@@ -95,10 +97,12 @@ def weakest(session: Session, *, workspace_id: str, team_id: int | None, start: 
     """(touchpoint or product, detractors this period, open loops) — most detractors first."""
     detractors = func.sum(case((and_(Feedback.category.in_(BAD), Loop.created_at >= start,
                                      Loop.created_at < end), 1), else_=0))
-    open_loops = func.sum(case((Loop.status != "resolved", 1), else_=0))
+    open_loops = func.sum(case((Loop.status.in_(OPEN_STATUSES), 1), else_=0))
     rows = session.execute(select(column, detractors, open_loops).select_from(Loop)
                            .join(Feedback, Feedback.id == Loop.feedback_id)
-                           .where(*_scope(team_id, workspace_id), column.is_not(None))
+                           .where(*_scope(team_id, workspace_id), column.is_not(None),
+                                  or_(Loop.status.in_(OPEN_STATUSES),
+                                      and_(Loop.created_at >= start, Loop.created_at < end)))
                            .group_by(column).order_by(detractors.desc(), open_loops.desc(), column)
                            .limit(limit)).all()
     return [(name, int(d or 0), int(o or 0)) for name, d, o in rows if (d or o)]
@@ -107,7 +111,7 @@ def weakest(session: Session, *, workspace_id: str, team_id: int | None, start: 
 def open_by_owner(session: Session, *, workspace_id: str, team_id: int | None) -> list[tuple[str, int, datetime]]:
     """(owner, open loops, oldest opened) for each owner, most loaded first."""
     rows = session.execute(select(Loop.owner_id, func.count(), func.min(Loop.created_at))
-                           .where(*_scope(team_id, workspace_id), Loop.status != "resolved",
+                           .where(*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES),
                                   Loop.owner_id.is_not(None))
                            .group_by(Loop.owner_id).order_by(func.count().desc(), Loop.owner_id)).all()
     return [(owner, int(count), oldest) for owner, count, oldest in rows]
@@ -118,7 +122,7 @@ def oldest_open_by_owner(session: Session, *, workspace_id: str, team_id: int | 
     """Each owner's ``per_owner`` oldest open loops: (id, opened, channel, card ts), oldest first."""
     rank = func.row_number().over(partition_by=Loop.owner_id, order_by=(Loop.created_at, Loop.id)).label("rank")
     ranked = (select(Loop.owner_id, Loop.id, Loop.created_at, Loop.channel_id, Loop.card_ts, rank)
-              .where(*_scope(team_id, workspace_id), Loop.status != "resolved", Loop.owner_id.is_not(None))
+              .where(*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES), Loop.owner_id.is_not(None))
               .subquery())
     rows = session.execute(select(ranked.c.owner_id, ranked.c.id, ranked.c.created_at, ranked.c.channel_id,
                                   ranked.c.card_ts).where(ranked.c.rank <= per_owner)
@@ -143,7 +147,7 @@ def detractor_comments(session: Session, *, workspace_id: str, team_id: int | No
 def overdue_loops(session: Session, *, workspace_id: str, team_id: int | None, now: datetime,
                   limit: int) -> tuple[list[Loop], int]:
     """The oldest overdue open loops (up to ``limit``) and how many there are in all."""
-    overdue = [*_scope(team_id, workspace_id), Loop.status != "resolved",
+    overdue = [*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES),
                or_(and_(Loop.status == "new", Loop.ack_due_at <= now), Loop.resolve_due_at <= now)]
     total = session.execute(select(func.count()).select_from(Loop).where(*overdue)).scalar()
     loops = list(session.execute(select(Loop).where(*overdue).order_by(Loop.created_at, Loop.id)

@@ -28,3 +28,9 @@ def count_digest_runs(*, session: Session) -> dict[bool, int]:
     """Digest runs so far, by whether they were late."""
     return {bool(late): int(n) for late, n in session.exec(select(DigestRun.late, func.count())
                                                            .group_by(DigestRun.late))}
+
+
+def digest_was_sent(*, session: Session, team_id: int, period_start: datetime) -> bool:
+    """Whether the team's digest for the period starting then is recorded as sent."""
+    return session.exec(select(DigestRun.id).where(DigestRun.team_id == team_id,
+                                                   DigestRun.period_start == period_start)).first() is not None

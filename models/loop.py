@@ -10,11 +10,17 @@ from sqlmodel import Column, Field, Session, SQLModel, select
 
 from models.base import UTCDateTime, utcnow
 
+OPEN_STATUSES = ("new", "acknowledged", "in_progress")  # and "resolved"
+
 
 class Loop(SQLModel, table=True):
     __table_args__ = (
         Index("ix_loop_workspace_status", "workspace_id", "status"),
         Index("ix_loop_team_status", "team_id", "status"),
+        # digests read one team's period by these
+        Index("ix_loop_team_created", "team_id", "created_at"),
+        Index("ix_loop_team_acknowledged", "team_id", "acknowledged_at"),
+        Index("ix_loop_team_resolved", "team_id", "resolved_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

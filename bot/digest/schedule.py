@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from bot.digest.content import Period
 from bot.digest.sending import send_digest
+from models.db import engine_of, new_session
 from models.team import Team
 
 LATE_AFTER = timedelta(minutes=10)
@@ -58,7 +59,9 @@ def period_label(schedule: str) -> str:
 def send_due_digests(session: Session, *, now: datetime) -> int:
     """Send every team's digest whose scheduled time has come and whose period was not sent yet."""
     sent = 0
-    for team in list(session.exec(select(Team).order_by(Team.id))):
+    with new_session(engine_of(session), read_only=True) as reader:  # no write lock while only reading
+        teams = list(reader.exec(select(Team).order_by(Team.id)))
+    for team in teams:
         occurrences = last_two_occurrences(team.digest_schedule, team.timezone, now)
         if occurrences is None:
             continue

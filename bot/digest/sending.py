@@ -11,7 +11,8 @@ from bot.digest.content import Period, build_digest
 from bot.digest.personal import personal_digests_on, personal_message
 from bot.digest.render import render_blocks
 from bot.outbox import enqueue_message
-from models.digest_run import DigestRun
+from models.db import engine_of, new_session
+from models.digest_run import DigestRun, digest_was_sent
 from models.team import Team
 
 
@@ -19,10 +20,23 @@ def send_digest(session: Session, *, team: Team, period: Period, now: datetime, 
                 late: bool = False) -> bool:
     """Queue ``team``'s digest for ``period`` unless it was sent already; True when queued now.
 
-    The (team, period) row, the team's message and the owners' personal DMs are written in one transaction;
-    the row's unique key makes a second sender — a restart, another replica, a
-    person running `/loops digest send` — a no-op.
+    The digest is built in a read-only session first, so building never holds the write lock;
+    then the (team, period) row, the team's message and the owners' personal DMs are written in
+    one short transaction, whose unique key makes a second sender — a restart, another replica,
+    a person running `/loops digest send` — a no-op.
     """
+    with new_session(engine_of(session), read_only=True) as reader:
+        if digest_was_sent(session=reader, team_id=team.id, period_start=period.start):
+            return False  # the common case for a second sender: no need to build it
+        digest = build_digest(reader, workspace_id=team.workspace_id, team=team, period=period, now=now)
+        digest.late = late
+        personal = []
+        if personal_digests_on(team):
+            for owner_id, _, _ in digest.owners:
+                message = personal_message(reader, team=team, owner_id=owner_id, period=period, now=now)
+                if message is not None:
+                    personal.append((owner_id, message))
+        message = render_blocks(digest)
     try:
         with session.begin_nested():
             session.add(DigestRun(workspace_id=team.workspace_id, team_id=team.id, period_start=period.start,
@@ -31,15 +45,10 @@ def send_digest(session: Session, *, team: Team, period: Period, now: datetime, 
     except IntegrityError:
         session.rollback()
         return False
-    digest = build_digest(session, workspace_id=team.workspace_id, team=team, period=period, now=now)
-    digest.late = late
     enqueue_message(session, workspace_id=team.workspace_id, channel_id=team.channel_id,
-                    ordering_key=f"digest:{team.id}", kind="digest", message=render_blocks(digest))
-    if personal_digests_on(team):
-        for owner_id, _, _ in digest.owners:
-            message = personal_message(session, team=team, owner_id=owner_id, period=period, now=now)
-            if message is not None:  # a user id as the channel posts to the app's DM with them
-                enqueue_message(session, workspace_id=team.workspace_id, channel_id=owner_id,
-                                ordering_key=f"digest:{team.id}:{owner_id}", kind="personal_digest", message=message)
+                    ordering_key=f"digest:{team.id}", kind="digest", message=message)
+    for owner_id, dm in personal:  # a user id as the channel posts to the app's DM with them
+        enqueue_message(session, workspace_id=team.workspace_id, channel_id=owner_id,
+                        ordering_key=f"digest:{team.id}:{owner_id}", kind="personal_digest", message=dm)
     session.commit()
     return True
