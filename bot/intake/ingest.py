@@ -26,7 +26,7 @@ from bot.outbox import enqueue_card_post, enqueue_card_update, enqueue_thread_re
 from bot.playbooks import suggest, workspace_playbooks
 from bot.sla import set_due_times
 from models.feedback import Feedback, get_feedback_by_external_id
-from models.loop import Loop, LoopEvent, list_loops_for_feedback
+from models.loop import OPEN_STATUSES, Loop, LoopEvent, list_loops_for_feedback
 from models.team import Team
 from models.workspace import get_or_create_workspace
 
@@ -148,10 +148,12 @@ def _open_loop_of_customer(session: Session, *, workspace_id: str, feedback: Fee
         same_customer.append(Feedback.customer_id == customer.id)
     if not same_customer:
         return None
+    # From the customer's feedback (indexed by email and id) to their loops, never the other way round:
+    # a workspace has many open loops, a customer few.
+    theirs = select(Feedback.loop_id).where(Feedback.workspace_id == workspace_id, or_(*same_customer))
     return session.exec(
-        select(Loop).join(Feedback, Feedback.loop_id == Loop.id)
-        .where(Loop.workspace_id == workspace_id, Feedback.workspace_id == workspace_id, or_(*same_customer),
-               Loop.status != "resolved", Loop.created_at >= since, Loop.channel_id != "")
+        select(Loop).where(Loop.id.in_(theirs), Loop.workspace_id == workspace_id,
+                           Loop.status.in_(OPEN_STATUSES), Loop.created_at >= since, Loop.channel_id != "")
         .order_by(Loop.created_at.desc(), Loop.id.desc()).limit(1)
     ).first()
 
