@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from bot.mrkdwn import slack_date
 from bot.outbox import enqueue_card_update, enqueue_thread_reply
-from models.loop import Loop, LoopEvent, Reminder
+from models.loop import OPEN_STATUSES, Loop, LoopEvent, Reminder
 from models.team import Team
 
 MIN_STEP_GAP = timedelta(hours=1)
@@ -26,7 +26,7 @@ def due_loops(session: Session, *, now: datetime) -> list[Loop]:
     """Open, unsnoozed loops past a due time, oldest first."""
     return list(session.exec(
         select(Loop).where(
-            Loop.status != "resolved", Loop.card_ts.is_not(None),
+            Loop.status.in_(OPEN_STATUSES), Loop.card_ts.is_not(None),
             or_(and_(Loop.status == "new", Loop.ack_due_at <= now), Loop.resolve_due_at <= now),
             or_(Loop.snoozed_until.is_(None), Loop.snoozed_until <= now),
         ).order_by(Loop.id)))

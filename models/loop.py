@@ -21,6 +21,8 @@ class Loop(SQLModel, table=True):
         Index("ix_loop_team_created", "team_id", "created_at"),
         Index("ix_loop_team_acknowledged", "team_id", "acknowledged_at"),
         Index("ix_loop_team_resolved", "team_id", "resolved_at"),
+        # a person's open loops and the unowned ones, oldest first (App Home, /loops mine)
+        Index("ix_loop_owner_created", "workspace_id", "owner_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -121,7 +123,7 @@ def count_loops(*, session: Session, workspace_id: str, statuses: tuple[str, ...
 def list_open_loops(*, session: Session, workspace_id: str, owner_id: str | None = None,
                     team_ids: list[int] | None = None, unowned: bool = False, limit: int = 50) -> list[Loop]:
     """Open loops, oldest first: all, one owner's, some teams', or only those nobody owns."""
-    query = select(Loop).where(Loop.workspace_id == workspace_id, Loop.status != "resolved")
+    query = select(Loop).where(Loop.workspace_id == workspace_id, Loop.status.in_(OPEN_STATUSES))
     if owner_id is not None:
         query = query.where(Loop.owner_id == owner_id)
     if team_ids is not None:
@@ -133,7 +135,8 @@ def list_open_loops(*, session: Session, workspace_id: str, owner_id: str | None
 
 def count_open_loops(*, session: Session, workspace_id: str, overdue_at: datetime | None = None) -> int:
     """Open loops (only those past a due time at ``overdue_at``, if given)."""
-    query = select(func.count()).select_from(Loop).where(Loop.workspace_id == workspace_id, Loop.status != "resolved")
+    query = select(func.count()).select_from(Loop).where(Loop.workspace_id == workspace_id,
+                                                         Loop.status.in_(OPEN_STATUSES))
     if overdue_at is not None:
         query = query.where((Loop.status == "new") & (Loop.ack_due_at <= overdue_at) | (Loop.resolve_due_at <= overdue_at))
     return session.exec(query).one()
