@@ -33,6 +33,7 @@ from models.outbox import (
 )
 
 log = logging.getLogger(__name__)
+MIN_IDLE_SECONDS = 0.05
 
 
 class DeliveryWorker:
@@ -105,22 +106,36 @@ class DeliveryWorker:
                     in_flight.add(future)
                     future.add_done_callback(lambda done: (in_flight.discard(done), self._wake.set()))
                 claimed = len(items)
-            if claimed == 0 or len(in_flight) >= self.concurrency:
-                self._wake.wait(self._idle_wait() if claimed == 0 and free > 0 else self.poll_seconds)
+            if claimed == 0 and free > 0:
+                # Nothing to claim: sleep until something falls due; a wake (new work) cuts it short,
+                # but never below MIN_IDLE_SECONDS, so a burst of new work costs one pass, not one each.
+                wait = self._idle_wait()
+                self._stop.wait(MIN_IDLE_SECONDS)
+                self._wake.wait(max(0.0, wait - MIN_IDLE_SECONDS))
+                self._wake.clear()
+            elif len(in_flight) >= self.concurrency:
+                self._wake.wait(self.poll_seconds)
                 self._wake.clear()
 
     def _idle_wait(self) -> float:
+        """After a pass that claimed nothing: until a retry falls due or a held-back channel has room.
+
+        Items already due but not claimed are waiting for room (or for their card's earlier item):
+        looking again before room comes would only scan the backlog for nothing.
+        """
         with new_session(self.engine, read_only=True) as session:
             due = next_outbox_due(session=session)
         wait = self.poll_seconds
         if due is not None:
             if due.tzinfo is None:
                 due = due.replace(tzinfo=self.clock().tzinfo)
-            wait = min(wait, (due - self.clock()).total_seconds())
+            until_due = (due - self.clock()).total_seconds()
+            if until_due > 0:
+                wait = min(wait, until_due)
         room_in = self.limiter.next_ready()
         if room_in is not None:
             wait = min(wait, room_in)
-        return max(0.01, wait)
+        return max(MIN_IDLE_SECONDS, wait)
 
     def run_once(self) -> int:
         """Claim one batch that fits the rate limits, send it and wait; returns how many items were attempted."""
