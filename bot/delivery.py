@@ -88,24 +88,24 @@ class DeliveryWorker:
         self._wake.set()
 
     def _run(self) -> None:
-        """Keep up to ``concurrency`` sends in flight; claim more as each one finishes."""
-        in_flight: set = set()
+        """Keep up to ``concurrency`` channels (rate keys) sending; claim more as each finishes."""
+        in_flight: dict = {}  # future -> rate key
         while not self._stop.is_set():
             claimed = 0
             free = self.concurrency - len(in_flight)
             if free > 0:
                 try:
-                    items = self._claim(limit=free)
+                    chains = self._claim_chains(limit=self.batch, keys=free, busy=set(in_flight.values()))
                     self.last_error = None
                 except Exception as exc:  # the worker must outlive a database blip; it logs and retries
                     self.last_error = type(exc).__name__
                     log.exception("claiming outbox items failed; retrying in %.1fs", self.poll_seconds)
-                    items = []
-                for item in items:
-                    future = self._pool.submit(self._deliver, item)
-                    in_flight.add(future)
-                    future.add_done_callback(lambda done: (in_flight.discard(done), self._wake.set()))
-                claimed = len(items)
+                    chains = []
+                for chain in chains:
+                    future = self._pool.submit(self._deliver_chain, chain)
+                    in_flight[future] = chain[0].rate_key
+                    future.add_done_callback(lambda done: (in_flight.pop(done, None), self._wake.set()))
+                claimed = len(chains)
             if claimed == 0 and free > 0:
                 # Nothing to claim: sleep until something falls due; a wake (new work) cuts it short,
                 # but never below MIN_IDLE_SECONDS, so a burst of new work costs one pass, not one each.
@@ -139,25 +139,26 @@ class DeliveryWorker:
 
     def run_once(self) -> int:
         """Claim one batch that fits the rate limits, send it and wait; returns how many items were attempted."""
-        items = self._claim(limit=self.batch)
-        if self.concurrency == 1 or len(items) <= 1:
-            for item in items:
-                self._deliver(item)
-        else:
-            list(self._pool.map(self._deliver, items))
-        return len(items)
+        chains = self._claim_chains(limit=self.batch, keys=self.batch)
+        list(self._pool.map(self._deliver_chain, chains))
+        return sum(len(chain) for chain in chains)
 
-    def _claim(self, *, limit: int) -> list[OutboxItem]:
-        """Lease up to ``limit`` sendable items whose rate key has room now, taking that room."""
+    def _claim_chains(self, *, limit: int, keys: int, busy: set[str] = frozenset()) -> list[list[OutboxItem]]:
+        """Lease up to ``limit`` sendable items whose rate key has room now (taking that room), from at most
+        ``keys`` rate keys not ``busy``; grouped by key in id order, so one channel's posts go out in order."""
         now = self.clock()
         with new_session(self.engine, read_only=True) as session:
-            candidates = sendable_outbox_items(session=session, now=now, skip_rate_keys=self.limiter.full_keys(),
+            candidates = sendable_outbox_items(session=session, now=now,
+                                               skip_rate_keys=self.limiter.full_keys() | set(busy),
                                                limit=max(limit * 4, 50))
-        chosen, full = [], set()
+        chosen, taken, full = [], set(), set(busy)
         for item_id, key in candidates:
-            # the call's room is taken now, so sends in flight and the next claim never count it twice
-            if key not in full and self.limiter.acquire(key, timeout=0):
+            if key in full or (key not in taken and len(taken) == keys):
+                continue
+            # the call's room is taken now, so the next claim never counts it twice
+            if self.limiter.acquire(key, timeout=0):
                 chosen.append(item_id)
+                taken.add(key)
                 if len(chosen) == limit:
                     break
             else:
@@ -166,7 +167,20 @@ class DeliveryWorker:
             items = claim_outbox_items(session=session, ids=chosen, worker_id=self.worker_id, now=now,
                                        lease=self.lease)
             session.commit()
-        return items
+        chains: dict[str, list[OutboxItem]] = {}
+        for item in items:
+            chains.setdefault(item.rate_key, []).append(item)
+        return list(chains.values())
+
+    def _deliver_chain(self, items: list[OutboxItem]) -> None:
+        """One rate key's items, in order; once Slack holds the key back, the rest wait for it (not an attempt)."""
+        for item in items:
+            held = self.limiter.held_for(item.rate_key)
+            if held > 0:
+                self._record(item, Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=held),
+                                           counted=False))
+            else:
+                self._deliver(item)
 
     def _deliver(self, item: OutboxItem) -> None:
         try:

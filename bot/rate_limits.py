@@ -111,6 +111,12 @@ class RateLimiter:
             bucket.blocked_until = max(bucket.blocked_until, now + seconds)
             bucket.tokens = 0
 
+    def held_for(self, key: str) -> float:
+        """Seconds left of a Retry-After on ``key`` (0 when none)."""
+        with self._lock:
+            bucket = self._buckets.get(key)
+            return max(0.0, bucket.blocked_until - self.clock()) if bucket else 0.0
+
     def next_ready(self) -> float | None:
         """Seconds until the soonest held-back key has room again (None if none is held back)."""
         with self._lock:

@@ -225,3 +225,10 @@ def test_a_busy_channel_is_held_to_its_rate_and_does_not_hold_up_others(engine, 
     drain(worker)
     hot_posts = [c.at for c in standin.calls_to("chat.postMessage") if c.args["channel"] == "C0HOT"]
     assert len(hot_posts) == 6 and hot_posts[-1] - hot_posts[2] >= 2.5  # then about one a second
+
+
+def test_one_channels_posts_go_out_in_the_order_they_were_queued(worker, session, standin):
+    loop_ids = [open_loop(session, external_id=f"order{n}") for n in range(8)]
+    drain(worker)
+    posted = [m["metadata"]["event_payload"]["loop_id"] for m in standin.messages("C0FEED")]
+    assert posted == loop_ids
