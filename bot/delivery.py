@@ -33,7 +33,7 @@ from models.outbox import (
 )
 
 log = logging.getLogger(__name__)
-MIN_IDLE_SECONDS = 0.05
+MIN_IDLE_SECONDS = 0.2
 
 
 class DeliveryWorker:
