@@ -89,6 +89,9 @@ def signed_webhook(i: int, *, secret: str, run: str) -> bytes:
 
 
 # -- the load generator (runs in a child process) -------------------------------
+CONNECTION_LOST = 0  # the status counted when the server drops the connection instead of answering
+
+
 @dataclass
 class LoadResult:
     statuses: Counter = field(default_factory=Counter)
@@ -122,11 +125,13 @@ async def _load_async(host, port, build, count, concurrency, expect) -> LoadResu
         for i in indices:
             request = build(i)
             started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status, length, closing = _parse_head(head)
-            body = await reader.readexactly(length)
-            result.latencies.append(time.perf_counter() - started)
+            try:
+                writer.write(request)
+                status, body, closing = await _response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                status, body, closing = CONNECTION_LOST, repr(exc).encode(), True
+            else:
+                result.latencies.append(time.perf_counter() - started)
             result.statuses[status] += 1
             if status != expect and len(result.samples) < 5:
                 result.samples.append(f"{status} {body[:300].decode(errors='replace')}")
@@ -141,11 +146,12 @@ async def _load_async(host, port, build, count, concurrency, expect) -> LoadResu
     return result
 
 
-def _parse_head(head: bytes) -> tuple[int, int, bool]:
-    lines = head.decode("latin-1").split("\r\n")
+async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """(status, body, whether the server closes the connection) of one HTTP/1.1 response."""
+    lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-    return (int(lines[0].split()[1]), int(headers.get("content-length", 0)),
-            headers.get("connection", "").lower() == "close")
+    body = await reader.readexactly(int(headers.get("content-length", 0)))
+    return int(lines[0].split()[1]), body, headers.get("connection", "").lower() == "close"
 
 
 # -- Slack's side, in its own process -------------------------------------------
@@ -205,12 +211,11 @@ def running_app(**overrides) -> Iterator[Stack]:
     """Loopkeeper as `loopkeeper run` assembles it (workers started, uvicorn on a thread), on a fresh SQLite
     file, talking to a stand-in in its own process; routing as in BENCH_CONFIG."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    workdir = Path(tempfile.mkdtemp(prefix="loopkeeper-bench-"))
-    with remote_standin() as standin:
+    with tempfile.TemporaryDirectory(prefix="loopkeeper-bench-") as workdir, remote_standin() as standin:
         api_url, response_url_base, token = standin.address()
         settings = Settings(slack_bot_token=token, slack_signing_secret=secrets.token_hex(16),
                             webhook_secret=secrets.token_hex(16), slack_api_url=api_url,
-                            database_url=f"sqlite:///{workdir / 'loopkeeper.db'}", **overrides)
+                            database_url=f"sqlite:///{Path(workdir) / 'loopkeeper.db'}", **overrides)
         prepare_database(settings)
         app = Loopkeeper(settings)
         with new_session(app.engine) as session:

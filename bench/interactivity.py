@@ -104,6 +104,7 @@ def click_all(server, build, *, warmup: int, clicks: int, concurrency: int) -> L
 
 
 def summary(result: LoadResult) -> str:
+    """Latency percentiles, in milliseconds, and how many answers came after Slack's deadline."""
     ms = [s * 1000 for s in result.latencies]
     late = sum(s > SLACK_DEADLINE for s in result.latencies)
     return (f"p50 {percentile(ms, 50):.1f} ms, p99 {percentile(ms, 99):.1f} ms, max {max(ms):.1f} ms, "
@@ -134,12 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"interactivity: {per_run} clicks answered 200 but {acknowledged} loops acknowledged", file=sys.stderr)
         return 1
 
-    floor_p99, product_p99 = percentile(floor.latencies, 99), percentile(product.latencies, 99)
+    (floor_p50, floor_p99), (product_p50, product_p99) = (
+        [percentile(result.latencies, p) * 1000 for p in (50, 99)] for result in (floor, product))
     print(ratio_line("interactivity", product_p99 / floor_p99,
-                     f"p99 {product_p99 * 1000:.0f} ms vs {floor_p99 * 1000:.0f} ms, p50 "
-                     f"{percentile(product.latencies, 50) * 1000:.0f} ms vs {percentile(floor.latencies, 50) * 1000:.0f}"
-                     f" ms, {args.clicks} clicks at concurrency {args.concurrency}; goal <= 2.00, "
-                     f"p99 well under {SLACK_DEADLINE:.0f} s"))
+                     f"p99 {product_p99:.0f} ms vs {floor_p99:.0f} ms, p50 {product_p50:.0f} ms vs {floor_p50:.0f} ms, "
+                     f"{args.clicks} clicks at concurrency {args.concurrency}; goal <= 2.00 and p99 well under "
+                     f"{SLACK_DEADLINE:.0f} s"))
     return 0
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from bot.delivery_notices import tell_admins_once
 from bot.delivery_outcomes import Outcome, backoff, classify, slack_error
+from bot.home import home_view
 from bot.ids import MESSAGE_METADATA_EVENT
 from bot.metrics import Metrics
 from bot.rate_limits import RateLimiter, rate_key
@@ -192,6 +193,9 @@ class DeliveryWorker:
 
     def _send(self, item: OutboxItem) -> Outcome:
         args = dict(item.payload)
+        if item.method == "views.publish" and "view" not in args:  # rendered now, with the state of now
+            args["view"] = home_view(self.engine, workspace_id=item.workspace_id, user_id=args["user_id"],
+                                     now=self.clock())
         if item.card_ref:
             with new_session(self.engine, read_only=True) as session:
                 loop = session.get(Loop, item.loop_id)

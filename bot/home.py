@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot import loop_lists
 from bot.mrkdwn import truncate
 from bot.outbox import enqueue_home_view
+from models.db import new_session
 from models.loop import list_open_loops
 from models.slack_event import claim_slack_event
 
@@ -52,9 +53,19 @@ def render_home(session: Session, *, workspace_id: str, user_id: str, now: datet
 
 
 def queue_home(session: Session, *, workspace_id: str, user_id: str, now: datetime) -> None:
-    """Queue a fresh Home tab for ``user_id`` in the current transaction."""
-    enqueue_home_view(session, workspace_id=workspace_id, user_id=user_id,
-                      view=render_home(session, workspace_id=workspace_id, user_id=user_id, now=now))
+    """Queue a refresh of ``user_id``'s Home tab in the current transaction.
+
+    The view is rendered by the delivery worker just before it is published (``home_view``), so a
+    click's transaction stays short and the tab shows the state at sending time; a refresh that is
+    already waiting covers this one too.
+    """
+    enqueue_home_view(session, workspace_id=workspace_id, user_id=user_id)
+
+
+def home_view(engine, *, workspace_id: str, user_id: str, now: datetime) -> dict:
+    """The Home tab as it is now, read in its own read-only session (for the delivery worker)."""
+    with new_session(engine, read_only=True) as session:
+        return render_home(session, workspace_id=workspace_id, user_id=user_id, now=now)
 
 
 def publish_home(session: Session, *, workspace_id: str, user_id: str, event_id: str, now: datetime) -> bool:

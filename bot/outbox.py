@@ -76,11 +76,15 @@ def enqueue_ephemeral(session: Session, *, loop: Loop, user_id: str, text: str) 
                 ordering_key=f"ephemeral:{loop.id}:{user_id}")
 
 
-def enqueue_home_view(session: Session, *, workspace_id: str, user_id: str, view: dict) -> OutboxItem:
-    """Queue a publish of ``user_id``'s App Home tab."""
-    item = OutboxItem(workspace_id=workspace_id, ordering_key=f"home:{user_id}", kind="view",
-                      method="views.publish", payload={"user_id": user_id, "view": view},
-                      rate_key=rate_key(workspace_id, "views.publish", {}))
+def enqueue_home_view(session: Session, *, workspace_id: str, user_id: str) -> OutboxItem | None:
+    """Queue a publish of ``user_id``'s App Home tab, rendered when sent; None if one is already waiting."""
+    key = f"home:{user_id}"
+    waiting = session.exec(select(OutboxItem.id).where(OutboxItem.ordering_key == key, OutboxItem.state == PENDING,
+                                                       OutboxItem.lease_until.is_(None))).first()
+    if waiting is not None:
+        return None
+    item = OutboxItem(workspace_id=workspace_id, ordering_key=key, kind="view", method="views.publish",
+                      payload={"user_id": user_id}, rate_key=rate_key(workspace_id, "views.publish", {}))
     session.add(item)
     return item
 

@@ -22,7 +22,8 @@ class Loop(SQLModel, table=True):
         Index("ix_loop_team_acknowledged", "team_id", "acknowledged_at"),
         Index("ix_loop_team_resolved", "team_id", "resolved_at"),
         # a person's open loops and the unowned ones, oldest first (App Home, /loops mine)
-        Index("ix_loop_owner_created", "workspace_id", "owner_id", "created_at"),
+        # (no workspace_id in front: SQLite would then pick it for every workspace-and-team query)
+        Index("ix_loop_owner_created", "owner_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -20,7 +20,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_loop_team_acknowledged', ['team_id', 'acknowledged_at'], unique=False)
         batch_op.create_index('ix_loop_team_created', ['team_id', 'created_at'], unique=False)
         batch_op.create_index('ix_loop_team_resolved', ['team_id', 'resolved_at'], unique=False)
-        batch_op.create_index('ix_loop_owner_created', ['workspace_id', 'owner_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_loop_owner_created', ['owner_id', 'created_at'], unique=False)
 
     # ### end Alembic commands ###
 
