@@ -38,8 +38,6 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # a bigger page cache than SQLite's 2 MB default: outbox payloads make the file grow fast
-        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     # Writers of this process queue on a Python lock before asking SQLite for its write lock. Otherwise
