@@ -31,7 +31,7 @@ from sqlmodel import select
 from bot.app import Loopkeeper, prepare_database
 from bot.config import apply_config, parse_config
 from bot.demo.standin import SlackStandIn
-from bot.intake.signatures import sign_generic
+from bot.intake.signatures import generic_webhook_headers
 from bot.server import BackgroundServer
 from bot.settings import Settings
 from models.db import new_session
@@ -82,10 +82,7 @@ def offset_by(i: int, *, build: Callable[[int], bytes], offset: int) -> bytes:
 def signed_webhook(i: int, *, secret: str, run: str) -> bytes:
     """POST /webhooks/generic for alert ``i``, signed now."""
     body = json.dumps(alert(i, run=run)).encode()
-    timestamp = str(int(time.time()))
-    return http_request("/webhooks/generic", body, {
-        "Content-Type": "application/json", "X-Loopkeeper-Timestamp": timestamp,
-        "X-Loopkeeper-Signature": sign_generic(secret, timestamp, body)})
+    return http_request("/webhooks/generic", body, generic_webhook_headers(secret, body))
 
 
 # -- the load generator (runs in a child process) -------------------------------

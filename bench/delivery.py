@@ -23,7 +23,7 @@ import httpx
 from bot.app import Loopkeeper, prepare_database
 from bot.config import apply_config, parse_config
 from bot.demo.standin import SlackStandIn
-from bot.intake.signatures import sign_generic
+from bot.intake.signatures import generic_webhook_headers
 from bot.server import BackgroundServer
 from bot.settings import Settings
 from models.db import new_session
@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--channels", type=int, default=10)
     parser.add_argument("--burst", type=int, default=3)
     args = parser.parse_args(argv)
+    if args.alerts <= args.burst * args.channels:
+        parser.error("--alerts must exceed --burst × --channels, or Slack's limit never applies (floor 0 s)")
 
     standin = SlackStandIn().start()
     standin.post_limit = (1.0, args.burst)  # Slack's limit, enforced with 429 + Retry-After
@@ -65,10 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         # Queue every alert first (the worker is not running yet), so all start from the same moment.
         with httpx.Client(base_url=server.url, timeout=30) as client:
             for i in range(args.alerts):
-                body, ts = alert(i, args.channels), str(int(time.time()))
-                response = client.post("/webhooks/generic", content=body, headers={
-                    "Content-Type": "application/json", "X-Loopkeeper-Timestamp": ts,
-                    "X-Loopkeeper-Signature": sign_generic(settings.webhook_secret, ts, body)})
+                body = alert(i, args.channels)
+                response = client.post("/webhooks/generic", content=body,
+                                       headers=generic_webhook_headers(settings.webhook_secret, body))
                 assert response.status_code == 202, response.text
         started = time.time()
         app.worker.start()

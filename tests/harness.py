@@ -11,7 +11,7 @@ import httpx
 from bot.app import Loopkeeper
 from bot.demo import slack_requests
 from bot.demo.standin import SlackStandIn
-from bot.intake.signatures import sign_generic
+from bot.intake.signatures import generic_webhook_headers
 from bot.server import BackgroundServer
 from bot.settings import Settings
 from models.db import new_session
@@ -54,11 +54,7 @@ class Harness:
                      timestamp: int | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
         body = raw if raw is not None else json.dumps(payload).encode()
         ts = str(int(time.time()) if timestamp is None else timestamp)
-        signed = {
-            "Content-Type": "application/json",
-            "X-Loopkeeper-Timestamp": ts,
-            "X-Loopkeeper-Signature": sign_generic(secret or self.settings.webhook_secret, ts, body),
-        }
+        signed = generic_webhook_headers(secret or self.settings.webhook_secret, body, timestamp=ts)
         signed.update(headers or {})
         return self.http.post("/webhooks/generic", content=body, headers={k: v for k, v in signed.items() if v})
 

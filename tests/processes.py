@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.intake.signatures import sign_generic
+from bot.intake.signatures import generic_webhook_headers
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "process-signing-secret-0123456789"
@@ -75,10 +75,8 @@ class AppProcess:
 def post_alert(client: httpx.Client, base_url: str, payload: dict) -> int:
     """POST one signed generic webhook; returns the status (0 when the server could not be reached)."""
     body = json.dumps(payload).encode()
-    ts = str(int(time.time()))
-    headers = {"Content-Type": "application/json", "X-Loopkeeper-Timestamp": ts,
-               "X-Loopkeeper-Signature": sign_generic(WEBHOOK_SECRET, ts, body)}
     try:
-        return client.post(base_url + "/webhooks/generic", content=body, headers=headers).status_code
+        return client.post(base_url + "/webhooks/generic", content=body,
+                           headers=generic_webhook_headers(WEBHOOK_SECRET, body)).status_code
     except httpx.HTTPError:
         return 0

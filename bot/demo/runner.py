@@ -19,7 +19,7 @@ from bot.demo import slack_requests
 from bot.demo.render import plain, render_message
 from bot.demo.standin import SlackStandIn
 from bot.ids import CardAction
-from bot.intake.signatures import sign_generic
+from bot.intake.signatures import generic_webhook_headers
 from bot.reminders import check_reminders
 from bot.server import BackgroundServer
 from bot.settings import Settings
@@ -189,7 +189,4 @@ def _settled_health(http: httpx.Client) -> dict:
 
 def _post_webhook(http: httpx.Client, secret: str, alert: dict) -> httpx.Response:
     body = json.dumps(alert).encode()
-    timestamp = str(int(time.time()))
-    return http.post("/webhooks/generic", content=body, headers={
-        "Content-Type": "application/json", "X-Loopkeeper-Timestamp": timestamp,
-        "X-Loopkeeper-Signature": sign_generic(secret, timestamp, body)})
+    return http.post("/webhooks/generic", content=body, headers=generic_webhook_headers(secret, body))

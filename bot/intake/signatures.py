@@ -22,6 +22,13 @@ def sign_generic(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+def generic_webhook_headers(secret: str, body: bytes, *, timestamp: str | None = None) -> dict[str, str]:
+    """The headers a sender of ``POST /webhooks/generic`` attaches to ``body``, signed now (or at ``timestamp``)."""
+    timestamp = timestamp or str(int(time.time()))
+    return {"Content-Type": "application/json", "X-Loopkeeper-Timestamp": timestamp,
+            "X-Loopkeeper-Signature": sign_generic(secret, timestamp, body)}
+
+
 def verify_generic(
     secret: str, *, signature: str | None, timestamp: str | None, body: bytes, now: float | None = None
 ) -> None:
