@@ -47,7 +47,7 @@ class DeliveryWorker:
     def __init__(self, engine: Engine, client: WebClient, *, clock: Callable[[], datetime] = utcnow,
                  poll_seconds: float = 1.0, lease: timedelta = timedelta(seconds=60), batch: int = 50,
                  limiter: RateLimiter | None = None, concurrency: int = 4, admins: tuple[str, ...] = (),
-                 metrics: Metrics | None = None, check_history: bool = True):
+                 metrics: Metrics | None = None):
         self.engine = engine
         self.client = client
         # Retries belong to the outbox (durable, ordered), not to the HTTP client.
@@ -60,7 +60,6 @@ class DeliveryWorker:
         self.concurrency = max(1, concurrency)
         self.admins = admins
         self.metrics = metrics or Metrics()
-        self.check_history = check_history
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -205,7 +204,7 @@ class DeliveryWorker:
             args[item.card_ref] = card_ts
         if item.method == "chat.postMessage":
             args["metadata"] = _metadata(item, args.get("metadata"))
-            if item.in_doubt and self.check_history:
+            if item.in_doubt:
                 checked = self._find_posted(item, args)
                 if checked is not None:
                     return checked
@@ -214,7 +213,7 @@ class DeliveryWorker:
             return Outcome(SENT, response=dict(self.client.api_call(api_method=item.method, json=args).data))
         except SlackApiError as exc:
             if slack_error(exc) == "not_in_channel" and "channel" in args:
-                return self._join_and_send(item, args, exc)
+                return self._join_and_send(item, args)
             outcome = classify(exc, attempts=item.attempts, now=self.clock())
         except Exception as exc:  # classify() re-raises anything it does not understand
             outcome = classify(exc, attempts=item.attempts, now=self.clock())
@@ -223,7 +222,7 @@ class DeliveryWorker:
             self.metrics.rate_limited.inc(item.method)
         return outcome
 
-    def _join_and_send(self, item: OutboxItem, args: dict, first: SlackApiError) -> Outcome:
+    def _join_and_send(self, item: OutboxItem, args: dict) -> Outcome:
         """``not_in_channel``: join the (public) channel once, then send again; park if either fails."""
         try:
             self.client.conversations_join(channel=args["channel"])

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.mrkdwn import mention
 from bot.outbox import enqueue_message
 from models.admin import list_admins
 from models.delivery_notice import DeliveryNotice
@@ -33,8 +34,7 @@ def tell_admins_once(session: Session, *, item: OutboxItem, error: str, env_admi
     """
     if item.kind == NOTICE_KIND:
         return 0  # a notice that cannot be delivered must not beget another
-    where = item.payload.get("channel") or item.payload.get("user_id") or "Slack"
-    problem = f"{error}:{where}"[:200]
+    problem = f"{error}:{item.destination}"[:200]
     try:
         with session.begin_nested():
             session.add(DeliveryNotice(workspace_id=item.workspace_id, problem=problem))
@@ -45,8 +45,8 @@ def tell_admins_once(session: Session, *, item: OutboxItem, error: str, env_admi
     if not admins:
         log.warning("outbox item %s parked (%s) and no admin to tell; set LOOPKEEPER_ADMINS", item.id, error)
         return 0
-    place = f"<#{where}>" if where[:1] in "CG" else f"<@{where}>" if where[:1] in "UW" else where
-    text = (f":warning: Loopkeeper could not deliver a {item.kind.replace('_', ' ')} to {place}: `{error}` — "
+    text = (f":warning: Loopkeeper could not deliver a {item.kind.replace('_', ' ')} to {mention(item.destination)}: "
+            f"`{error}` — "
             f"{HINTS.get(error, 'Slack refused it and retrying will not help')}. It is parked, not lost: "
             "`/loops deliveries` lists it with a Retry button once the cause is fixed.")
     for admin in admins:

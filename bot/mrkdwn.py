@@ -40,3 +40,12 @@ def slack_date(when: datetime, *, fmt: str = "{date_short_pretty} at {time}") ->
 
 def user(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+def mention(target_id: str) -> str:
+    """A channel or person by id, as Slack renders it (``<#C…>``, ``<@U…>``)."""
+    if target_id[:1] in "CG":
+        return f"<#{target_id}>"
+    if target_id[:1] in "UW":
+        return f"<@{target_id}>"
+    return target_id or "Slack"

@@ -81,12 +81,11 @@ class RateLimiter:
             bucket.refill(now)
             return 0 if now < bucket.blocked_until else int(bucket.tokens)
 
-    def full_keys(self, keys: set[str] | None = None) -> set[str]:
+    def full_keys(self) -> set[str]:
         """Known keys with no room now (to leave out of a claim)."""
         with self._lock:
             now = self.clock()
-            return {key for key, bucket in self._buckets.items()
-                    if (keys is None or key in keys) and bucket.wait(now) > 0}
+            return {key for key, bucket in self._buckets.items() if bucket.wait(now) > 0}
 
     def acquire(self, key: str, *, timeout: float = 5.0) -> bool:
         """Take one call's room on ``key``, waiting up to ``timeout``; False if there was none in time."""

@@ -52,6 +52,11 @@ class OutboxItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
+    @property
+    def destination(self) -> str:
+        """The channel (or, for a Home tab, the person) the write goes to."""
+        return self.payload.get("channel") or self.payload.get("user_id") or ""
+
 
 def _sendable(now: datetime) -> list:
     """Pending, due, not leased by a live worker, and no earlier item of its key pending or parked."""

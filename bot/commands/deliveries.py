@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands.registry import Invocation, Subcommand
 from bot.errors import CommandError
 from bot.ids import DeliveryAction
-from bot.mrkdwn import escape, slack_date
+from bot.mrkdwn import escape, mention, slack_date
 from models.delivery_notice import forget_delivery_notices
 from models.outbox import (
     PARKED,
@@ -17,11 +17,6 @@ from models.outbox import (
 
 SHOWN = 10
 RETRY = "/loops deliveries retry 42"
-
-
-def _where(payload: dict) -> str:
-    channel = payload.get("channel") or payload.get("user_id") or ""
-    return f"<#{channel}>" if channel[:1] in "CG" else f"<@{channel}>" if channel[:1] in "UW" else "Slack"
 
 
 def _section(text: str, accessory: dict | None = None) -> dict:
@@ -42,7 +37,7 @@ def show(inv: Invocation) -> dict:
             + f", {len(parked)} parked.")
     lines, blocks = [head], [_section(head)]
     for item in parked[:SHOWN]:
-        line = (f"• #{item.id} {item.kind.replace('_', ' ')} to {_where(item.payload)} — "
+        line = (f"• #{item.id} {item.kind.replace('_', ' ')} to {mention(item.destination)} — "
                 f"`{escape(item.last_error or 'unknown')}` · since {slack_date(item.created_at)}")
         lines.append(line)
         blocks.append(_section(line, _retry_button(str(item.id), "Retry")))
@@ -53,7 +48,7 @@ def show(inv: Invocation) -> dict:
         lines.append("Fix the cause (invite the app, unarchive the channel…), then Retry.")
         blocks.append({"type": "actions", "elements": [_retry_button("all", f"Retry all {len(parked)} parked")]})
     if waiting:
-        waiting_lines = [f"• #{item.id} {item.kind.replace('_', ' ')} to {_where(item.payload)}, attempt "
+        waiting_lines = [f"• #{item.id} {item.kind.replace('_', ' ')} to {mention(item.destination)}, attempt "
                          f"{item.attempts}" + (f", last `{escape(item.last_error)}`" if item.last_error else "")
                          for item in waiting]
         lines += ["*Pending*", *waiting_lines]
