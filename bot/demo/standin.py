@@ -15,9 +15,10 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import parse_qsl, urlparse
+
+from bot.demo.standin_http import make_handler
 
 MAX_BLOCKS = 50
 MAX_TEXT = 40000
@@ -88,7 +89,7 @@ class SlackStandIn:
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> "SlackStandIn":
-        handler = _make_handler(self)
+        handler = make_handler(self)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="slack-standin", daemon=True)
@@ -383,50 +384,3 @@ def _json_arg(value: Any) -> Any:
         except json.JSONDecodeError:
             return value
     return value
-
-
-def _make_handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format, *args):  # keep test and demo output clean
-            return
-
-        def do_POST(self):  # noqa: N802 (http.server naming)
-            parsed = urlparse(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            args: dict[str, Any] = dict(parse_qsl(parsed.query))
-            content_type = self.headers.get("Content-Type", "")
-            if raw and content_type.startswith("application/json"):
-                args.update(json.loads(raw))
-            elif raw:
-                args.update(parse_qsl(raw.decode()))
-            if parsed.path.startswith("/response/"):
-                standin.record_response_url(parsed.path, args)
-                return self._send(200, {"ok": True}, {})
-            if not parsed.path.startswith("/api/"):
-                return self._send(404, {"ok": False, "error": "unknown_path"}, {})
-            auth = self.headers.get("Authorization", "")
-            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else args.pop("token", None)
-            status, body, headers, delay = standin.handle(parsed.path[len("/api/"):], args, token)
-            if delay:
-                time.sleep(delay)
-            self._send(status, body, headers)
-
-        do_GET = do_POST
-
-        def _send(self, status: int, body: dict, headers: dict[str, str]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            try:
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (e.g. its timeout); Slack would not notice either
-
-    return Handler
