@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from bot.app import Loopkeeper, prepare_database
-from bot.config import apply_config, parse_config
+from bot.admin.config import apply_config, parse_config
 from bot.demo.standin import SlackStandIn
 from bot.intake.signatures import generic_webhook_headers
 from bot.server import BackgroundServer

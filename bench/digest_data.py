@@ -14,7 +14,7 @@ from statistics import NormalDist
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
-from bot.outcomes import CONTACT_METHODS
+from bot.loops.outcomes import CONTACT_METHODS
 from models.db import make_engine, upgrade
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)  # a Wednesday; the data covers the 8 weeks before

@@ -14,15 +14,15 @@ from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
 
 from bot.context import AppContext
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
 from bot.leader import Leadership
 from bot.metrics import Metrics
-from bot.rate_limits import RateLimiter
-from bot.reminders import check_reminders
+from bot.delivery.rate_limits import RateLimiter
+from bot.loops.reminders import check_reminders
 from bot.settings import Settings
-from bot.slack_directory import WebDirectory
+from bot.delivery.slack_directory import WebDirectory
 from handlers import health, register_all, slack_http, webhooks
 from models.base import utcnow
 from models.db import make_engine, new_session, pending_migrations, upgrade

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.intake.ingest import IntakePolicy
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.slack_directory import SlackDirectory
+from bot.delivery.slack_directory import SlackDirectory
 from models.base import utcnow
 from models.db import new_session
 

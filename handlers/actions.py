@@ -11,11 +11,11 @@ from typing import Callable
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import lifecycle
+from bot.loops import lifecycle
 from bot.context import AppContext
 from bot.errors import LoopkeeperError, LoopNotFound
 from bot.ids import CardAction, CardBlock, ModalId
-from bot.modals import modal_for
+from bot.loops.modals import modal_for
 
 NOT_A_LOOP = "This control does not point at a loop; it may come from an old or edited message."
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App, Respond
 
-from bot.commands.catalog import build_registry
-from bot.commands.registry import Invocation
+from bot.admin.catalog import build_registry
+from bot.admin.registry import Invocation
 from bot.context import AppContext
 from bot.errors import CommandError, NotAuthorized
 from bot.ids import DeliveryAction

@@ -10,7 +10,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import AppContext
-from bot.home import publish_home
+from bot.loops.home import publish_home
 from bot.intake.slack_channels import ingest_channel_message
 
 

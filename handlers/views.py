@@ -6,13 +6,13 @@ from datetime import datetime, timezone
 
 from slack_bolt import Ack, App
 
-from bot import lifecycle
+from bot.loops import lifecycle
 from bot.context import AppContext
 from bot.errors import LoopkeeperError
 from bot.ids import ModalField, ModalId
-from bot.modals import submitted, submitted_loop_id, submitted_time
-from bot.moves import move_to_team
-from bot.outcomes import OUTCOMES
+from bot.loops.modals import submitted, submitted_loop_id, submitted_time
+from bot.loops.moves import move_to_team
+from bot.loops.outcomes import OUTCOMES
 
 
 def register(app: App, ctx: AppContext) -> None:

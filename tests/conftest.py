@@ -9,7 +9,7 @@ import shutil
 import pytest
 from sqlalchemy import text
 
-from bot.config import apply_config, parse_config
+from bot.admin.config import apply_config, parse_config
 from bot.demo.standin import SlackStandIn
 from bot.settings import Settings
 from models.db import make_engine, new_session, upgrade

@@ -44,7 +44,7 @@ class AppProcess:
 
     def start(self, timeout: float = 30) -> "AppProcess":
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=self.env,
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "run"], cwd=ROOT, env=self.env,
                                         stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

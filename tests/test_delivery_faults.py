@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from bot.config import apply_config, parse_config
+from bot.admin.config import apply_config, parse_config
 from models.outbox import PENDING, SENT, list_outbox_items
 from tests.conftest import TEST_CONFIG
 from tests.factories import feedback_payload

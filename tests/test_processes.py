@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from bot.config import apply_config, parse_config
+from bot.admin.config import apply_config, parse_config
 from models.db import make_engine, new_session
 from models.loop import count_loops
 from models.outbox import PENDING, list_outbox_items

@@ -14,13 +14,13 @@ from typing import TextIO
 import httpx
 
 from bot.app import Loopkeeper, prepare_database
-from bot.config import apply_config, load_config
+from bot.admin.config import apply_config, load_config
 from bot.demo import slack_requests
 from bot.demo.render import plain, render_message
 from bot.demo.standin import SlackStandIn
 from bot.ids import CardAction
 from bot.intake.signatures import generic_webhook_headers
-from bot.reminders import check_reminders
+from bot.loops.reminders import check_reminders
 from bot.server import BackgroundServer
 from bot.settings import Settings
 from models.db import new_session

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.digest.content import Period
-from bot.loop_lists import lines
+from bot.loops.lists import lines
 from bot.mrkdwn import slack_date, truncate
-from bot.sla import breached
+from bot.loops.sla import breached
 from models.loop import list_open_loops
 from models.team import Team
 

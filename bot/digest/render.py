@@ -11,8 +11,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.cards import format_money
-from bot.loop_lists import card_link, card_url
+from bot.loops.cards import format_money
+from bot.loops.lists import card_link, card_url
 from bot.mrkdwn import escape, slack_date, truncate
 
 SECTION_LIMIT = 3000

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.digest.content import Period, build_digest
 from bot.digest.personal import personal_digests_on, personal_message
 from bot.digest.render import render_blocks
-from bot.outbox import enqueue_message
+from bot.delivery.outbox import enqueue_message
 from models.db import engine_of, new_session
 from models.digest_run import DigestRun, digest_was_sent
 from models.team import Team

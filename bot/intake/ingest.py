@@ -17,14 +17,14 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.cards import feedback_summary
+from bot.loops.cards import feedback_summary
 from bot.feedback import FeedbackIn
 from bot.intake.changes import apply_changes, describe_changes
 from bot.intake.routing_targets import destinations
-from bot.moves import move_loop
-from bot.outbox import enqueue_card_post, enqueue_card_update, enqueue_thread_reply
-from bot.playbooks import suggest, workspace_playbooks
-from bot.sla import set_due_times
+from bot.loops.moves import move_loop
+from bot.delivery.outbox import enqueue_card_post, enqueue_card_update, enqueue_thread_reply
+from bot.loops.playbooks import suggest, workspace_playbooks
+from bot.loops.sla import set_due_times
 from models.feedback import Feedback, get_feedback_by_external_id
 from models.loop import OPEN_STATUSES, Loop, LoopEvent, list_loops_for_feedback
 from models.team import Team

@@ -178,7 +178,7 @@ def test_config_export_posts_the_yaml(harness):
 
 
 def _registry():
-    from bot.commands.catalog import build_registry
+    from bot.admin.catalog import build_registry
 
     return build_registry()
 

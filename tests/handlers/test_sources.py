@@ -193,7 +193,7 @@ def test_deliveries_without_feedback_are_acknowledged_and_ignored(harness, sourc
 
 
 def test_typeform_form_mapping_from_config(harness):
-    from bot.config import apply_config, parse_config
+    from bot.admin.config import apply_config, parse_config
     from tests.conftest import TEST_CONFIG
 
     config = {**TEST_CONFIG, "sources": {"typeform": {"forms": {"Xk3pQ9aZ": {

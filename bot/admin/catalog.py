@@ -1,0 +1,21 @@
+"""Every /loops subcommand, gathered in one registry."""
+
+from __future__ import annotations
+
+from bot.admin import (
+    access,
+    deliveries,
+    digests,
+    general,
+    loops,
+    playbooks,
+    routes,
+    teams,
+)
+from bot.admin.registry import CommandRegistry
+
+
+def build_registry() -> CommandRegistry:
+    return CommandRegistry([*general.SUBCOMMANDS, *loops.SUBCOMMANDS, *teams.SUBCOMMANDS, *routes.SUBCOMMANDS,
+                            *playbooks.SUBCOMMANDS, *digests.SUBCOMMANDS, *deliveries.SUBCOMMANDS,
+                            *access.SUBCOMMANDS])

@@ -1,0 +1,325 @@
+"""Routing configuration as a YAML file: validated whole, then applied in one transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from sqlmodel import Session, delete, select
+
+from bot.admin.audit import record_change
+from bot.durations import InvalidDuration, format_duration, parse_duration
+from bot.errors import ConfigError, LoopkeeperError
+from bot.intake.sources import all_sources
+from bot.routing import InvalidMatcher, parse_matcher
+from bot.schedules import parse_hours, parse_schedule
+from models.admin import Admin
+from models.intake_channel import IntakeChannel
+from models.loop import Loop
+from models.playbook import PlaybookRecord
+from models.team import Route, Team, get_team_by_name, list_teams
+from models.workspace import get_or_create_workspace
+
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+TYPEFORM_MAPPING_KEYS = frozenset({"score", "scale", "comment", "email", "name", "account", "segment", "arr",
+                                   "customer_id", "touchpoint", "product"})
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    name: str
+    channel: str
+    leads: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    hours: dict | None = field(default=None, compare=False)
+    sla_ack_minutes: int | None = None
+    sla_close_minutes: int | None = None
+    digest: str = "weekly mon 09:00"
+    thread_log: bool = True
+    leads_only_moves: bool = False
+    personal_digests: bool | None = None
+
+
+@dataclass(frozen=True)
+class PlaybookConfig:
+    name: str
+    match: tuple[str, ...]
+    steps: tuple[tuple[str, str], ...]  # (step, within)
+    final: bool = False
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class RouteConfig:
+    team: str
+    match: tuple[str, ...]
+    continue_matching: bool = False
+
+
+@dataclass(frozen=True)
+class IntakeChannelConfig:
+    channel: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfigDoc:
+    teams: tuple[TeamConfig, ...] = ()
+    routes: tuple[RouteConfig, ...] = ()
+    default_channel: str | None = None
+    intake_channels: tuple[IntakeChannelConfig, ...] = ()
+    playbooks: tuple[PlaybookConfig, ...] = ()
+    admins: tuple[str, ...] = ()
+    # Per-source intake options, e.g. {"typeform": {"forms": {"<form id>": {"score": "<field ref>"}}}}.
+    sources: dict = field(default_factory=dict, compare=False)
+
+
+def load_config(path: str | Path) -> ConfigDoc:
+    """Read and validate a config file; every problem is reported with where it is."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    return parse_config(data, source=str(path))
+
+
+def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
+    """Validate a config mapping; raises ConfigError listing every problem found."""
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping with teams, routes and default_channel")
+    known = ("default_channel", "teams", "routes", "playbooks", "intake_channels", "admins", "sources")
+    unknown = set(data) - set(known)
+    if unknown:
+        problems.append(f"unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+    teams = [_team(item, f"teams[{i}]", problems) for i, item in enumerate(_list(data, "teams", problems))]
+    names = [t.name for t in teams if t]
+    for name in {n for n in names if names.count(n) > 1}:
+        problems.append(f"teams: {name!r} is defined more than once")
+    routes = [_route(item, f"routes[{i}]", set(names), problems)
+              for i, item in enumerate(_list(data, "routes", problems))]
+    default = data.get("default_channel")
+    if default is not None and (not isinstance(default, str) or not CHANNEL_ID.match(default)):
+        problems.append(f"default_channel: {default!r} is not a channel ID like C0123ABCD")
+    intake = [_intake(item, f"intake_channels[{i}]", problems)
+              for i, item in enumerate(_list(data, "intake_channels", problems))]
+    sources = _sources(data.get("sources"), problems)
+    playbooks = [_playbook(item, f"playbooks[{i}]", problems)
+                 for i, item in enumerate(_list(data, "playbooks", problems))]
+    admins = _list(data, "admins", problems)
+    if not all(isinstance(u, str) and USER_ID.match(u) for u in admins):
+        problems.append("admins: must be a list of user IDs like U0123ABCD")
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+    return ConfigDoc(tuple(t for t in teams if t), tuple(r for r in routes if r), default,
+                     tuple(c for c in intake if c), tuple(p for p in playbooks if p), tuple(admins), sources)
+
+
+def _playbook(item: object, where: str, problems: list[str]) -> PlaybookConfig | None:
+    if not isinstance(item, dict) or not TEAM_NAME.match(str(item.get("name", ""))):
+        problems.append(f"{where}: needs a name (lowercase letters, digits, - or _)")
+        return None
+    before = len(problems)
+    match = item.get("match") or []
+    for j, text in enumerate(match if isinstance(match, list) else [match]):
+        try:
+            parse_matcher(str(text))
+        except InvalidMatcher as exc:
+            problems.append(f"{where}.match[{j}]: {exc}")
+    steps = []
+    for j, step in enumerate(item.get("steps") or []):
+        if not isinstance(step, dict) or not str(step.get("do", "")).strip():
+            problems.append(f"{where}.steps[{j}]: needs `do` (the step) and `within` (a duration)")
+            continue
+        try:
+            within = format_duration(parse_duration(str(step.get("within", ""))))
+        except InvalidDuration as exc:
+            problems.append(f"{where}.steps[{j}].within: {exc}")
+            continue
+        steps.append((str(step["do"]).strip(), within))
+    if len(problems) > before:
+        return None
+    return PlaybookConfig(str(item["name"]), tuple(str(m) for m in (match if isinstance(match, list) else [match])),
+                          tuple(steps), bool(item.get("final", False)), bool(item.get("disabled", False)))
+
+
+def _intake(item: object, where: str, problems: list[str]) -> IntakeChannelConfig | None:
+    if not isinstance(item, dict) or not CHANNEL_ID.match(str(item.get("channel", ""))):
+        problems.append(f"{where}: needs a channel ID like C0123ABCD (and optionally the source posting there)")
+        return None
+    source = item.get("source")
+    if source is not None and not TEAM_NAME.match(str(source)):
+        problems.append(f"{where}.source: {source!r} must be a short lowercase name like delighted")
+        return None
+    return IntakeChannelConfig(str(item["channel"]), None if source is None else str(source))
+
+
+def _sources(value: object, problems: list[str]) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append("sources: must be a mapping of source name to options")
+        return {}
+    for name, options in value.items():
+        if name not in all_sources():
+            problems.append(f"sources.{name}: unknown source; known: {', '.join(all_sources())}")
+        elif not isinstance(options, dict):
+            problems.append(f"sources.{name}: must be a mapping of options")
+        elif name == "typeform":
+            for form_id, mapping in (options.get("forms") or {}).items():
+                bad = set(mapping or {}) - TYPEFORM_MAPPING_KEYS if isinstance(mapping, dict) else {"(not a mapping)"}
+                if bad:
+                    problems.append(f"sources.typeform.forms.{form_id}: unknown key(s) {', '.join(sorted(bad))}; "
+                                    f"known: {', '.join(sorted(TYPEFORM_MAPPING_KEYS))}")
+    return value
+
+
+def _list(data: dict, key: str, problems: list[str]) -> list:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        problems.append(f"{key}: must be a list")
+        return []
+    return value
+
+
+def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: must be a mapping with name and channel")
+        return None
+    name, channel = str(item.get("name", "")), str(item.get("channel", ""))
+    leads, tz = item.get("leads") or [], str(item.get("timezone") or "UTC")
+    before = len(problems)
+    if not TEAM_NAME.match(name):
+        problems.append(f"{where}.name: {name!r} must be lowercase letters, digits, - or _ (e.g. billing)")
+    if not CHANNEL_ID.match(channel):
+        problems.append(f"{where}.channel: {channel!r} is not a channel ID like C0123ABCD")
+    if not isinstance(leads, list) or not all(isinstance(u, str) and USER_ID.match(u) for u in leads):
+        problems.append(f"{where}.leads: must be a list of user IDs like U0123ABCD")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"{where}.timezone: unknown timezone {tz!r} (e.g. Europe/Berlin)")
+    hours, ack, close, digest = None, None, None, "weekly mon 09:00"
+    try:
+        if item.get("hours"):
+            days, _, span = str(item["hours"]).partition(" ")
+            hours = parse_hours(days, span.strip())
+        sla = item.get("sla") or {}
+        if not isinstance(sla, dict) or set(sla) - {"ack", "close"}:
+            problems.append(f"{where}.sla: must be a mapping with ack and/or close durations")
+        else:
+            ack = _minutes(sla.get("ack"))
+            close = _minutes(sla.get("close"))
+        if item.get("digest"):
+            digest = parse_schedule(str(item["digest"]))
+    except LoopkeeperError as exc:
+        problems.append(f"{where}: {exc}")
+    moves = str(item.get("moves", "anyone"))
+    if moves not in ("anyone", "leads"):
+        problems.append(f"{where}.moves: must be anyone or leads")
+    personal = item.get("personal_digests")
+    if personal is not None and not isinstance(personal, bool):
+        problems.append(f"{where}.personal_digests: must be true or false")
+    if len(problems) > before:
+        return None
+    return TeamConfig(name, channel, tuple(leads), tz, hours, ack, close, digest,
+                      bool(item.get("thread_log", True)), moves == "leads", personal)
+
+
+def _minutes(value: object) -> int | None:
+    if value in (None, "", "off"):
+        return None
+    return int(parse_duration(str(value)).total_seconds() // 60)
+
+
+def _route(item: object, where: str, team_names: set[str], problems: list[str]) -> RouteConfig | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: must be a mapping with team and match")
+        return None
+    team, match = item.get("team"), item.get("match") or []
+    before = len(problems)
+    if team not in team_names:
+        problems.append(f"{where}.team: {team!r} is not one of the teams defined in this file")
+    if isinstance(match, str):
+        match = [match]
+    if not isinstance(match, list) or not match:
+        problems.append(f"{where}.match: must be a non-empty list of matchers like score<=6")
+        match = []
+    for j, text in enumerate(match):
+        try:
+            parse_matcher(str(text))
+        except InvalidMatcher as exc:
+            problems.append(f"{where}.match[{j}]: {exc}")
+    if len(problems) > before:
+        return None
+    return RouteConfig(str(team), tuple(str(m) for m in match), bool(item.get("continue", False)))
+
+
+def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc, actor: str = "config-file",
+                 via: str = "config_import", commit: bool = True) -> None:
+    """Make the workspace's configuration exactly ``doc``, in one transaction, with an audit entry.
+
+    With ``commit=False`` the changes are only flushed, so a caller can look and roll back (dry runs).
+    """
+    from bot.admin.config_export import export_config
+
+    before = export_config(session, workspace_id=workspace_id)
+    workspace = get_or_create_workspace(session=session, workspace_id=workspace_id)
+    workspace.default_channel_id = doc.default_channel
+    team_ids: dict[str, int] = {}
+    for team_doc in doc.teams:
+        team = get_team_by_name(session=session, workspace_id=workspace_id, name=team_doc.name)
+        if team is None:
+            team = Team(workspace_id=workspace_id, name=team_doc.name, channel_id=team_doc.channel)
+        team.channel_id, team.leads, team.timezone = team_doc.channel, list(team_doc.leads), team_doc.timezone
+        team.hours, team.digest_schedule = team_doc.hours, team_doc.digest
+        team.thread_log, team.leads_only_moves = team_doc.thread_log, team_doc.leads_only_moves
+        team.personal_digests = team_doc.personal_digests
+        team.sla_ack_minutes, team.sla_close_minutes = team_doc.sla_ack_minutes, team_doc.sla_close_minutes
+        session.add(team)
+        session.flush()
+        team_ids[team_doc.name] = team.id
+    session.exec(delete(Route).where(Route.workspace_id == workspace_id))
+    session.flush()
+    gone = [t for t in list_teams(session=session, workspace_id=workspace_id) if t.name not in team_ids]
+    for team in gone:
+        in_use = session.exec(select(Loop.id).where(Loop.team_id == team.id).limit(1)).first()
+        if in_use is not None:
+            session.rollback()
+            raise ConfigError(f"team {team.name!r} is not in the file but has loops; keep it in the file "
+                              "(without routes) so its loops keep their owner")
+        session.delete(team)
+    for position, route_doc in enumerate(doc.routes, start=1):
+        session.add(Route(workspace_id=workspace_id, position=position, team_id=team_ids[route_doc.team],
+                          matchers=list(route_doc.match), continue_matching=route_doc.continue_matching))
+    session.exec(delete(IntakeChannel).where(IntakeChannel.workspace_id == workspace_id))
+    for intake in doc.intake_channels:
+        session.add(IntakeChannel(workspace_id=workspace_id, channel_id=intake.channel, source=intake.source))
+    session.exec(delete(PlaybookRecord).where(PlaybookRecord.workspace_id == workspace_id))
+    for playbook in doc.playbooks:
+        session.add(PlaybookRecord(workspace_id=workspace_id, name=playbook.name, matchers=list(playbook.match),
+                                   steps=[{"text": t, "within": w} for t, w in playbook.steps],
+                                   final=playbook.final, disabled=playbook.disabled))
+    session.exec(delete(Admin).where(Admin.workspace_id == workspace_id))
+    for user in doc.admins:
+        session.add(Admin(workspace_id=workspace_id, user_id=user, added_by=actor))
+    workspace.source_options = dict(doc.sources)
+    session.add(workspace)
+    session.flush()
+    after = export_config(session, workspace_id=workspace_id)
+    if after != before:
+        record_change(session, workspace_id=workspace_id, actor=actor, via=via, action="config.import",
+                      target="whole configuration", before=before, after=after)
+    if commit:
+        session.commit()

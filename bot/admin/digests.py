@@ -1,0 +1,47 @@
+"""/loops digest preview [team] [period]: a team lead's digest, shown only to you."""
+
+from __future__ import annotations
+
+from bot.admin.registry import Invocation, Subcommand, is_admin
+from bot.admin.teams import find_team
+from bot.digest.content import build_digest
+from bot.digest.periods import NAMES, period
+from bot.digest.render import sections
+from bot.digest.sending import send_digest
+from bot.errors import CommandError, NotAuthorized
+
+EXAMPLE = "/loops digest preview billing last-week"
+
+
+def preview(inv: Invocation) -> str:
+    args = list(inv.args)
+    name = args.pop() if args and args[-1] in NAMES else "last-week"
+    team = find_team(inv, args[0], example=EXAMPLE) if args else None
+    chosen = period(name, now=inv.now, tz_name=team.timezone if team else "UTC")
+    digest = build_digest(inv.session, workspace_id=inv.workspace_id, team=team, period=chosen, now=inv.now)
+    return "\n\n".join(sections(digest))
+
+
+def send(inv: Invocation) -> str:
+    example = "/loops digest send billing"
+    args = list(inv.args)
+    name = args.pop() if args and args[-1] in NAMES else "last-week"
+    if not args:
+        raise CommandError("say which team's digest to send", example=example)
+    team = find_team(inv, args[0], example=example)
+    if inv.user_id not in team.leads and not is_admin(inv):
+        raise NotAuthorized(f"only {team.name}'s leads and Loopkeeper admins can send its digest")
+    chosen = period(name, now=inv.now, tz_name=team.timezone)
+    if not send_digest(inv.session, team=team, period=chosen, now=inv.now, sent_by=inv.user_id):
+        return f"{team.name}'s digest for {chosen.label} was already sent; `/loops digest preview {team.name}` shows it."
+    return f":outbox_tray: {team.name}'s digest for {chosen.label} is on its way to <#{team.channel_id}>."
+
+
+SUBCOMMANDS = [
+    Subcommand(("digest", "preview"), "/loops digest preview [team] [last-week|last-day|this-week]",
+               "What the team's digest says now: open loops, closures and times, outcomes, weakest links",
+               EXAMPLE, preview),
+    Subcommand(("digest", "send"), "/loops digest send <team> [last-week|last-day|this-week]",
+               "Send the team's digest now (leads and admins); each period is sent once",
+               "/loops digest send billing", send),
+]

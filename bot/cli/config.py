@@ -1,0 +1,73 @@
+"""`loopkeeper config export` / `config import`: YAML out, and validated all-or-nothing YAML in with a diff."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+
+from dotenv import dotenv_values
+from sqlmodel import select
+
+from bot.admin.config import apply_config, load_config
+from bot.admin.config_export import export_config, to_yaml
+from bot.errors import ConfigError
+from models.db import make_engine, new_session, pending_migrations, upgrade
+from models.workspace import Workspace
+
+
+def database_url() -> str:
+    """DATABASE_URL from the environment, then .env, then the SQLite default."""
+    return os.environ.get("DATABASE_URL") or dotenv_values(".env").get("DATABASE_URL") or "sqlite:///loopkeeper.db"
+
+
+def open_engine():
+    url = database_url()
+    engine = make_engine(url)
+    if pending_migrations(engine):
+        if engine.dialect.name != "sqlite":
+            raise ConfigError("the database schema is behind; run `loopkeeper db upgrade` first")
+        upgrade(url)
+    return engine
+
+
+def pick_workspace(session, given: str | None) -> str:
+    if given:
+        return given
+    ids = list(session.exec(select(Workspace.id)))
+    if len(ids) == 1:
+        return ids[0]
+    raise ConfigError("say which workspace with --workspace T0123ABCD "
+                      f"({'none is' if not ids else 'several are'} in the database; `loopkeeper run` records it)")
+
+
+def config_export(*, workspace: str | None) -> int:
+    engine = open_engine()
+    try:
+        with new_session(engine, read_only=True) as session:
+            sys.stdout.write(to_yaml(export_config(session, workspace_id=pick_workspace(session, workspace))))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def config_import(path: str, *, dry_run: bool, workspace: str | None) -> int:
+    doc = load_config(path)  # validates everything before anything is touched
+    engine = open_engine()
+    try:
+        with new_session(engine) as session:
+            workspace_id = pick_workspace(session, workspace)
+            before = to_yaml(export_config(session, workspace_id=workspace_id)).splitlines(keepends=True)
+            apply_config(session, workspace_id=workspace_id, doc=doc, actor="config-file", commit=not dry_run)
+            after = to_yaml(export_config(session, workspace_id=workspace_id)).splitlines(keepends=True)
+            if dry_run:
+                session.rollback()
+    finally:
+        engine.dispose()
+    diff = list(difflib.unified_diff(before, after, fromfile="current", tofile=path))
+    sys.stdout.write("".join(diff) if diff else "no changes\n")
+    print(f"{path}: {len(doc.teams)} team(s), {len(doc.routes)} route(s), {len(doc.playbooks)} playbook(s), "
+          f"{len(doc.intake_channels)} intake channel(s), {len(doc.admins)} admin(s) — "
+          + ("valid; nothing changed (dry run)" if dry_run else "applied"))
+    return 0
+

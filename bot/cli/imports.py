@@ -1,0 +1,82 @@
+"""`loopkeeper import`: argument handling, progress and summary around bot.intake.importer."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot.cli.config import pick_workspace
+from bot.durations import InvalidDuration, parse_duration
+from bot.errors import ConfigError
+from bot.intake.importer import (
+    ImportOptions,
+    count_rows,
+    parse_mapping,
+    run_import,
+    write_rejects,
+)
+from bot.settings import load_settings
+from bot.cli.terminal import ProgressBar
+from models.base import utcnow
+from models.db import make_engine, new_session
+
+MAX_REJECTS_SHOWN = 10
+
+
+def cards_cutoff(text: str, *, now: datetime) -> datetime | None:
+    """``7d`` → seven days ago; ``2026-11-01`` → that date (UTC); ``never`` → no cards at all."""
+    if text.strip().lower() == "never":
+        return None
+    try:
+        return now - parse_duration(text)
+    except InvalidDuration:
+        pass
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--cards-since {text!r}: give a date like 2026-11-01, a duration like 7d, or never") \
+            from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def run_import_command(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    settings = load_settings()
+    now = utcnow()
+    options = ImportOptions(source=args.source, columns=parse_mapping(args.map),
+                            cards_since=cards_cutoff(args.cards_since, now=now), dry_run=args.dry_run)
+    from bot.app import prepare_database
+
+    prepare_database(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with new_session(engine, read_only=True) as session:
+            workspace_id = pick_workspace(session, args.workspace)
+        bar = ProgressBar(count_rows(path))
+        summary = run_import(engine, workspace_id=workspace_id, path=path, options=options,
+                             default_channel=settings.default_channel, now=now, progress=bar.update)
+        bar.close()
+    finally:
+        engine.dispose()
+    out = sys.stdout
+    verb = "would import" if args.dry_run else "imported"
+    print(f"{path}: {summary.rows:,} rows in {summary.seconds:.1f}s ({summary.rows_per_second:,.0f} rows/s)", file=out)
+    print(f"  {verb}: {summary.imported:,}  duplicates: {summary.duplicates:,}  rejected: {len(summary.rejected):,}",
+          file=out)
+    for outcome, count in sorted(summary.outcomes.items()):
+        print(f"    {outcome}: {count:,}", file=out)
+    for number, reason, _ in summary.rejected[:MAX_REJECTS_SHOWN]:
+        print(f"  line {number}: {reason}", file=out)
+    if len(summary.rejected) > MAX_REJECTS_SHOWN:
+        print(f"  … and {len(summary.rejected) - MAX_REJECTS_SHOWN:,} more", file=out)
+    if summary.rejected:
+        rejects = Path(args.rejects) if args.rejects else path.with_suffix(path.suffix + ".rejected.csv")
+        write_rejects(rejects, summary.rejected)
+        print(f"  rejected rows written to {rejects}", file=out)
+    if not args.dry_run and summary.outcomes.get("created"):
+        print("  cards are queued; the running bot (`loopkeeper run`) posts them", file=out)
+    return 0 if not summary.rejected else 1

@@ -1,1 +1,0 @@
-"""The /loops slash command: a registry of subcommands, each declared once with its help."""

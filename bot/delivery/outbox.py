@@ -1,0 +1,115 @@
+"""Describing Slack writes as outbox rows, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.loops.cards import render_card
+from bot.ids import CARD_METADATA_EVENT
+from bot.delivery.rate_limits import rate_key
+from models.base import utcnow
+from models.feedback import Feedback, count_feedback_in_loop
+from models.loop import Loop
+from models.outbox import CANCELLED, PENDING, OutboxItem
+
+
+def card_key(loop_id: int) -> str:
+    """Ordering key shared by every write to one card, so they go out in order."""
+    return f"loop:{loop_id}"
+
+
+def enqueue_card_post(session: Session, *, loop: Loop, feedback: Feedback) -> OutboxItem:
+    """Queue the first post of a loop's card in its channel."""
+    payload = {
+        "channel": loop.channel_id,
+        **render_card(loop, feedback),
+        "unfurl_links": False,
+        "unfurl_media": False,
+        "metadata": {"event_type": CARD_METADATA_EVENT, "event_payload": {"loop_id": loop.id}},
+    }
+    return _add(session, loop=loop, kind="card", method="chat.postMessage", payload=payload)
+
+
+def enqueue_card_update(session: Session, *, loop: Loop, feedback: Feedback | None = None,
+                        now: datetime | None = None) -> OutboxItem:
+    """Queue a re-render of the loop's card in place (its ts is filled in when sent)."""
+    feedback = feedback or session.get(Feedback, loop.feedback_id)
+    attached = max(0, count_feedback_in_loop(session=session, loop_id=loop.id) - 1)
+    payload = {"channel": loop.channel_id,
+               **render_card(loop, feedback, attached=attached, now=now or utcnow())}
+    return _add(session, loop=loop, kind="card_update", method="chat.update", payload=payload, card_ref="ts")
+
+
+def enqueue_moved_card(session: Session, *, loop: Loop, feedback: Feedback, channel_id: str, ts: str,
+                       moved_to: str) -> OutboxItem:
+    """Queue the update of a card a loop left behind: it now points at the loop's new channel."""
+    payload = {"channel": channel_id, "ts": ts, **render_card(loop, feedback, moved_to=moved_to)}
+    return _add(session, loop=loop, kind="card_update", method="chat.update", payload=payload)
+
+
+def enqueue_thread_reply(session: Session, *, loop: Loop, text: str, channel_id: str | None = None,
+                         thread_ts: str | None = None) -> OutboxItem:
+    """Queue a short note in the card's thread (or in an explicit thread, e.g. a card left behind)."""
+    payload = {"channel": channel_id or loop.channel_id, "text": text}
+    if thread_ts:
+        payload["thread_ts"] = thread_ts
+    return _add(session, loop=loop, kind="thread_reply", method="chat.postMessage", payload=payload,
+                card_ref=None if thread_ts else "thread_ts")
+
+
+def cancel_unsent_posts(session: Session, *, loop: Loop) -> int:
+    """Cancel a loop's card posts that have not gone out yet; returns how many."""
+    items = session.exec(select(OutboxItem).where(OutboxItem.loop_id == loop.id, OutboxItem.kind == "card",
+                                                  OutboxItem.state == PENDING)).all()
+    for item in items:
+        item.state = CANCELLED
+        session.add(item)
+    return len(items)
+
+
+def enqueue_ephemeral(session: Session, *, loop: Loop, user_id: str, text: str) -> OutboxItem:
+    """Queue a message only ``user_id`` sees, in the card's channel."""
+    payload = {"channel": loop.channel_id, "user": user_id, "text": text}
+    return _add(session, loop=loop, kind="ephemeral", method="chat.postEphemeral", payload=payload,
+                ordering_key=f"ephemeral:{loop.id}:{user_id}")
+
+
+def enqueue_home_view(session: Session, *, workspace_id: str, user_id: str) -> OutboxItem | None:
+    """Queue a publish of ``user_id``'s App Home tab, rendered when sent; None if one is already waiting."""
+    key = f"home:{user_id}"
+    waiting = session.exec(select(OutboxItem.id).where(OutboxItem.ordering_key == key, OutboxItem.state == PENDING,
+                                                       OutboxItem.lease_until.is_(None))).first()
+    if waiting is not None:
+        return None
+    item = OutboxItem(workspace_id=workspace_id, ordering_key=key, kind="view", method="views.publish",
+                      payload={"user_id": user_id}, rate_key=rate_key(workspace_id, "views.publish", {}))
+    session.add(item)
+    return item
+
+
+def _add(session: Session, *, loop: Loop, kind: str, method: str, payload: dict, card_ref: str | None = None,
+         ordering_key: str | None = None) -> OutboxItem:
+    item = OutboxItem(
+        workspace_id=loop.workspace_id,
+        ordering_key=ordering_key or card_key(loop.id),
+        loop_id=loop.id,
+        kind=kind,
+        method=method,
+        payload=payload,
+        card_ref=card_ref,
+        rate_key=rate_key(loop.workspace_id, method, payload),
+    )
+    session.add(item)
+    return item
+
+
+def enqueue_message(session: Session, *, workspace_id: str, channel_id: str, ordering_key: str, kind: str,
+                    message: dict) -> OutboxItem:
+    """Queue a message that belongs to no loop (a digest, a notice)."""
+    payload = {"channel": channel_id, **message, "unfurl_links": False, "unfurl_media": False}
+    item = OutboxItem(workspace_id=workspace_id, ordering_key=ordering_key, kind=kind, method="chat.postMessage",
+                      payload=payload, rate_key=rate_key(workspace_id, "chat.postMessage", payload))
+    session.add(item)
+    return item

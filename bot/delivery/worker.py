@@ -1,0 +1,322 @@
+"""The delivery worker: sends outbox items to Slack, in order per card, retrying what can be retried."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+
+from bot.delivery.notices import tell_admins_once
+from bot.delivery.outcomes import Outcome, backoff, classify, slack_error
+from bot.loops.home import home_view
+from bot.ids import MESSAGE_METADATA_EVENT
+from bot.metrics import Metrics
+from bot.delivery.rate_limits import RateLimiter, rate_key
+from models.base import utcnow
+from models.db import new_session
+from models.loop import Loop
+from models.outbox import (
+    PARKED,
+    PENDING,
+    SENT,
+    OutboxItem,
+    claim_outbox_items,
+    next_outbox_due,
+    sendable_outbox_items,
+)
+
+log = logging.getLogger(__name__)
+MIN_IDLE_SECONDS = 0.2
+
+
+class DeliveryWorker:
+    """Claims outbox items with a lease and sends them; safe to run in several processes.
+
+    Items are claimed only while their rate key (the channel for posts, the method otherwise)
+    has room, and sent by a small pool, so a slow or rate-limited channel never holds up the rest.
+    """
+
+    def __init__(self, engine: Engine, client: WebClient, *, clock: Callable[[], datetime] = utcnow,
+                 poll_seconds: float = 1.0, lease: timedelta = timedelta(seconds=60), batch: int = 50,
+                 limiter: RateLimiter | None = None, concurrency: int = 4, admins: tuple[str, ...] = (),
+                 metrics: Metrics | None = None):
+        self.engine = engine
+        self.client = client
+        # Retries belong to the outbox (durable, ordered), not to the HTTP client.
+        self.client.retry_handlers = []
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.lease = lease
+        self.batch = batch
+        self.limiter = limiter or RateLimiter()
+        self.concurrency = max(1, concurrency)
+        self.admins = admins
+        self.metrics = metrics or Metrics()
+        self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="loopkeeper-send")
+        self.last_error: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="loopkeeper-delivery", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def wake(self) -> None:
+        """Look at the outbox now instead of at the next poll."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        """Keep up to ``concurrency`` channels (rate keys) sending; claim more as each finishes."""
+        in_flight: dict = {}  # future -> rate key
+        while not self._stop.is_set():
+            claimed = 0
+            free = self.concurrency - len(in_flight)
+            if free > 0:
+                try:
+                    chains = self._claim_chains(limit=self.batch, keys=free, busy=set(in_flight.values()))
+                    self.last_error = None
+                except Exception as exc:  # the worker must outlive a database blip; it logs and retries
+                    self.last_error = type(exc).__name__
+                    log.exception("claiming outbox items failed; retrying in %.1fs", self.poll_seconds)
+                    chains = []
+                for chain in chains:
+                    future = self._pool.submit(self._deliver_chain, chain)
+                    in_flight[future] = chain[0].rate_key
+                    future.add_done_callback(lambda done: (in_flight.pop(done, None), self._wake.set()))
+                claimed = len(chains)
+            if claimed == 0 and free > 0:
+                # Nothing to claim: sleep until something falls due; a wake (new work) cuts it short,
+                # but never below MIN_IDLE_SECONDS, so a burst of new work costs one pass, not one each.
+                wait = self._idle_wait()
+                self._stop.wait(MIN_IDLE_SECONDS)
+                self._wake.wait(max(0.0, wait - MIN_IDLE_SECONDS))
+                self._wake.clear()
+            elif len(in_flight) >= self.concurrency:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+    def _idle_wait(self) -> float:
+        """After a pass that claimed nothing: until a retry falls due or a held-back channel has room.
+
+        Items already due but not claimed are waiting for room (or for their card's earlier item):
+        looking again before room comes would only scan the backlog for nothing.
+        """
+        with new_session(self.engine, read_only=True) as session:
+            due = next_outbox_due(session=session)
+        wait = self.poll_seconds
+        if due is not None:
+            if due.tzinfo is None:
+                due = due.replace(tzinfo=self.clock().tzinfo)
+            until_due = (due - self.clock()).total_seconds()
+            if until_due > 0:
+                wait = min(wait, until_due)
+        room_in = self.limiter.next_ready()
+        if room_in is not None:
+            wait = min(wait, room_in)
+        return max(MIN_IDLE_SECONDS, wait)
+
+    def run_once(self) -> int:
+        """Claim one batch that fits the rate limits, send it and wait; returns how many items were attempted."""
+        chains = self._claim_chains(limit=self.batch, keys=self.batch)
+        list(self._pool.map(self._deliver_chain, chains))
+        return sum(len(chain) for chain in chains)
+
+    def _claim_chains(self, *, limit: int, keys: int, busy: set[str] = frozenset()) -> list[list[OutboxItem]]:
+        """Lease up to ``limit`` sendable items whose rate key has room now (taking that room), from at most
+        ``keys`` rate keys not ``busy``; grouped by key in id order, so one channel's posts go out in order."""
+        now = self.clock()
+        with new_session(self.engine, read_only=True) as session:
+            candidates = sendable_outbox_items(session=session, now=now,
+                                               skip_rate_keys=self.limiter.full_keys() | set(busy),
+                                               limit=max(limit * 4, 50))
+        chosen, taken, full = [], set(), set(busy)
+        for item_id, key in candidates:
+            if key in full or (key not in taken and len(taken) == keys):
+                continue
+            # the call's room is taken now, so the next claim never counts it twice
+            if self.limiter.acquire(key, timeout=0):
+                chosen.append(item_id)
+                taken.add(key)
+                if len(chosen) == limit:
+                    break
+            else:
+                full.add(key)
+        with new_session(self.engine) as session:
+            items = claim_outbox_items(session=session, ids=chosen, worker_id=self.worker_id, now=now,
+                                       lease=self.lease)
+            session.commit()
+        chains: dict[str, list[OutboxItem]] = {}
+        for item in items:
+            chains.setdefault(item.rate_key, []).append(item)
+        return list(chains.values())
+
+    def _deliver_chain(self, items: list[OutboxItem]) -> None:
+        """One rate key's items, in order; once Slack holds the key back, the rest wait for it (not an attempt)."""
+        for item in items:
+            held = self.limiter.held_for(item.rate_key)
+            if held > 0:
+                self._record(item, Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=held),
+                                           counted=False))
+            else:
+                self._deliver(item)
+
+    def _deliver(self, item: OutboxItem) -> None:
+        try:
+            outcome = self._send(item)
+        except Exception:  # anything unforeseen: keep the item, try later, say why in the log
+            log.exception("outbox item %s (%s) failed unexpectedly", item.id, item.method)
+            outcome = Outcome(PENDING, "unexpected error", self.clock() + backoff(item.attempts), in_doubt=True)
+        self._record(item, outcome)
+
+    def _send(self, item: OutboxItem) -> Outcome:
+        args = dict(item.payload)
+        if item.method == "views.publish" and "view" not in args:  # rendered now, with the state of now
+            args["view"] = home_view(self.engine, workspace_id=item.workspace_id, user_id=args["user_id"],
+                                     now=self.clock())
+        if item.card_ref:
+            with new_session(self.engine, read_only=True) as session:
+                loop = session.get(Loop, item.loop_id)
+                card_ts = loop.card_ts if loop is not None else None
+            if card_ts is None:
+                return Outcome(PARKED, "card was never posted")
+            args[item.card_ref] = card_ts
+        if item.method == "chat.postMessage":
+            args["metadata"] = _metadata(item, args.get("metadata"))
+            if item.in_doubt:
+                checked = self._find_posted(item, args)
+                if checked is not None:
+                    return checked
+        key = item.rate_key or rate_key(item.workspace_id, item.method, args)  # its room was taken at claim
+        try:
+            return Outcome(SENT, response=dict(self.client.api_call(api_method=item.method, json=args).data))
+        except SlackApiError as exc:
+            if slack_error(exc) == "not_in_channel" and "channel" in args:
+                return self._join_and_send(item, args)
+            outcome = classify(exc, attempts=item.attempts, now=self.clock())
+        except Exception as exc:  # classify() re-raises anything it does not understand
+            outcome = classify(exc, attempts=item.attempts, now=self.clock())
+        if outcome.retry_after is not None:
+            self.limiter.hold(key, outcome.retry_after)
+            self.metrics.rate_limited.inc(item.method)
+        return outcome
+
+    def _join_and_send(self, item: OutboxItem, args: dict) -> Outcome:
+        """``not_in_channel``: join the (public) channel once, then send again; park if either fails."""
+        try:
+            self.client.conversations_join(channel=args["channel"])
+            log.info("joined channel %s to deliver outbox item %s", args["channel"], item.id)
+            return Outcome(SENT, response=dict(self.client.api_call(api_method=item.method, json=args).data))
+        except SlackApiError as exc:
+            if slack_error(exc) in ("method_not_supported_for_channel_type", "channel_not_found", "is_archived",
+                               "missing_scope", "not_in_channel"):
+                return Outcome(PARKED, "not_in_channel")
+            return classify(exc, attempts=item.attempts, now=self.clock())
+        except Exception as exc:
+            return classify(exc, attempts=item.attempts, now=self.clock())
+
+    def _find_posted(self, item: OutboxItem, args: dict) -> Outcome | None:
+        """Before re-sending a post that may have landed, look for it in the channel by its metadata.
+
+        Returns SENT when it is there, None to send it, or a retry when the lookup failed for a
+        passing reason (we do not guess). Without the history scopes (or for DMs, whose channel id
+        we do not know) the post is sent again: at-least-once.
+        """
+        channel = args.get("channel", "")
+        if channel[:1] not in "CGD":
+            return None
+        key = rate_key(item.workspace_id, "conversations.history", {})
+        if not self.limiter.acquire(key, timeout=1.0):
+            return Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=1), counted=False,
+                           in_doubt=True)
+        created = item.created_at.timestamp() - 60
+        try:
+            if args.get("thread_ts"):
+                response = self.client.conversations_replies(channel=channel, ts=args["thread_ts"], limit=200,
+                                                             include_all_metadata=True)
+            else:
+                response = self.client.conversations_history(channel=channel, oldest=f"{created:.6f}", limit=200,
+                                                             include_all_metadata=True)
+        except Exception as exc:
+            outcome = classify(exc, attempts=item.attempts, now=self.clock())
+            if outcome.state == PARKED:  # no access to the history: send again, at-least-once
+                log.warning("cannot check %s for outbox item %s (%s); sending again", channel, item.id,
+                            outcome.error)
+                return None
+            if outcome.retry_after is not None:
+                self.limiter.hold(key, outcome.retry_after)
+            return Outcome(PENDING, f"checking history: {outcome.error}", outcome.retry_at, in_doubt=True)
+        for message in response.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("outbox_id") == item.id:
+                log.info("outbox item %s was already posted as %s; not posting again", item.id, message.get("ts"))
+                return Outcome(SENT, response={"channel": channel, "ts": message.get("ts")}, error="deduplicated")
+        return None
+
+    def _record(self, item: OutboxItem, outcome: Outcome) -> None:
+        result = "deduplicated" if outcome.error == "deduplicated" else \
+            {SENT: "sent", PENDING: "retry", PARKED: "parked"}[outcome.state]
+        if outcome.counted:
+            self.metrics.deliveries.inc(item.method, result)
+            if outcome.state == PENDING:
+                self.metrics.retries.inc(outcome.error or "unknown")
+        with new_session(self.engine) as session:
+            row = session.get(OutboxItem, item.id)
+            if row is None or row.claimed_by != self.worker_id or row.state != PENDING:
+                session.rollback()
+                return  # our lease expired and someone else took the item over
+            row.state = outcome.state
+            row.lease_until = None
+            if not outcome.counted:
+                row.attempts -= 1
+            if outcome.state == SENT:
+                row.last_error, row.in_doubt = None, False
+                row.sent_at = self.clock()
+                row.result = {k: outcome.response[k] for k in ("channel", "ts") if k in outcome.response}
+                if item.kind == "card" and item.loop_id is not None:
+                    loop = session.get(Loop, item.loop_id)
+                    loop.card_ts = outcome.response.get("ts")
+                    session.add(loop)
+            elif outcome.state == PENDING:
+                row.last_error = outcome.error
+                row.in_doubt = row.in_doubt or outcome.in_doubt
+                row.available_at = outcome.retry_at
+                if outcome.counted:
+                    log.info("outbox item %s (%s) retry at %s: %s", row.id, row.method, outcome.retry_at,
+                             outcome.error)
+            else:
+                row.last_error = outcome.error
+                log.warning("outbox item %s (%s) parked: %s", row.id, row.method, outcome.error)
+                tell_admins_once(session, item=row, error=outcome.error, env_admins=self.admins)
+            session.add(row)
+            session.commit()
+        if outcome.state == PARKED:
+            self.wake()  # the admins' notice is in the outbox now
+
+
+def _metadata(item: OutboxItem, metadata: dict | None) -> dict:
+    """The post's Slack message metadata, carrying the outbox id a re-send looks for."""
+    metadata = dict(metadata or {"event_type": MESSAGE_METADATA_EVENT, "event_payload": {}})
+    metadata["event_payload"] = {**metadata.get("event_payload", {}), "outbox_id": item.id}
+    return metadata

@@ -1,0 +1,213 @@
+"""The feedback card: pure rendering from a loop and its feedback to Block Kit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+
+from bot.feedback import SCALES
+from bot.ids import SNOOZE_CHOICES, CardAction, CardBlock
+from bot.mrkdwn import escape, quote, slack_date, truncate, user
+from bot.loops.outcomes import OUTCOMES
+from bot.loops.sla import breached
+from models.feedback import Feedback
+from models.loop import Loop
+
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+FALLBACK_COMMENT = 200
+_MARKERS = {
+    "detractor": "🔴", "negative": "🔴", "passive": "🟡", "neutral": "🟡", "promoter": "🟢", "positive": "🟢",
+}
+STATUS_LABELS = {"new": "New", "acknowledged": "Acknowledged", "in_progress": "In progress", "resolved": "Resolved"}
+
+
+def _md(text: str) -> MarkdownTextObject:
+    # verbatim stops Slack from turning customer text into links or mentions.
+    return MarkdownTextObject(text=text, verbatim=True)
+
+
+def format_money(amount: Decimal) -> str:
+    """$80,000 or $1,250.50: whole amounts without cents."""
+    if amount == amount.to_integral_value():
+        return f"${int(amount):,}"
+    return f"${amount:,.2f}"
+
+
+def score_label(feedback: Feedback) -> str:
+    scale = SCALES[feedback.scale]
+    name = "NPS" if scale.name == "nps" else scale.name.upper()
+    if feedback.score is None:
+        return "No score"
+    return f"{name} {feedback.score}/{scale.high}"
+
+
+def customer_label(feedback: Feedback) -> str:
+    """Who gave the feedback, in plain text, for headers and notifications."""
+    return feedback.customer_name or feedback.account or feedback.customer_email or feedback.customer_id or "Unknown customer"
+
+
+def render_card(loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: str | None = None,
+                now: datetime | None = None) -> dict:
+    """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update.
+
+    ``attached`` counts later feedback from the same customer that joined this
+    loop (shown in the thread); ``moved_to`` renders the card a loop left behind
+    when it moved to another team's channel.
+    """
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=_header(feedback), emoji=True)),
+        SectionBlock(fields=_fields(feedback)),
+    ]
+    if feedback.unparsed:
+        blocks.append(ContextBlock(elements=[_md(
+            ":warning: *Unparsed* — no score could be read from this alert; its text is shown as it came.")]))
+    if feedback.comment:
+        blocks.append(SectionBlock(text=_md(truncate(quote(escape(feedback.comment)), SECTION_LIMIT))))
+    else:
+        blocks.append(ContextBlock(elements=[_md("_No comment left._")]))
+    extras = _extras(feedback)
+    if extras:
+        blocks.append(ContextBlock(elements=[_md(text) for text in extras]))
+    if attached:
+        more = f"{attached} more response{'s' if attached != 1 else ''}"
+        blocks.append(ContextBlock(elements=[_md(f":speech_balloon: {more} from this customer in the thread")]))
+    blocks.append(DividerBlock())
+    if moved_to:
+        blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(
+            f"*Moved* to <#{moved_to}>  ·  Loop #{loop.id} continues there")]))
+        return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
+    if loop.suggestions:
+        blocks.append(SectionBlock(text=_md(_suggestions(loop))))
+    blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(status_line(loop, now=now))]))
+    blocks.append(ActionsBlock(block_id=f"{CardBlock.ACTIONS}:{loop.id}", elements=_controls(loop)))
+    return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
+
+
+def _header(feedback: Feedback) -> str:
+    marker = _MARKERS.get(feedback.category, "⚪")
+    if feedback.score is None:
+        text = f"{marker} Unscored alert — {customer_label(feedback)}"
+    else:
+        text = f"{marker} {score_label(feedback)} · {feedback.category.capitalize()} — {customer_label(feedback)}"
+    return text if len(text) <= HEADER_LIMIT else text[: HEADER_LIMIT - 1] + "…"
+
+
+def _field(label: str, value: str) -> MarkdownTextObject:
+    return _md(truncate(f"*{label}*\n{value}", FIELD_LIMIT))
+
+
+def _fields(feedback: Feedback) -> list[MarkdownTextObject]:
+    customer = escape(feedback.customer_name or feedback.customer_id or "—")
+    if feedback.customer_email:
+        customer += f"\n{escape(feedback.customer_email)}"
+    account = escape(feedback.account or "—")
+    if feedback.segment:
+        account += f" · {escape(feedback.segment)}"
+    if feedback.arr is not None:
+        account += f"\nARR {format_money(feedback.arr)}"
+    fields = [_field("Customer", customer), _field("Account", account)]
+    if feedback.touchpoint:
+        fields.append(_field("Touchpoint", escape(feedback.touchpoint)))
+    if feedback.product:
+        fields.append(_field("Product", escape(feedback.product)))
+    fields.append(_field("Source", escape(feedback.source)))
+    fields.append(_field("Received", slack_date(feedback.submitted_at or feedback.received_at)))
+    return fields
+
+
+def _extras(feedback: Feedback) -> list[str]:
+    """Context elements: the tags, and a link back to the source (each within Slack's limit)."""
+    parts = []
+    if feedback.tags:
+        parts.append(truncate("Tags: " + ", ".join(f"`{escape(tag)}`" for tag in feedback.tags), SECTION_LIMIT))
+    if feedback.url:
+        # Only http(s) URLs reach here (validated at intake). Escaping < > & and encoding |
+        # keeps a URL from closing the link early or writing its own label.
+        url = escape(feedback.url.replace("|", "%7C"))
+        if len(url) <= SECTION_LIMIT - 100:
+            parts.append(f"<{url}|View in {escape(feedback.source)}>")
+    return parts
+
+
+def _suggestions(loop: Loop) -> str:
+    lines = ["*Suggested next steps*"]
+    for number, step in enumerate(loop.suggestions, start=1):
+        due = datetime.fromisoformat(step["due_at"])
+        lines.append(f"{number}. {escape(step['text'])} — due {slack_date(due)}")
+    return truncate("\n".join(lines), SECTION_LIMIT)
+
+
+def status_line(loop: Loop, *, now: datetime | None = None) -> str:
+    """Where the loop stands: status, who moved it there and when, owner, due time, snooze."""
+    parts = [f"*{STATUS_LABELS.get(loop.status, loop.status)}*", f"Loop #{loop.id}"]
+    if now is not None and breached(loop, now):
+        parts[0] = ":rotating_light: *Overdue* · " + parts[0]
+    if loop.status == "resolved" and loop.resolved_by and loop.resolved_at:
+        parts.append(f"resolved by {user(loop.resolved_by)} {slack_date(loop.resolved_at)}")
+        if loop.outcome:
+            parts.append(f"outcome: *{escape(OUTCOMES.get(loop.outcome, loop.outcome))}*")
+    elif loop.acknowledged_by and loop.acknowledged_at:
+        parts.append(f"acknowledged by {user(loop.acknowledged_by)} {slack_date(loop.acknowledged_at)}")
+    if loop.owner_id:
+        parts.append(f"owner {user(loop.owner_id)}")
+    elif loop.status != "resolved":
+        parts.append("no owner yet")
+    due = loop.ack_due_at if loop.status == "new" else loop.resolve_due_at
+    if due and loop.status != "resolved":
+        parts.append(f"{'acknowledge' if loop.status == 'new' else 'resolve'} by {slack_date(due)}")
+    if loop.snoozed_until and loop.status != "resolved" and (now is None or loop.snoozed_until > now):
+        parts.append(f":zzz: snoozed until {slack_date(loop.snoozed_until)}")
+    return "  ·  ".join(parts)
+
+
+def _controls(loop: Loop) -> list:
+    """The buttons and menus that make sense in the loop's state."""
+    value = str(loop.id)
+    if loop.status == "resolved":
+        return [ButtonElement(text="Reopen", action_id=CardAction.REOPEN, value=value)]
+    controls = []
+    if loop.status == "new":
+        controls.append(ButtonElement(text="Acknowledge", action_id=CardAction.ACKNOWLEDGE, value=value,
+                                      style="primary"))
+    if loop.status in ("new", "acknowledged"):
+        controls.append(ButtonElement(text="Take ownership", action_id=CardAction.TAKE_OWNERSHIP, value=value))
+    controls.append(UserSelectElement(placeholder="Assign…" if not loop.owner_id else "Reassign…",
+                                      action_id=CardAction.ASSIGN))
+    controls.append(StaticSelectElement(placeholder="Snooze…", action_id=CardAction.SNOOZE, options=[
+        Option(value=key, label=label) for key, label in SNOOZE_CHOICES.items()]))
+    controls.append(ButtonElement(text="Resolve…", action_id=CardAction.RESOLVE, value=value,
+                                  style="primary" if loop.status == "in_progress" else None))
+    controls.append(ButtonElement(text="Move to team…", action_id=CardAction.MOVE, value=value))
+    return controls
+
+
+def feedback_summary(feedback: Feedback) -> str:
+    """One mrkdwn line about a feedback item, e.g. for a thread reply."""
+    text = f"*{score_label(feedback)}* ({feedback.category}) from {escape(customer_label(feedback))}"
+    if feedback.comment:
+        text += "\n" + quote(truncate(escape(feedback.comment), SECTION_LIMIT - len(text) - 50))
+    return text
+
+
+def _fallback(loop: Loop, feedback: Feedback) -> str:
+    text = f"{score_label(feedback)} ({feedback.category}) from {escape(customer_label(feedback))}"
+    if feedback.comment:
+        text += ": " + truncate(escape(feedback.comment.replace("\n", " ")), FALLBACK_COMMENT)
+    return text

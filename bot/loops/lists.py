@@ -1,0 +1,106 @@
+"""Lists of loops for people: mine, my team's, one loop with its history (for /loops and App Home)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.loops.cards import STATUS_LABELS, customer_label, score_label
+from bot.mrkdwn import escape, slack_date
+from bot.loops.outcomes import OUTCOMES
+from bot.loops.sla import breached
+from models.feedback import Feedback
+from models.loop import (
+    Loop,
+    count_open_loops,
+    count_resolved_since,
+    get_loop,
+    list_loop_events,
+    list_open_loops,
+)
+from models.team import Team, list_teams
+
+SHOWN = 15
+
+
+def card_url(channel_id: str, ts: str) -> str:
+    """A card's permalink built from channel and ts (Slack redirects /archives links into the workspace)."""
+    return f"https://slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+
+
+def card_link(loop: Loop) -> str:
+    if not loop.card_ts:
+        return "card not posted yet"
+    return f"<{card_url(loop.channel_id, loop.card_ts)}|open card>"
+
+
+def loop_line(session: Session, loop: Loop, now: datetime) -> str:
+    feedback = session.get(Feedback, loop.feedback_id)
+    parts = [f"*#{loop.id}* {score_label(feedback)} · {escape(customer_label(feedback))}",
+             STATUS_LABELS.get(loop.status, loop.status)]
+    if loop.owner_id:
+        parts.append(f"<@{loop.owner_id}>")
+    if breached(loop, now):
+        parts.append(":rotating_light: overdue")
+    due = loop.ack_due_at if loop.status == "new" else loop.resolve_due_at
+    if due:
+        parts.append(f"due {slack_date(due)}")
+    parts.append(card_link(loop))
+    return " · ".join(parts)
+
+
+def lines(session: Session, loops: list[Loop], now: datetime, *, empty: str) -> list[str]:
+    if not loops:
+        return [empty]
+    shown = [f"• {loop_line(session, loop, now)}" for loop in loops[:SHOWN]]
+    if len(loops) > SHOWN:
+        shown.append(f"…and {len(loops) - SHOWN} more")
+    return shown
+
+
+def my_teams(session: Session, *, workspace_id: str, user_id: str) -> list[Team]:
+    """Teams the person leads (Loopkeeper knows leads, not every member)."""
+    return [t for t in list_teams(session=session, workspace_id=workspace_id) if user_id in t.leads]
+
+
+def mine(session: Session, *, workspace_id: str, user_id: str, now: datetime) -> str:
+    loops = list_open_loops(session=session, workspace_id=workspace_id, owner_id=user_id, limit=200)
+    return "\n".join([f"*Your open loops* ({len(loops)})",
+                      *lines(session, loops, now, empty="_None — nothing is waiting on you._")])
+
+
+def open_loops(session: Session, *, workspace_id: str, team: Team | None, now: datetime) -> str:
+    loops = list_open_loops(session=session, workspace_id=workspace_id,
+                            team_ids=[team.id] if team else None, limit=500)
+    title = f"*Open loops of {team.name}*" if team else "*Open loops*"
+    unowned = [loop for loop in loops if not loop.owner_id]
+    overdue = [loop for loop in loops if breached(loop, now)]
+    head = f"{title} ({len(loops)}; {len(unowned)} unowned, {len(overdue)} overdue)"
+    ordered = overdue + [loop for loop in loops if loop not in overdue]
+    return "\n".join([head, *lines(session, ordered, now, empty="_All clear._")])
+
+
+def show(session: Session, *, workspace_id: str, loop_id: int, now: datetime) -> str | None:
+    loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id)
+    if loop is None:
+        return None
+    feedback = session.get(Feedback, loop.feedback_id)
+    out = [loop_line(session, loop, now)]
+    if feedback.comment:
+        out.append("> " + escape(feedback.comment[:500]).replace("\n", "\n> "))
+    if loop.outcome:
+        out.append(f"Outcome: *{OUTCOMES.get(loop.outcome, loop.outcome)}*"
+                   + (f" — {escape(loop.resolution_note)}" if loop.resolution_note else ""))
+    out.append("*History*")
+    for event in list_loop_events(session=session, loop_id=loop.id):
+        actor = "Loopkeeper" if event.actor == "loopkeeper" else f"<@{event.actor}>"
+        out.append(f"• {slack_date(event.at)} {event.kind.replace('_', ' ')} by {actor} ({event.via})")
+    return "\n".join(out)
+
+
+def home_numbers(session: Session, *, workspace_id: str, now: datetime) -> dict[str, int]:
+    week_start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    return {"open": count_open_loops(session=session, workspace_id=workspace_id),
+            "overdue": count_open_loops(session=session, workspace_id=workspace_id, overdue_at=now),
+            "closed this week": count_resolved_since(session=session, workspace_id=workspace_id, since=week_start)}

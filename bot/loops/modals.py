@@ -1,0 +1,112 @@
+"""The Resolve and Move modals: pure rendering, and reading their submitted values."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from slack_sdk.models.blocks import (
+    DateTimePickerElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+from sqlmodel import Session
+
+from bot.loops.cards import customer_label
+from bot.errors import InvalidFeedback, LoopNotFound
+from bot.ids import ModalField, ModalId
+from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES
+from models.feedback import Feedback
+from models.loop import Loop, get_loop
+from models.team import Team, list_teams
+
+NOTE_LIMIT = 2000
+
+
+def resolve_modal(loop: Loop, customer: str) -> dict:
+    """Outcome (required), how the customer was contacted, and a note."""
+    return View(
+        type="modal", callback_id=ModalId.RESOLVE, private_metadata=str(loop.id),
+        title=PlainTextObject(text="Close the loop"), submit=PlainTextObject(text="Resolve"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            SectionBlock(text=PlainTextObject(text=f"Loop #{loop.id} — {customer}"[:150])),
+            InputBlock(block_id=ModalField.OUTCOME, label="Outcome", element=StaticSelectElement(
+                action_id=ModalField.OUTCOME, placeholder="What happened?",
+                options=[Option(value=k, label=v) for k, v in OUTCOMES.items()])),
+            InputBlock(block_id=ModalField.CONTACT, label="How did you reach them?", optional=True,
+                       element=StaticSelectElement(action_id=ModalField.CONTACT, placeholder="Call, email…",
+                                                   options=[Option(value=k, label=v)
+                                                            for k, v in CONTACT_METHODS.items()])),
+            InputBlock(block_id=ModalField.NOTE, label="Note", optional=True, element=PlainTextInputElement(
+                action_id=ModalField.NOTE, multiline=True, max_length=NOTE_LIMIT)),
+        ],
+    ).to_dict()
+
+
+def move_modal(loop: Loop, teams: list[Team]) -> dict:
+    """Pick the team that should own this loop, and say why."""
+    others = [t for t in teams if t.id != loop.team_id][:100]
+    return View(
+        type="modal", callback_id=ModalId.MOVE, private_metadata=str(loop.id),
+        title=PlainTextObject(text="Move to another team"), submit=PlainTextObject(text="Move"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            InputBlock(block_id=ModalField.TEAM, label="Team", element=StaticSelectElement(
+                action_id=ModalField.TEAM, placeholder="Choose a team",
+                options=[Option(value=t.name, label=t.name) for t in others])),
+            InputBlock(block_id=ModalField.REASON, label="Why?", element=PlainTextInputElement(
+                action_id=ModalField.REASON, max_length=500)),
+        ],
+    ).to_dict()
+
+
+def snooze_modal(loop: Loop, now: datetime) -> dict:
+    """Pick when reminders for this loop should start again."""
+    return View(
+        type="modal", callback_id=ModalId.SNOOZE, private_metadata=str(loop.id),
+        title=PlainTextObject(text="Snooze reminders"), submit=PlainTextObject(text="Snooze"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[InputBlock(block_id=ModalField.UNTIL, label="Remind again at", element=DateTimePickerElement(
+            action_id=ModalField.UNTIL, initial_date_time=int((now + timedelta(days=1)).timestamp())))],
+    ).to_dict()
+
+
+def submitted_time(view: dict, field: ModalField) -> int | None:
+    """The unix time picked in a datetimepicker field."""
+    value = ((view.get("state") or {}).get("values") or {}).get(field, {}).get(field, {})
+    picked = value.get("selected_date_time")
+    return picked if isinstance(picked, int) and not isinstance(picked, bool) else None
+
+
+def submitted(view: dict, field: ModalField) -> str | None:
+    """The value a person entered or selected in a modal field (None when left empty)."""
+    value = ((view.get("state") or {}).get("values") or {}).get(field, {}).get(field, {})
+    if value.get("type") == "static_select":
+        return (value.get("selected_option") or {}).get("value")
+    text = value.get("value")
+    return text.strip() or None if isinstance(text, str) else None
+
+
+def submitted_loop_id(view: dict) -> int:
+    metadata = str(view.get("private_metadata", ""))
+    if not metadata.isdigit():
+        raise InvalidFeedback("this form does not belong to a loop")
+    return int(metadata)
+
+
+def modal_for(session: Session, *, workspace_id: str, loop_id: int | None, kind: ModalId, now: datetime) -> dict:
+    """The modal of ``kind`` for a loop, read from the database; LoopNotFound when the loop is gone."""
+    loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id) if loop_id else None
+    if loop is None:
+        raise LoopNotFound(f"Loop #{loop_id} no longer exists." if loop_id else
+                           "This control does not point at a loop; it may come from an old or edited message.")
+    if kind == ModalId.RESOLVE:
+        return resolve_modal(loop, customer_label(session.get(Feedback, loop.feedback_id)))
+    if kind == ModalId.MOVE:
+        return move_modal(loop, list_teams(session=session, workspace_id=workspace_id))
+    return snooze_modal(loop, now)
