@@ -29,7 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.app import Loopkeeper, prepare_database
-from bot.admin.config import apply_config, parse_config
+from bot.admin.config.apply import import_config
+from bot.admin.config.parse import parse_config
 from bot.demo.standin import SlackStandIn
 from bot.intake.signatures import generic_webhook_headers
 from bot.server import BackgroundServer
@@ -215,8 +216,7 @@ def running_app(**overrides) -> Iterator[Stack]:
                             database_url=f"sqlite:///{Path(workdir) / 'loopkeeper.db'}", **overrides)
         prepare_database(settings)
         app = Loopkeeper(settings)
-        with new_session(app.engine) as session:
-            apply_config(session, workspace_id=app.workspace_id, doc=parse_config(BENCH_CONFIG))
+        import_config(app.engine, workspace_id=app.workspace_id, doc=parse_config(BENCH_CONFIG))
         app.start_workers()
         try:
             server = Server(app.asgi).start()

@@ -21,7 +21,8 @@ from pathlib import Path
 import httpx
 
 from bot.app import Loopkeeper, prepare_database
-from bot.admin.config import apply_config, parse_config
+from bot.admin.config.apply import import_config
+from bot.admin.config.parse import parse_config
 from bot.demo.standin import SlackStandIn
 from bot.intake.signatures import generic_webhook_headers
 from bot.server import BackgroundServer
@@ -60,8 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                         post_per_second=1.0, post_burst=args.burst, delivery_poll_seconds=0.2)
     prepare_database(settings)
     app = Loopkeeper(settings)
-    with new_session(app.engine) as session:
-        apply_config(session, workspace_id=app.workspace_id, doc=parse_config(config(args.channels)))
+    import_config(app.engine, workspace_id=app.workspace_id, doc=parse_config(config(args.channels)))
     server = BackgroundServer(app.asgi).start()
     try:
         # Queue every alert first (the worker is not running yet), so all start from the same moment.

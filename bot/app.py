@@ -13,19 +13,22 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
 
+from bot.admin.runner import CommandRunner
+from bot.after_ack import AfterAck
 from bot.context import AppContext
+from bot.delivery.rate_limits import RateLimiter
+from bot.delivery.slack_directory import WebDirectory
 from bot.delivery.worker import DeliveryWorker
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
 from bot.leader import Leadership
-from bot.metrics import Metrics
-from bot.delivery.rate_limits import RateLimiter
 from bot.loops.reminders import check_reminders
+from bot.loops.rendering import RENDERERS
+from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.delivery.slack_directory import WebDirectory
 from handlers import health, register_all, slack_http, webhooks
 from models.base import utcnow
-from models.db import make_engine, new_session, pending_migrations, upgrade
+from models.db import make_engine, pending_migrations, transaction, upgrade
 from models.slack_event import prune_slack_events
 
 log = logging.getLogger(__name__)
@@ -68,17 +71,21 @@ class Loopkeeper:
                                                          post_burst=settings.post_burst),
                                      concurrency=settings.delivery_concurrency, admins=settings.admins,
                                      lease=timedelta(seconds=settings.delivery_lease_seconds),
-                                     metrics=self.metrics)
+                                     metrics=self.metrics, renderers=RENDERERS)
+        self.after_ack = AfterAck()
+        commands = CommandRunner(engine=self.engine, directory=WebDirectory(slack_client(settings)),
+                                 env_admins=settings.admins, default_channel=settings.default_channel)
         self.ctx = AppContext(settings=settings, engine=self.engine, workspace_id=identity["team_id"],
-                              bot_user_id=identity.get("user_id"), bot_id=identity.get("bot_id"), clock=clock,
-                              on_outbox_write=self.worker.wake, directory=WebDirectory(slack_client(settings)),
-                              metrics=self.metrics)
+                              commands=commands, bot_user_id=identity.get("user_id"), bot_id=identity.get("bot_id"),
+                              clock=clock, on_outbox_write=self.worker.wake, metrics=self.metrics,
+                              after_ack=self.after_ack)
         self.bolt = App(
             signing_secret=settings.slack_signing_secret,
             client=slack_client(settings),
             token_verification_enabled=False,  # _who_am_i already checked the token
-            # Listeners only touch the database (Slack writes go through the outbox), well within
-            # Slack's 3 seconds; answering after they commit means a failure gets Slack's retry.
+            # Listeners only touch the database (Slack writes go through the outbox; modals and answers
+            # go out after the ack), well within Slack's 3 seconds; answering after they commit means a
+            # failed event gets Slack's retry.
             process_before_response=True,
         )
         register_all(self.bolt, self.ctx)
@@ -131,26 +138,24 @@ class Loopkeeper:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.worker.stop()
+        self.after_ack.stop()
         self.engine.dispose()
 
     def _send_due_digests(self) -> None:
-        with new_session(self.engine) as session:
-            sent = send_due_digests(session, now=self.ctx.clock())
+        sent = send_due_digests(self.engine, now=self.ctx.clock())
         if sent:
             self.worker.wake()
             log.info("queued %d digest(s)", sent)
 
     def _check_reminders(self) -> None:
-        with new_session(self.engine) as session:
-            sent = check_reminders(session, now=self.ctx.clock())
+        sent = check_reminders(self.engine, now=self.ctx.clock())
         if sent:
             self.worker.wake()
             log.info("queued %d SLA reminder(s)", sent)
 
     def _prune_events(self) -> None:
-        with new_session(self.engine) as session:
+        with transaction(self.engine) as session:
             removed = prune_slack_events(session=session, older_than=self.ctx.clock() - EVENT_ID_RETENTION)
-            session.commit()
         log.info("pruned %d processed Slack event ids", removed)
 
 

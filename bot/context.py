@@ -1,4 +1,4 @@
-"""What every service call needs from the running app: database, clock, identity."""
+"""What every handler needs from the running app: database, clock, identity and the services."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Callable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.admin.runner import CommandRunner
+from bot.after_ack import AfterAck
 from bot.intake.ingest import IntakePolicy
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.delivery.slack_directory import SlackDirectory
 from models.base import utcnow
 from models.db import new_session
 
@@ -22,14 +23,16 @@ class AppContext:
     settings: Settings
     engine: Engine
     workspace_id: str
+    # Runs /loops subcommands (it holds the Slack directory they may ask).
+    commands: CommandRunner
     bot_user_id: str | None = None
     bot_id: str | None = None
     clock: Callable[[], datetime] = utcnow
-    # Reads from Slack the domain needs (admins, channel membership); set by the composition root.
-    directory: "SlackDirectory | None" = None
     # Called after a transaction that wrote to the outbox committed.
     on_outbox_write: Callable[[], None] = field(default=lambda: None)
     metrics: Metrics = field(default_factory=Metrics)
+    # Work that must not hold up Slack's answer (modals, response_url answers, slow commands).
+    after_ack: AfterAck = field(default_factory=AfterAck)
 
     def session(self, *, read_only: bool = False) -> Session:
         """A database session; ``read_only`` ones never wait for or block writers on SQLite."""

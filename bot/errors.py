@@ -19,7 +19,11 @@ class InvalidFeedback(LoopkeeperError):
         self.where = where
 
 
-class LoopNotFound(LoopkeeperError):
+class NotFound(LoopkeeperError):
+    """What a request points at (a team, a delivery) does not exist here."""
+
+
+class LoopNotFound(NotFound):
     """The loop a card or command points at no longer exists here."""
 
 
@@ -33,3 +37,19 @@ class CommandError(LoopkeeperError):
 
 class NotAuthorized(LoopkeeperError):
     """The person may not do this; the message says why and who can."""
+
+
+class LoopMovedElsewhere(LoopkeeperError):
+    """A click came from the card a loop left behind when it moved to another channel."""
+
+    def __init__(self, loop_id: int, channel_id: str):
+        super().__init__(f"Loop #{loop_id} has moved to <#{channel_id}>; act on its card there.")
+        self.channel_id = channel_id
+
+
+class BadRequest(LoopkeeperError):
+    """A request (a Slack payload, a form) is malformed; ``field`` names the part, when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field

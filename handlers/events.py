@@ -19,17 +19,15 @@ def register(app: App, ctx: AppContext) -> None:
     def home_opened(event: dict, body: dict) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        with ctx.session() as session:
-            published = publish_home(session, workspace_id=body["team_id"], user_id=event["user"],
-                                     event_id=body["event_id"], now=ctx.clock())
+        published = publish_home(ctx.engine, workspace_id=body["team_id"], user_id=event["user"],
+                                 event_id=body["event_id"])
         if published:
             ctx.on_outbox_write()
 
     @app.event("message")
     def channel_message(event: dict, body: dict) -> None:
-        with ctx.session() as session:
-            result = ingest_channel_message(session, workspace_id=body["team_id"], event_id=body["event_id"],
-                                            event=event, own_ids=ctx.own_ids,
-                                            policy=ctx.intake_policy(via="slack"), now=ctx.clock())
+        result = ingest_channel_message(ctx.engine, workspace_id=body["team_id"], event_id=body["event_id"],
+                                        event=event, own_ids=ctx.own_ids, policy=ctx.intake_policy(via="slack"),
+                                        now=ctx.clock())
         if result is not None and not result.duplicate:
             ctx.on_outbox_write()

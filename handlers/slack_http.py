@@ -15,7 +15,8 @@ from starlette.routing import Route
 
 from bot.errors import LoopkeeperError
 from bot.metrics import Metrics
-from handlers.http_io import error_response, read_body
+from handlers.errors import http_error
+from handlers.http_io import read_body
 
 # Slack's own payloads stay far below this; a larger body is not from Slack.
 MAX_BODY = 1024 * 1024
@@ -27,7 +28,7 @@ def routes(app: App, metrics: Metrics) -> list[Route]:
         try:
             body = await read_body(request, limit=MAX_BODY)
         except LoopkeeperError as exc:
-            return error_response(exc)
+            return http_error(exc)
         # The sync Bolt app blocks (signature check, listeners until ack): keep it off the event loop.
         bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
         metrics.ack_latency.observe(time.perf_counter() - started, request_kind(body))

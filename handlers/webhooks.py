@@ -15,7 +15,8 @@ from bot.feedback import FeedbackIn
 from bot.intake.ingest import ingest
 from bot.intake.payload import IgnoredEvent
 from bot.intake.sources import all_sources, options_for
-from handlers.http_io import error_response, printable, read_body
+from handlers.errors import http_error, printable
+from handlers.http_io import read_body
 
 MAX_BODY = 64 * 1024
 
@@ -35,14 +36,15 @@ def routes(ctx: AppContext) -> list[Route]:
         try:
             body = await read_body(request, limit=MAX_BODY)
             source.verify(secret, request.headers, body, time.time())
-            options = await run_in_threadpool(_options, ctx, name)
+            options = await run_in_threadpool(lambda: options_for(ctx.engine, workspace_id=ctx.workspace_id,
+                                                                  source=name))
             feedback = source.normalize(body, options)
         except IgnoredEvent as exc:
             ctx.metrics.alerts.inc(name, "ignored")
             return JSONResponse({"ignored": printable(str(exc))}, status_code=200)
         except LoopkeeperError as exc:
             ctx.metrics.alerts.inc(name, "rejected")
-            return error_response(exc)
+            return http_error(exc)
         result = await run_in_threadpool(_store, ctx, feedback)
         ctx.metrics.alerts.inc(name, result.outcome)
         return JSONResponse(
@@ -54,15 +56,9 @@ def routes(ctx: AppContext) -> list[Route]:
     return [Route("/webhooks/{source}", webhook, methods=["POST"])]
 
 
-def _options(ctx: AppContext, source: str) -> dict:
-    with ctx.session(read_only=True) as session:
-        return options_for(session, workspace_id=ctx.workspace_id, source=source)
-
-
 def _store(ctx: AppContext, feedback: FeedbackIn):
-    with ctx.session() as session:
-        result = ingest(session, workspace_id=ctx.workspace_id, feedback=feedback, policy=ctx.intake_policy(),
-                        now=ctx.clock())
+    result = ingest(ctx.engine, workspace_id=ctx.workspace_id, feedback=feedback, policy=ctx.intake_policy(),
+                    now=ctx.clock())
     if not result.duplicate:
         ctx.on_outbox_write()
     return result

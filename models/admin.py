@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint
-from sqlmodel import Column, Field, Session, SQLModel, select
+from sqlmodel import Column, Field, Session, SQLModel, delete, select
 
 from models.base import UTCDateTime, utcnow
 
@@ -51,3 +51,19 @@ def recent_audit(*, session: Session, workspace_id: str, limit: int) -> list[Aud
     """The last ``limit`` changes, newest first."""
     return list(session.exec(select(AuditEntry).where(AuditEntry.workspace_id == workspace_id)
                              .order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+def delete_admins(*, session: Session, workspace_id: str) -> None:
+    """Remove every admin added from Slack (config import replaces them)."""
+    session.exec(delete(Admin).where(Admin.workspace_id == workspace_id))
+
+
+def add_audit_entry(*, session: Session, workspace_id: str, actor: str, via: str, action: str, target: str,
+                    before: Any = None, after: Any = None, at: datetime | None = None) -> AuditEntry:
+    """Record a change in the audit trail, in the caller's transaction (committed with the change)."""
+    entry = AuditEntry(workspace_id=workspace_id, actor=actor, via=via, action=action, target=target[:200],
+                       before=before, after=after)
+    if at is not None:
+        entry.at = at
+    session.add(entry)
+    return entry

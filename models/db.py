@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -80,6 +82,21 @@ def new_session(engine: Engine, *, read_only: bool = False) -> Session:
     """
     bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
     return Session(bind, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A write session that commits when the block ends normally and rolls back on any error.
+
+    Service entry points own their transaction this way; nothing below them commits.
+    """
+    with new_session(engine) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def engine_of(session: Session) -> Engine:

@@ -25,7 +25,7 @@ def _scope(team_id: int | None, workspace_id: str):
     return [Loop.workspace_id == workspace_id, Loop.team_id == team_id if team_id is not None else literal(True)]
 
 
-def open_by_age(session: Session, *, workspace_id: str, team_id: int | None, now: datetime,
+def open_by_age(*, session: Session, workspace_id: str, team_id: int | None, now: datetime,
                 edges: tuple[datetime, datetime, datetime]) -> dict[str, int]:
     """Open loops by age (< 1 day, 1–3 days, 3–7 days, older), unowned and overdue, in one query."""
     day1, day3, day7 = edges
@@ -43,7 +43,7 @@ def open_by_age(session: Session, *, workspace_id: str, team_id: int | None, now
     return {k: int(v or 0) for k, v in zip(keys, row)}
 
 
-def period_counts(session: Session, *, workspace_id: str, team_id: int | None, start: datetime,
+def period_counts(*, session: Session, workspace_id: str, team_id: int | None, start: datetime,
                   end: datetime) -> dict:
     """Opened and closed in [start, end), outcomes, and revenue retained (ARR of loops resolved as saved)."""
     in_period = and_(Loop.resolved_at >= start, Loop.resolved_at < end)
@@ -61,7 +61,7 @@ def period_counts(session: Session, *, workspace_id: str, team_id: int | None, s
             "churned": int(churned or 0), "retained": Decimal(retained or 0)}
 
 
-def revenue_at_risk(session: Session, *, workspace_id: str, team_id: int | None) -> Decimal:
+def revenue_at_risk(*, session: Session, workspace_id: str, team_id: int | None) -> Decimal:
     """ARR of the customers behind open detractor/negative loops."""
     value = session.execute(select(func.sum(Feedback.arr)).select_from(Loop)
                             .join(Feedback, Feedback.id == Loop.feedback_id)
@@ -70,7 +70,7 @@ def revenue_at_risk(session: Session, *, workspace_id: str, team_id: int | None)
     return Decimal(value or 0)
 
 
-def durations(session: Session, *, workspace_id: str, team_id: int | None, start: datetime, end: datetime,
+def durations(*, session: Session, workspace_id: str, team_id: int | None, start: datetime, end: datetime,
               until: str) -> tuple[float | None, float | None]:
     """Median and 90th percentile, in seconds, of time to acknowledge (``until="ack"``) or to resolve,
     for loops acknowledged/resolved in [start, end). Nearest-rank percentiles by window functions, so
@@ -92,7 +92,7 @@ def durations(session: Session, *, workspace_id: str, team_id: int | None, start
     return (float(median) if median is not None else None, float(p90) if p90 is not None else None)
 
 
-def weakest(session: Session, *, workspace_id: str, team_id: int | None, start: datetime, end: datetime,
+def weakest(*, session: Session, workspace_id: str, team_id: int | None, start: datetime, end: datetime,
             column, limit: int = 3) -> list[tuple[str, int, int]]:
     """(touchpoint or product, detractors this period, open loops) — most detractors first."""
     detractors = func.sum(case((and_(Feedback.category.in_(BAD), Loop.created_at >= start,
@@ -108,7 +108,7 @@ def weakest(session: Session, *, workspace_id: str, team_id: int | None, start: 
     return [(name, int(d or 0), int(o or 0)) for name, d, o in rows if (d or o)]
 
 
-def open_by_owner(session: Session, *, workspace_id: str, team_id: int | None) -> list[tuple[str, int, datetime]]:
+def open_by_owner(*, session: Session, workspace_id: str, team_id: int | None) -> list[tuple[str, int, datetime]]:
     """(owner, open loops, oldest opened) for each owner, most loaded first."""
     rows = session.execute(select(Loop.owner_id, func.count(), func.min(Loop.created_at))
                            .where(*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES),
@@ -117,7 +117,7 @@ def open_by_owner(session: Session, *, workspace_id: str, team_id: int | None) -
     return [(owner, int(count), oldest) for owner, count, oldest in rows]
 
 
-def oldest_open_by_owner(session: Session, *, workspace_id: str, team_id: int | None,
+def oldest_open_by_owner(*, session: Session, workspace_id: str, team_id: int | None,
                          per_owner: int) -> dict[str, list[tuple[int, datetime, str, str | None]]]:
     """Each owner's ``per_owner`` oldest open loops: (id, opened, channel, card ts), oldest first."""
     rank = func.row_number().over(partition_by=Loop.owner_id, order_by=(Loop.created_at, Loop.id)).label("rank")
@@ -133,7 +133,7 @@ def oldest_open_by_owner(session: Session, *, workspace_id: str, team_id: int | 
     return out
 
 
-def detractor_comments(session: Session, *, workspace_id: str, team_id: int | None, start: datetime,
+def detractor_comments(*, session: Session, workspace_id: str, team_id: int | None, start: datetime,
                        end: datetime, limit: int = 500) -> list[str]:
     """Comments of this period's detractors (bounded), for the theme counts."""
     return list(session.execute(select(Feedback.comment).select_from(Loop)
@@ -144,7 +144,7 @@ def detractor_comments(session: Session, *, workspace_id: str, team_id: int | No
                                 .order_by(Loop.id.desc()).limit(limit)).scalars())
 
 
-def overdue_loops(session: Session, *, workspace_id: str, team_id: int | None, now: datetime,
+def overdue_loops(*, session: Session, workspace_id: str, team_id: int | None, now: datetime,
                   limit: int) -> tuple[list[Loop], int]:
     """The oldest overdue open loops (up to ``limit``) and how many there are in all."""
     overdue = [*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES),

@@ -75,6 +75,13 @@ def count_feedback_in_loop(*, session: Session, loop_id: int) -> int:
     return session.exec(select(func.count()).select_from(Feedback).where(Feedback.loop_id == loop_id)).one()
 
 
+def feedback_by_id(*, session: Session, ids: list[int]) -> dict[int, Feedback]:
+    """Many feedback rows by id in one query (renderers of loop lists take them loaded)."""
+    if not ids:
+        return {}
+    return {row.id: row for row in session.exec(select(Feedback).where(Feedback.id.in_(sorted(set(ids)))))}
+
+
 def find_feedback(*, session: Session, workspace_id: str, keys: list[tuple[str, str]]) -> list[Feedback]:
     """Stored feedback for many (source, external id) pairs at once."""
     if not keys:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Column, Field, Session, SQLModel, select
+from sqlmodel import Column, Field, Session, SQLModel, delete, select
 
 from models.base import UTCDateTime, utcnow
 
@@ -31,3 +31,8 @@ def list_intake_channels(*, session: Session, workspace_id: str) -> list[IntakeC
     """The workspace's intake channels."""
     return list(session.exec(select(IntakeChannel).where(IntakeChannel.workspace_id == workspace_id)
                              .order_by(IntakeChannel.channel_id)))
+
+
+def delete_intake_channels(*, session: Session, workspace_id: str) -> None:
+    """Stop reading every intake channel of the workspace (config import replaces them)."""
+    session.exec(delete(IntakeChannel).where(IntakeChannel.workspace_id == workspace_id))

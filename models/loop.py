@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, UniqueConstraint, func, update
+from sqlalchemy import JSON, Index, UniqueConstraint, and_, func, or_, update
 from sqlmodel import Column, Field, Session, SQLModel, select
 
 from models.base import UTCDateTime, utcnow
@@ -146,3 +146,45 @@ def count_open_loops(*, session: Session, workspace_id: str, overdue_at: datetim
 def count_resolved_since(*, session: Session, workspace_id: str, since: datetime) -> int:
     return session.exec(select(func.count()).select_from(Loop).where(
         Loop.workspace_id == workspace_id, Loop.status == "resolved", Loop.resolved_at >= since)).one()
+
+
+def count_team_loops(*, session: Session, team_id: int) -> int:
+    """How many loops (open or not) belong to a team."""
+    return session.exec(select(func.count()).select_from(Loop).where(Loop.team_id == team_id)).one()
+
+
+def open_loop_of_customer(*, session: Session, workspace_id: str, email: str | None, customer_id: str | None,
+                          since: datetime) -> Loop | None:
+    """The newest open loop, opened since ``since``, holding feedback from the customer with this email or id."""
+    from models.feedback import Feedback  # feedback refers to loop too; import at use keeps the modules apart
+
+    same_customer = []
+    if email:
+        same_customer.append(Feedback.customer_email == email.lower())
+    if customer_id:
+        same_customer.append(Feedback.customer_id == customer_id)
+    if not same_customer:
+        return None
+    # From the customer's feedback (indexed by email and id) to their loops, never the other way round:
+    # a workspace has many open loops, a customer few.
+    theirs = select(Feedback.loop_id).where(Feedback.workspace_id == workspace_id, or_(*same_customer))
+    return session.exec(
+        select(Loop).where(Loop.id.in_(theirs), Loop.workspace_id == workspace_id,
+                           Loop.status.in_(OPEN_STATUSES), Loop.created_at >= since, Loop.channel_id != "")
+        .order_by(Loop.created_at.desc(), Loop.id.desc()).limit(1)
+    ).first()
+
+
+def loops_past_due(*, session: Session, now: datetime) -> list[Loop]:
+    """Open, unsnoozed loops with a posted card past a due time, oldest first (SLA reminders)."""
+    return list(session.exec(
+        select(Loop).where(
+            Loop.status.in_(OPEN_STATUSES), Loop.card_ts.is_not(None),
+            or_(and_(Loop.status == "new", Loop.ack_due_at <= now), Loop.resolve_due_at <= now),
+            or_(Loop.snoozed_until.is_(None), Loop.snoozed_until <= now),
+        ).order_by(Loop.id)))
+
+
+def reminder_steps_sent(*, session: Session, loop_id: int, kind: str) -> set[int]:
+    """The reminder steps of ``kind`` already sent for a loop."""
+    return set(session.exec(select(Reminder.step).where(Reminder.loop_id == loop_id, Reminder.kind == kind)))

@@ -106,6 +106,27 @@ def claim_outbox_items(*, session: Session, ids: list[int], worker_id: str, now:
     return items
 
 
+def waiting_outbox_item(*, session: Session, ordering_key: str, kinds: tuple[str, ...]) -> int | None:
+    """An item of one of ``kinds`` under ``ordering_key`` that waits and is not being sent (to fold into)."""
+    query = select(OutboxItem.id).where(OutboxItem.ordering_key == ordering_key, OutboxItem.kind.in_(kinds),
+                                        OutboxItem.state == PENDING, OutboxItem.lease_until.is_(None)).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        # Held until our commit, so a worker cannot claim (and render) it before the change it stands for
+        # is visible; one the worker is claiming right now is skipped, and the caller queues another.
+        query = query.with_for_update(skip_locked=True)
+    return session.exec(query).first()
+
+
+def cancel_pending_outbox_items(*, session: Session, loop_id: int, kinds: tuple[str, ...]) -> int:
+    """Cancel a loop's items of ``kinds`` that have not gone out yet; returns how many."""
+    items = list(session.exec(select(OutboxItem).where(OutboxItem.loop_id == loop_id, OutboxItem.kind.in_(kinds),
+                                                       OutboxItem.state == PENDING)))
+    for item in items:
+        item.state = CANCELLED
+        session.add(item)
+    return len(items)
+
+
 def next_outbox_due(*, session: Session) -> datetime | None:
     """When the earliest pending item becomes due (None if nothing is pending)."""
     return session.exec(select(func.min(OutboxItem.available_at)).where(OutboxItem.state == PENDING)).one()

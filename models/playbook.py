@@ -1,4 +1,4 @@
-"""Playbooks admins wrote or changed; built-in ones live in code (bot/playbooks.py)."""
+"""Playbooks admins wrote or changed; built-in ones live in code (bot/loops/playbooks.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint
-from sqlmodel import Column, Field, Session, SQLModel, select
+from sqlmodel import Column, Field, Session, SQLModel, delete, select
 
 from models.base import UTCDateTime, utcnow
 
@@ -35,3 +35,8 @@ def list_playbook_records(*, session: Session, workspace_id: str) -> list[Playbo
 def get_playbook_record(*, session: Session, workspace_id: str, name: str) -> PlaybookRecord | None:
     return session.exec(select(PlaybookRecord).where(PlaybookRecord.workspace_id == workspace_id,
                                                      PlaybookRecord.name == name)).first()
+
+
+def delete_playbook_records(*, session: Session, workspace_id: str) -> None:
+    """Remove every stored playbook of the workspace (config import replaces them)."""
+    session.exec(delete(PlaybookRecord).where(PlaybookRecord.workspace_id == workspace_id))

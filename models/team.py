@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
-from sqlmodel import Column, Field, Session, SQLModel, select
+from sqlmodel import Column, Field, Session, SQLModel, delete, func, select
 
 from models.base import UTCDateTime, utcnow
 
@@ -64,3 +64,24 @@ def list_routes(*, session: Session, workspace_id: str) -> list[Route]:
     return list(
         session.exec(select(Route).where(Route.workspace_id == workspace_id).order_by(Route.position, Route.id))
     )
+
+
+def get_team(*, session: Session, team_id: int | None) -> Team | None:
+    """The team with this id (None for a loop that went to the default channel)."""
+    return session.get(Team, team_id) if team_id is not None else None
+
+
+def list_all_teams(*, session: Session) -> list[Team]:
+    """Every team of every workspace, by id (the digest scheduler checks them all)."""
+    return list(session.exec(select(Team).order_by(Team.id)))
+
+
+def delete_routes(*, session: Session, workspace_id: str, team_id: int | None = None) -> int:
+    """Remove the workspace's routes (only one team's, with ``team_id``); returns how many."""
+    query = select(func.count()).select_from(Route).where(Route.workspace_id == workspace_id)
+    removal = delete(Route).where(Route.workspace_id == workspace_id)
+    if team_id is not None:
+        query, removal = query.where(Route.team_id == team_id), removal.where(Route.team_id == team_id)
+    count = session.exec(query).one()
+    session.exec(removal)
+    return int(count)

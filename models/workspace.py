@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON
-from sqlmodel import Column, Field, Session, SQLModel
+from sqlmodel import Column, Field, Session, SQLModel, select
 
 from models.base import UTCDateTime, utcnow
 
@@ -19,6 +19,11 @@ class Workspace(SQLModel, table=True):
         description="per-source intake options, e.g. Typeform field mappings per form",
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def get_workspace(*, session: Session, workspace_id: str) -> Workspace | None:
+    """The workspace row, if Loopkeeper has recorded it (reading only)."""
+    return session.get(Workspace, workspace_id)
 
 
 def get_or_create_workspace(*, session: Session, workspace_id: str) -> Workspace:
@@ -35,3 +40,8 @@ def source_options(*, session: Session, workspace_id: str, source: str) -> dict[
     """The workspace's options for one intake source (empty when none are set)."""
     workspace = session.get(Workspace, workspace_id)
     return dict((workspace.source_options or {}).get(source, {})) if workspace else {}
+
+
+def list_workspace_ids(*, session: Session) -> list[str]:
+    """The ids of every workspace in the database."""
+    return list(session.exec(select(Workspace.id).order_by(Workspace.id)))

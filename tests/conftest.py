@@ -9,7 +9,8 @@ import shutil
 import pytest
 from sqlalchemy import text
 
-from bot.admin.config import apply_config, parse_config
+from bot.admin.config.apply import import_config
+from bot.admin.config.parse import parse_config
 from bot.demo.standin import SlackStandIn
 from bot.settings import Settings
 from models.db import make_engine, new_session, upgrade
@@ -112,8 +113,7 @@ def settings(database_url, standin) -> Settings:
 def harness(settings, standin):
     """The real app on real HTTP, routing configured, workers running."""
     harness = Harness(settings, standin)
-    with harness.session(read_only=False) as session:
-        apply_config(session, workspace_id=harness.workspace_id, doc=parse_config(TEST_CONFIG))
+    import_config(harness.app.engine, workspace_id=harness.workspace_id, doc=parse_config(TEST_CONFIG))
     harness.start()
     yield harness
     harness.stop()

@@ -10,6 +10,7 @@ import httpx
 
 from bot.app import Loopkeeper
 from bot.demo import slack_requests
+from bot.demo.clock import TravellingClock
 from bot.demo.standin import SlackStandIn
 from bot.intake.signatures import generic_webhook_headers
 from bot.server import BackgroundServer
@@ -19,10 +20,11 @@ from models.outbox import PENDING, list_outbox_items
 
 
 class Harness:
-    def __init__(self, settings: Settings, standin: SlackStandIn):
+    def __init__(self, settings: Settings, standin: SlackStandIn, clock: TravellingClock | None = None):
         self.settings = settings
         self.standin = standin
-        self.app = Loopkeeper(settings)
+        self.clock = clock or TravellingClock()
+        self.app = Loopkeeper(settings, clock=self.clock)
         self.server: BackgroundServer | None = None
         self.http: httpx.Client | None = None
 

@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from bot.admin.config import apply_config, parse_config
+from bot.admin.config.apply import import_config
+from bot.admin.config.parse import parse_config
 from models.outbox import PENDING, SENT, list_outbox_items
 from tests.conftest import TEST_CONFIG
 from tests.factories import feedback_payload
@@ -28,8 +29,7 @@ def faulty_slack(standin):
 @pytest.fixture
 def app(settings, faulty_slack):
     harness = Harness(dataclasses.replace(settings, post_per_second=5.0, post_burst=3), faulty_slack)
-    with harness.session(read_only=False) as session:
-        apply_config(session, workspace_id=harness.workspace_id, doc=parse_config(TEST_CONFIG))
+    import_config(harness.app.engine, workspace_id=harness.workspace_id, doc=parse_config(TEST_CONFIG))
     harness.start()
     yield harness
     harness.stop()

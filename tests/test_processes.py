@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from bot.admin.config import apply_config, parse_config
+from bot.admin.config.apply import import_config
+from bot.admin.config.parse import parse_config
 from models.db import make_engine, new_session
 from models.loop import count_loops
 from models.outbox import PENDING, list_outbox_items
@@ -30,8 +31,7 @@ def configure(database_url: str, workspace_id: str) -> None:
            "teams": [{"name": f"team{n}", "channel": f"C0TEAM{n:02d}"} for n in range(CHANNELS)],
            "routes": [{"team": f"team{n}", "match": [f"product=p{n}"]} for n in range(CHANNELS)]}
     engine = make_engine(database_url)
-    with new_session(engine) as session:
-        apply_config(session, workspace_id=workspace_id, doc=parse_config(doc))
+    import_config(engine, workspace_id=workspace_id, doc=parse_config(doc))
     engine.dispose()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.admin.registry import Invocation, Subcommand, channel_arg, need, user_arg
-from bot.admin.config import TEAM_NAME
+from bot.admin.config.parse import TEAM_NAME
 from bot.errors import CommandError
 from models.admin import Admin, get_admin, list_admins, recent_audit
 from models.intake_channel import (
@@ -25,7 +25,6 @@ def admin_add(inv: Invocation) -> str:
     get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
     inv.session.add(Admin(workspace_id=inv.workspace_id, user_id=user, added_by=inv.user_id, created_at=inv.now))
     inv.audit("admin.add", user, None, user)
-    inv.session.commit()
     return f":white_check_mark: <@{user}> can now change Loopkeeper's configuration."
 
 
@@ -39,7 +38,6 @@ def admin_remove(inv: Invocation) -> str:
         raise CommandError(f"<@{user}> was not added with `/loops admin add`{hint}", example="/loops admin list")
     inv.session.delete(admin)
     inv.audit("admin.remove", user, user, None)
-    inv.session.commit()
     return f":wastebasket: <@{user}> is no longer a Loopkeeper admin."
 
 
@@ -63,13 +61,9 @@ def intake_add(inv: Invocation) -> str:
         raise CommandError(f"`{inv.args[1]}` is not a source name (e.g. delighted)", example=INTAKE)
     if get_intake_channel(session=inv.session, workspace_id=inv.workspace_id, channel_id=channel):
         return f"<#{channel}> is already an intake channel."
-    problem = inv.directory.channel_problem(channel)
-    if problem:
-        raise CommandError(problem, example=INTAKE)
     get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
     inv.session.add(IntakeChannel(workspace_id=inv.workspace_id, channel_id=channel, source=source))
     inv.audit("intake.add", channel, None, {"channel": channel, "source": source})
-    inv.session.commit()
     return f":white_check_mark: Alerts posted in <#{channel}> now become feedback loops."
 
 
@@ -82,7 +76,6 @@ def intake_remove(inv: Invocation) -> str:
         raise CommandError(f"<#{channel}> is not an intake channel", example="/loops intake list")
     inv.session.delete(row)
     inv.audit("intake.remove", channel, {"channel": channel, "source": row.source}, None)
-    inv.session.commit()
     return f":wastebasket: <#{channel}> is no longer read for feedback."
 
 
@@ -118,17 +111,18 @@ def _short(value) -> str:
 
 SUBCOMMANDS = [
     Subcommand(("admin", "add"), "/loops admin add @user", "Let someone change Loopkeeper's configuration",
-               "/loops admin add @dana", admin_add, admin=True),
+               "/loops admin add @dana", admin_add, admin=True, writes=True),
     Subcommand(("admin", "remove"), "/loops admin remove @user", "Take that away again",
-               "/loops admin remove @dana", admin_remove, admin=True),
+               "/loops admin remove @dana", admin_remove, admin=True, writes=True),
     Subcommand(("admin", "list"), "/loops admin list", "Who can change the configuration", "/loops admin list",
                admin_list),
     Subcommand(("intake", "add"), "/loops intake add #channel [source]",
-               "Read alerts other apps post in a channel as feedback", INTAKE, intake_add, admin=True),
+               "Read alerts other apps post in a channel as feedback", INTAKE, intake_add, admin=True, writes=True,
+               channel_arg=0),
     Subcommand(("intake", "list"), "/loops intake list", "Channels read as feedback", "/loops intake list",
                intake_list),
     Subcommand(("intake", "remove"), "/loops intake remove #channel", "Stop reading a channel",
-               "/loops intake remove #nps-alerts", intake_remove, admin=True),
+               "/loops intake remove #nps-alerts", intake_remove, admin=True, writes=True),
     Subcommand(("audit",), "/loops audit [n]", "The last configuration changes: who, when, what, before → after",
                "/loops audit 20", audit),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.admin.registry import Invocation, Subcommand
 from bot.errors import CommandError
 from bot.ids import DeliveryAction
+from bot.slack_limits import SECTION_TEXT
 from bot.mrkdwn import escape, mention, slack_date
 from models.delivery_notice import forget_delivery_notices
 from models.outbox import (
@@ -20,7 +21,7 @@ RETRY = "/loops deliveries retry 42"
 
 
 def _section(text: str, accessory: dict | None = None) -> dict:
-    block = {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    block = {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_TEXT]}}
     return {**block, "accessory": accessory} if accessory else block
 
 
@@ -67,7 +68,6 @@ def retry(inv: Invocation) -> str:
     forget_delivery_notices(session=inv.session, workspace_id=inv.workspace_id)
     inv.audit("deliveries.retry", "all" if item_id is None else f"#{item_id}",
               [{"id": i.id, "error": i.last_error} for i in items], "pending")
-    inv.session.commit()
     return f":arrows_counterclockwise: {len(items)} parked deliver{'y' if len(items) == 1 else 'ies'} queued again."
 
 
@@ -75,5 +75,5 @@ SUBCOMMANDS = [
     Subcommand(("deliveries",), "/loops deliveries", "Parked and pending Slack writes, with Retry",
                "/loops deliveries", show, admin=True),
     Subcommand(("deliveries", "retry"), "/loops deliveries retry <n>|all", "Send parked Slack writes again",
-               RETRY, retry, admin=True),
+               RETRY, retry, admin=True, writes=True),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.admin.registry import Invocation, Subcommand, is_admin
+from bot.admin.registry import Invocation, Subcommand
 from bot.admin.teams import find_team
 from bot.digest.content import build_digest
 from bot.digest.periods import NAMES, period
@@ -29,7 +29,7 @@ def send(inv: Invocation) -> str:
     if not args:
         raise CommandError("say which team's digest to send", example=example)
     team = find_team(inv, args[0], example=example)
-    if inv.user_id not in team.leads and not is_admin(inv):
+    if inv.user_id not in team.leads and not inv.is_admin:
         raise NotAuthorized(f"only {team.name}'s leads and Loopkeeper admins can send its digest")
     chosen = period(name, now=inv.now, tz_name=team.timezone)
     if not send_digest(inv.session, team=team, period=chosen, now=inv.now, sent_by=inv.user_id):
@@ -43,5 +43,5 @@ SUBCOMMANDS = [
                EXAMPLE, preview),
     Subcommand(("digest", "send"), "/loops digest send <team> [last-week|last-day|this-week]",
                "Send the team's digest now (leads and admins); each period is sent once",
-               "/loops digest send billing", send),
+               "/loops digest send billing", send, writes=True, asks_admin=True),
 ]

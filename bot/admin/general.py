@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.admin.registry import Invocation, Subcommand
-from bot.admin.config_export import export_config, to_yaml
+from bot.admin.config.export import export_config, to_yaml
 from bot.errors import CommandError
 
 TOPICS = {
@@ -42,7 +42,6 @@ def help_(inv: Invocation) -> str:
 
 def config_export(inv: Invocation) -> str:
     yaml_text = to_yaml(export_config(inv.session, workspace_id=inv.workspace_id))
-    inv.session.rollback()
     return ("Your configuration — save it as `loopkeeper.yaml` and apply it with "
             "`loopkeeper config import loopkeeper.yaml`:\n```\n" + yaml_text + "```")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.admin.registry import Invocation, Subcommand, need
 from bot.admin.routes import parse_matchers
-from bot.admin.config import TEAM_NAME
+from bot.admin.config.parse import TEAM_NAME
 from bot.durations import InvalidDuration, format_duration, parse_duration
 from bot.errors import CommandError
 from bot.loops.playbooks import BUILT_IN, BUILT_IN_NAMES, effective_playbooks
@@ -70,7 +70,6 @@ def add(inv: Invocation) -> str:
         record.steps = [*record.steps, step]
     inv.session.add(record)
     inv.audit("playbook.add", name, before, snapshot(record))
-    inv.session.commit()
     what = "overrides the built-in" if name in BUILT_IN_NAMES else "is yours"
     return f":white_check_mark: Playbook *{name}* ({what}) now suggests {len(record.steps)} step(s)."
 
@@ -94,7 +93,6 @@ def remove(inv: Invocation) -> str:
         record = None
         message = f":wastebasket: Playbook *{name}* removed."
     inv.audit("playbook.remove", name, before, snapshot(record))
-    inv.session.commit()
     return message
 
 
@@ -111,7 +109,6 @@ def restore(inv: Invocation) -> str:
     before = snapshot(record)
     inv.session.delete(record)
     inv.audit("playbook.restore", name, before, None)
-    inv.session.commit()
     return f":leftwards_arrow_with_hook: Built-in playbook *{name}* restored."
 
 
@@ -119,10 +116,10 @@ SUBCOMMANDS = [
     Subcommand(("playbook", "list"), "/loops playbook list", "The playbooks behind suggested steps, in order",
                "/loops playbook list", list_),
     Subcommand(("playbook", "add"), '/loops playbook add <name> <matchers…> do "<step>" within <duration>',
-               "Add a step to a playbook (a built-in's name overrides it)", ADD, add, admin=True),
+               "Add a step to a playbook (a built-in's name overrides it)", ADD, add, admin=True, writes=True),
     Subcommand(("playbook", "remove"), "/loops playbook remove <name>",
                "Delete your playbook, or switch a built-in off", "/loops playbook remove refunds", remove,
-               admin=True),
+               admin=True, writes=True),
     Subcommand(("playbook", "restore"), "/loops playbook restore <name>", "Bring back a built-in as shipped",
-               "/loops playbook restore nps-detractor", restore, admin=True),
+               "/loops playbook restore nps-detractor", restore, admin=True, writes=True),
 ]

@@ -1,4 +1,4 @@
-"""Subcommands of /loops: declared once (words, usage, help, example, admin-only), parsed purely."""
+"""Subcommands of /loops: declared once (words, usage, help, example, who may run them), parsed purely."""
 
 from __future__ import annotations
 
@@ -10,17 +10,19 @@ from typing import Callable
 
 from sqlmodel import Session
 
-from bot.admin.audit import record_change
-from bot.errors import CommandError, NotAuthorized
-from bot.delivery.slack_directory import SlackDirectory
-from models.admin import get_admin
+from bot.errors import CommandError
+from models.admin import add_audit_entry
 
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
 @dataclass
 class Invocation:
-    """Who ran a command, where, with which words, and what it may touch."""
+    """Who ran a command, where, with which words, and the transaction it may touch.
+
+    Whatever the command needs from Slack (is this person an admin, can we post in that channel)
+    was asked before the transaction opened; a subcommand never calls Slack.
+    """
 
     session: Session
     workspace_id: str
@@ -28,28 +30,43 @@ class Invocation:
     channel_id: str
     args: tuple[str, ...]
     now: datetime
-    directory: SlackDirectory
     env_admins: tuple[str, ...] = ()
     default_channel: str | None = None
     via: str = "slash_command"
+    is_admin: bool = False
     # Filled in for `help`: the registry itself.
     registry: "CommandRegistry | None" = field(default=None, repr=False)
 
     def audit(self, action: str, target: str, before: object, after: object) -> None:
         """Record this person's change in the audit trail, in the command's transaction."""
-        record_change(self.session, workspace_id=self.workspace_id, actor=self.user_id, via=self.via,
-                      action=action, target=target, before=before, after=after, at=self.now)
+        add_audit_entry(session=self.session, workspace_id=self.workspace_id, actor=self.user_id, via=self.via,
+                        action=action, target=target, before=before, after=after, at=self.now)
+
+
+# What a subcommand answers: mrkdwn text, or {"text", "blocks"}.
+Answer = str | dict
 
 
 @dataclass(frozen=True)
 class Subcommand:
+    """One `/loops` subcommand: its words, help, example, and what the runner prepares for it.
+
+    ``admin``: only admins may run it. ``asks_admin``: its body decides by whether the person is
+    an admin (e.g. leads or admins). ``writes``: it changes something (run in a write transaction;
+    the others read in a read-only session). ``channel_arg``: the position of a channel argument
+    the bot must be able to post in, checked with Slack before the transaction opens.
+    """
+
     words: tuple[str, ...]
     usage: str
     summary: str
     example: str
-    run: Callable[[Invocation], str]
+    run: Callable[[Invocation], Answer]
     admin: bool = False
     topic: str = ""
+    writes: bool = False
+    asks_admin: bool = False
+    channel_arg: int | None = None
 
     @property
     def name(self) -> str:
@@ -65,19 +82,10 @@ def tokenize(text: str) -> list[str]:
                            example='/loops playbook add refunds comment=~refund do "Call them" within 4h') from None
 
 
-def is_admin(invocation: Invocation) -> bool:
-    """LOOPKEEPER_ADMINS, admins added with `admin add`, and Slack workspace admins/owners."""
-    if invocation.user_id in invocation.env_admins:
-        return True
-    if get_admin(session=invocation.session, workspace_id=invocation.workspace_id, user_id=invocation.user_id):
-        return True
-    return invocation.directory.is_workspace_admin(invocation.user_id)
-
-
 class CommandRegistry:
     """Subcommands by their words; the longest matching prefix of the typed words wins."""
 
-    def __init__(self, subcommands: list[Subcommand] = ()) -> None:
+    def __init__(self, subcommands: list[Subcommand] | tuple[Subcommand, ...] = ()) -> None:
         self._subcommands: dict[tuple[str, ...], Subcommand] = {}
         for subcommand in subcommands:
             self.add(subcommand)
@@ -90,6 +98,7 @@ class CommandRegistry:
         return list(self._subcommands.values())
 
     def resolve(self, words: list[str]) -> tuple[Subcommand, tuple[str, ...]]:
+        """The subcommand the words name and the words after it; CommandError with an example otherwise."""
         lowered = [w.lower() for w in words]
         for length in (2, 1):
             key = tuple(lowered[:length])
@@ -103,16 +112,6 @@ class CommandRegistry:
                                example=group[0].example)
         groups = sorted({s.words[0] for s in self._subcommands.values()})
         raise CommandError(f"unknown subcommand `{words[0]}`; known: {', '.join(groups)}", example="/loops help")
-
-    def run(self, invocation: Invocation, text: str) -> str:
-        """Run ``text``; raises CommandError (with an example) or NotAuthorized, changing nothing."""
-        words = tokenize(text) or ["help"]
-        subcommand, args = self.resolve(words)
-        invocation.args, invocation.registry = args, self
-        if subcommand.admin and not is_admin(invocation):
-            raise NotAuthorized(f"only Loopkeeper admins can run `/loops {subcommand.name}`. "
-                                "`/loops admin list` shows who they are; any of them can add you.")
-        return subcommand.run(invocation)
 
 
 # -- argument helpers shared by the subcommands -----------------------------------------

@@ -12,7 +12,7 @@ from bot.feedback import SCALES, UNSCORED
 from bot.loops.playbooks import suggest, workspace_playbooks
 from bot.routing import FIELDS, InvalidMatcher, Rule, parse_matcher, route
 from models.team import Route, Team, list_routes, list_teams
-from models.workspace import get_or_create_workspace
+from models.workspace import get_or_create_workspace, get_workspace
 
 ADD = "/loops route add billing touchpoint=billing score<=6"
 TEST = "/loops route test score=3 touchpoint=billing arr=50000"
@@ -71,14 +71,13 @@ def add(inv: Invocation) -> str:
     inv.session.add(row)
     inv.session.flush()
     inv.audit("route.add", f"#{row.position}", None, route_snapshot(row, _teams(inv)))
-    inv.session.commit()
     return f":white_check_mark: Route {row.position} added.\n" + list_(inv)
 
 
 def list_(inv: Invocation) -> str:
     routes = list_routes(session=inv.session, workspace_id=inv.workspace_id)
     teams = _teams(inv)
-    workspace = get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
+    workspace = get_workspace(session=inv.session, workspace_id=inv.workspace_id)
     lines = ["*Routes* (first match wins; `continue` also sends a copy and keeps going)"]
     for row in routes:
         team = teams[row.team_id]
@@ -87,7 +86,7 @@ def list_(inv: Invocation) -> str:
                      f"<#{team.channel_id}>{suffix}")
     if not routes:
         lines.append(f"_none yet_ — e.g. `{ADD}`")
-    default = workspace.default_channel_id or inv.default_channel
+    default = (workspace.default_channel_id if workspace else None) or inv.default_channel
     lines.append(f"Otherwise → {f'<#{default}>' if default else '_no default channel: set one with_ '}"
                  f"{'' if default else '`/loops route default #channel`'}")
     return "\n".join(lines)
@@ -115,7 +114,6 @@ def move(inv: Invocation) -> str:
     for r in routes:
         inv.session.add(r)
     inv.audit("route.move", f"#{inv.args[0]} → #{target}", before, [route_snapshot(r, _teams(inv)) for r in routes])
-    inv.session.commit()
     return ":white_check_mark: Moved.\n" + list_(inv)
 
 
@@ -131,7 +129,6 @@ def remove(inv: Invocation) -> str:
     for r in routes:
         inv.session.add(r)
     inv.audit("route.remove", f"#{inv.args[0]}", before, None)
-    inv.session.commit()
     return ":wastebasket: Route removed.\n" + list_(inv)
 
 
@@ -139,14 +136,10 @@ def default(inv: Invocation) -> str:
     example = "/loops route default #cx-feedback"
     need(inv.args, 1, what="the channel", example=example)
     channel = channel_arg(inv.args[0], example=example)
-    problem = inv.directory.channel_problem(channel)
-    if problem:
-        raise CommandError(problem, example=example)
     workspace = get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
     before, workspace.default_channel_id = workspace.default_channel_id, channel
     inv.session.add(workspace)
     inv.audit("route.default", "default channel", before, channel)
-    inv.session.commit()
     return f":white_check_mark: Feedback no route claims now goes to <#{channel}>."
 
 
@@ -191,30 +184,29 @@ def test(inv: Invocation) -> str:
         lines.append(f"• matches route {row.position} ({' '.join(row.matchers)}) → *{team.name}* "
                      f"<#{team.channel_id}>{' and continues' if row.continue_matching else ''}")
     if not chosen:
-        workspace = get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
-        default_channel = workspace.default_channel_id or inv.default_channel
+        workspace = get_workspace(session=inv.session, workspace_id=inv.workspace_id)
+        default_channel = (workspace.default_channel_id if workspace else None) or inv.default_channel
         lines.append("• no route matches → default channel " + (f"<#{default_channel}>" if default_channel
                                                                  else "(none set: it would not be posted)"))
     steps = suggest(fields, received_at=inv.now.astimezone(timezone.utc),
                     playbooks=workspace_playbooks(inv.session, workspace_id=inv.workspace_id))
     lines.append("*Suggested steps:*" if steps else "_No playbook matches._")
     lines += [f"{n}. {s['text']} (within {s['within']}, from `{s['playbook']}`)" for n, s in enumerate(steps, 1)]
-    inv.session.rollback()
     return "\n".join(lines)
 
 
 SUBCOMMANDS = [
     Subcommand(("route", "add"), "/loops route add <team> <matchers…> [continue]",
                "Send feedback matching every matcher to a team. Matchers: field=value, field!=value, field=~regex, "
-               "field<N, <=, >, >=, field in a,b,c", ADD, add, admin=True),
+               "field<N, <=, >, >=, field in a,b,c", ADD, add, admin=True, writes=True),
     Subcommand(("route", "list"), "/loops route list", "Routes in evaluation order, and the default channel",
                "/loops route list", list_),
     Subcommand(("route", "move"), "/loops route move <n> <position>", "Change the order of routes",
-               "/loops route move 3 1", move, admin=True),
+               "/loops route move 3 1", move, admin=True, writes=True),
     Subcommand(("route", "remove"), "/loops route remove <n>", "Delete a route", "/loops route remove 2", remove,
-               admin=True),
+               admin=True, writes=True),
     Subcommand(("route", "default"), "/loops route default #channel", "Where feedback no route claims goes",
-               "/loops route default #cx-feedback", default, admin=True),
+               "/loops route default #cx-feedback", default, admin=True, writes=True, channel_arg=0),
     Subcommand(("route", "test"), "/loops route test <field=value…>",
                "Dry run: which routes, team and channel would get such feedback, and the suggested steps", TEST,
                test),

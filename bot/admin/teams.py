@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func
-from sqlmodel import delete, select
-
 from bot.admin.registry import Invocation, Subcommand, channel_arg, need, user_arg
-from bot.admin.config import TEAM_NAME
+from bot.admin.config.parse import TEAM_NAME
 from bot.digest.personal import personal_digests_on
 from bot.durations import InvalidDuration, format_minutes, parse_duration
 from bot.errors import CommandError
 from bot.schedules import format_hours, parse_hours, parse_schedule
-from models.loop import Loop
-from models.team import Route, Team, get_team_by_name, list_teams
+from models.loop import count_team_loops
+from models.team import Team, delete_routes, get_team_by_name, list_teams
 from models.workspace import get_or_create_workspace
 
 ADD = "/loops team add billing #billing-feedback"
@@ -47,15 +44,11 @@ def add(inv: Invocation) -> str:
     if get_team_by_name(session=inv.session, workspace_id=inv.workspace_id, name=name):
         raise CommandError(f"team `{name}` already exists; change it with `/loops team set {name} …`",
                            example=f"/loops team set {name} lead @dana")
-    problem = inv.directory.channel_problem(channel)
-    if problem:
-        raise CommandError(problem, example=ADD)
     get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
     team = Team(workspace_id=inv.workspace_id, name=name, channel_id=channel)
     inv.session.add(team)
     inv.session.flush()
     inv.audit("team.add", name, None, team_snapshot(team))
-    inv.session.commit()
     return (f":white_check_mark: Team *{name}* works in <#{channel}>. Send it feedback with a route, e.g. "
             f"`/loops route add {name} touchpoint=billing`.")
 
@@ -72,16 +65,14 @@ def remove(inv: Invocation) -> str:
     example = "/loops team remove billing"
     need(inv.args, 1, what="the team to remove", example=example)
     team = find_team(inv, inv.args[0], example=example)
-    loops = inv.session.exec(select(func.count()).select_from(Loop).where(Loop.team_id == team.id)).one()
+    loops = count_team_loops(session=inv.session, team_id=team.id)
     if loops:
         raise CommandError(f"team `{team.name}` still has {loops} loop(s); they keep their history, so the team "
                            "stays. Change its routes instead", example="/loops route list")
     before = team_snapshot(team)
-    routes = inv.session.exec(select(func.count()).select_from(Route).where(Route.team_id == team.id)).one()
-    inv.session.exec(delete(Route).where(Route.team_id == team.id))
+    routes = delete_routes(session=inv.session, workspace_id=inv.workspace_id, team_id=team.id)
     inv.session.delete(team)
     inv.audit("team.remove", team.name, before, None)
-    inv.session.commit()
     return f":wastebasket: Team *{team.name}* removed" + (f", with its {routes} route(s)." if routes else ".")
 
 
@@ -131,7 +122,6 @@ def set_(inv: Invocation) -> str:
     inv.session.add(team)
     inv.audit(f"team.set.{setting.rstrip('s') if setting == 'leads' else setting}", team.name, before,
            team_snapshot(team))
-    inv.session.commit()
     return f":white_check_mark: *{team.name}* updated.\n" + list_line(team)
 
 
@@ -174,14 +164,13 @@ def _sla(values: tuple[str, ...], team: Team) -> tuple[int | None, int | None]:
 
 SUBCOMMANDS = [
     Subcommand(("team", "add"), "/loops team add <name> #channel", "Add a team that owns feedback in a channel",
-               ADD, add, admin=True),
+               ADD, add, admin=True, writes=True, channel_arg=1),
     Subcommand(("team", "list"), "/loops team list", "Teams with their channels, leads, hours, SLAs and digests",
                "/loops team list", list_),
     Subcommand(("team", "remove"), "/loops team remove <name>", "Remove a team (and its routes)",
-               "/loops team remove billing", remove, admin=True),
+               "/loops team remove billing", remove, admin=True, writes=True),
     Subcommand(("team", "set"), "/loops team set <name> lead|timezone|hours|sla|digest <value…>",
                "Change a team: `lead @a @b`, `timezone Europe/Berlin`, `hours mon-fri 09:00-17:00`, "
                "`sla ack 2h close 2d`, `digest \"weekly mon 09:00\"`, `thread-log off`, `personal-digests off`, "
-               "`moves leads`", SET, set_,
-               admin=True),
+               "`moves leads`", SET, set_, admin=True, writes=True),
 ]

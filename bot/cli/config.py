@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 
 from dotenv import dotenv_values
-from sqlmodel import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from bot.admin.config import apply_config, load_config
-from bot.admin.config_export import export_config, to_yaml
+from bot.admin.config.apply import import_config
+from bot.admin.config.export import export_config, to_yaml
+from bot.admin.config.parse import load_config
 from bot.errors import ConfigError
 from models.db import make_engine, new_session, pending_migrations, upgrade
-from models.workspace import Workspace
+from models.workspace import list_workspace_ids
 
 
 def database_url() -> str:
@@ -21,7 +22,7 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or dotenv_values(".env").get("DATABASE_URL") or "sqlite:///loopkeeper.db"
 
 
-def open_engine():
+def open_engine() -> Engine:
     url = database_url()
     engine = make_engine(url)
     if pending_migrations(engine):
@@ -31,10 +32,10 @@ def open_engine():
     return engine
 
 
-def pick_workspace(session, given: str | None) -> str:
+def pick_workspace(session: Session, given: str | None) -> str:
     if given:
         return given
-    ids = list(session.exec(select(Workspace.id)))
+    ids = list_workspace_ids(session=session)
     if len(ids) == 1:
         return ids[0]
     raise ConfigError("say which workspace with --workspace T0123ABCD "
@@ -55,19 +56,13 @@ def config_import(path: str, *, dry_run: bool, workspace: str | None) -> int:
     doc = load_config(path)  # validates everything before anything is touched
     engine = open_engine()
     try:
-        with new_session(engine) as session:
+        with new_session(engine, read_only=True) as session:
             workspace_id = pick_workspace(session, workspace)
-            before = to_yaml(export_config(session, workspace_id=workspace_id)).splitlines(keepends=True)
-            apply_config(session, workspace_id=workspace_id, doc=doc, actor="config-file", commit=not dry_run)
-            after = to_yaml(export_config(session, workspace_id=workspace_id)).splitlines(keepends=True)
-            if dry_run:
-                session.rollback()
+        result = import_config(engine, workspace_id=workspace_id, doc=doc, source=path, dry_run=dry_run)
     finally:
         engine.dispose()
-    diff = list(difflib.unified_diff(before, after, fromfile="current", tofile=path))
-    sys.stdout.write("".join(diff) if diff else "no changes\n")
+    sys.stdout.write(result.diff or "no changes\n")
     print(f"{path}: {len(doc.teams)} team(s), {len(doc.routes)} route(s), {len(doc.playbooks)} playbook(s), "
           f"{len(doc.intake_channels)} intake channel(s), {len(doc.admins)} admin(s) — "
           + ("valid; nothing changed (dry run)" if dry_run else "applied"))
     return 0
-

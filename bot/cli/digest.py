@@ -44,8 +44,7 @@ def send_due_command(*, at: str | None) -> int:
         now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     engine = open_engine()
     try:
-        with new_session(engine) as session:
-            sent = send_due_digests(session, now=now)
+        sent = send_due_digests(engine, now=now)
     finally:
         engine.dispose()
     print(f"{sent} digest(s) queued")

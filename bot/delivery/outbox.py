@@ -1,18 +1,23 @@
-"""Describing Slack writes as outbox rows, inside the caller's transaction."""
+"""Describing Slack writes as outbox rows, inside the caller's transaction.
+
+Cards and Home tabs are not rendered here: their rows name what to show (a loop, a person)
+and the delivery worker renders them when it sends, from the state of that moment. So a
+burst of changes to one card folds into the one update still waiting, and an update never
+shows a state older than the click that caused it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from sqlmodel import Session
 
-from sqlmodel import Session, select
-
-from bot.loops.cards import render_card
-from bot.ids import CARD_METADATA_EVENT
 from bot.delivery.rate_limits import rate_key
-from models.base import utcnow
-from models.feedback import Feedback, count_feedback_in_loop
+from bot.ids import CARD_METADATA_EVENT
 from models.loop import Loop
-from models.outbox import CANCELLED, PENDING, OutboxItem
+from models.outbox import OutboxItem, cancel_pending_outbox_items, waiting_outbox_item
+
+# Kinds the worker renders at send time (the composition root hands it a renderer for each).
+CARD, CARD_UPDATE, MOVED_CARD, HOME = "card", "card_update", "moved_card", "view"
+RENDERED_KINDS = (CARD, CARD_UPDATE, MOVED_CARD, HOME)
 
 
 def card_key(loop_id: int) -> str:
@@ -20,33 +25,32 @@ def card_key(loop_id: int) -> str:
     return f"loop:{loop_id}"
 
 
-def enqueue_card_post(session: Session, *, loop: Loop, feedback: Feedback) -> OutboxItem:
-    """Queue the first post of a loop's card in its channel."""
+def enqueue_card_post(session: Session, *, loop: Loop) -> OutboxItem:
+    """Queue the first post of a loop's card in its channel (rendered when sent)."""
     payload = {
         "channel": loop.channel_id,
-        **render_card(loop, feedback),
         "unfurl_links": False,
         "unfurl_media": False,
         "metadata": {"event_type": CARD_METADATA_EVENT, "event_payload": {"loop_id": loop.id}},
     }
-    return _add(session, loop=loop, kind="card", method="chat.postMessage", payload=payload)
+    return _add(session, loop=loop, kind=CARD, method="chat.postMessage", payload=payload)
 
 
-def enqueue_card_update(session: Session, *, loop: Loop, feedback: Feedback | None = None,
-                        now: datetime | None = None) -> OutboxItem:
-    """Queue a re-render of the loop's card in place (its ts is filled in when sent)."""
-    feedback = feedback or session.get(Feedback, loop.feedback_id)
-    attached = max(0, count_feedback_in_loop(session=session, loop_id=loop.id) - 1)
-    payload = {"channel": loop.channel_id,
-               **render_card(loop, feedback, attached=attached, now=now or utcnow())}
-    return _add(session, loop=loop, kind="card_update", method="chat.update", payload=payload, card_ref="ts")
+def enqueue_card_update(session: Session, *, loop: Loop) -> OutboxItem | None:
+    """Make the loop's card current: one update, rendered when sent; None when one is already waiting.
+
+    A waiting post or update of the card will render the loop as it is then, so it covers this
+    change too; one being sent right now shows the state before it, so another is queued.
+    """
+    if waiting_outbox_item(session=session, ordering_key=card_key(loop.id), kinds=(CARD, CARD_UPDATE)):
+        return None
+    return _add(session, loop=loop, kind=CARD_UPDATE, method="chat.update", payload={"channel": loop.channel_id})
 
 
-def enqueue_moved_card(session: Session, *, loop: Loop, feedback: Feedback, channel_id: str, ts: str,
-                       moved_to: str) -> OutboxItem:
+def enqueue_moved_card(session: Session, *, loop: Loop, channel_id: str, ts: str, moved_to: str) -> OutboxItem:
     """Queue the update of a card a loop left behind: it now points at the loop's new channel."""
-    payload = {"channel": channel_id, "ts": ts, **render_card(loop, feedback, moved_to=moved_to)}
-    return _add(session, loop=loop, kind="card_update", method="chat.update", payload=payload)
+    payload = {"channel": channel_id, "ts": ts, "moved_to": moved_to}
+    return _add(session, loop=loop, kind=MOVED_CARD, method="chat.update", payload=payload)
 
 
 def enqueue_thread_reply(session: Session, *, loop: Loop, text: str, channel_id: str | None = None,
@@ -61,12 +65,7 @@ def enqueue_thread_reply(session: Session, *, loop: Loop, text: str, channel_id:
 
 def cancel_unsent_posts(session: Session, *, loop: Loop) -> int:
     """Cancel a loop's card posts that have not gone out yet; returns how many."""
-    items = session.exec(select(OutboxItem).where(OutboxItem.loop_id == loop.id, OutboxItem.kind == "card",
-                                                  OutboxItem.state == PENDING)).all()
-    for item in items:
-        item.state = CANCELLED
-        session.add(item)
-    return len(items)
+    return cancel_pending_outbox_items(session=session, loop_id=loop.id, kinds=(CARD,))
 
 
 def enqueue_ephemeral(session: Session, *, loop: Loop, user_id: str, text: str) -> OutboxItem:
@@ -79,11 +78,9 @@ def enqueue_ephemeral(session: Session, *, loop: Loop, user_id: str, text: str) 
 def enqueue_home_view(session: Session, *, workspace_id: str, user_id: str) -> OutboxItem | None:
     """Queue a publish of ``user_id``'s App Home tab, rendered when sent; None if one is already waiting."""
     key = f"home:{user_id}"
-    waiting = session.exec(select(OutboxItem.id).where(OutboxItem.ordering_key == key, OutboxItem.state == PENDING,
-                                                       OutboxItem.lease_until.is_(None))).first()
-    if waiting is not None:
+    if waiting_outbox_item(session=session, ordering_key=key, kinds=(HOME,)):
         return None
-    item = OutboxItem(workspace_id=workspace_id, ordering_key=key, kind="view", method="views.publish",
+    item = OutboxItem(workspace_id=workspace_id, ordering_key=key, kind=HOME, method="views.publish",
                       payload={"user_id": user_id}, rate_key=rate_key(workspace_id, "views.publish", {}))
     session.add(item)
     return item

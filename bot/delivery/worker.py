@@ -8,22 +8,23 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Mapping
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.delivery.notices import tell_admins_once
 from bot.delivery.outcomes import Outcome, backoff, classify, slack_error
-from bot.loops.home import home_view
 from bot.ids import MESSAGE_METADATA_EVENT
 from bot.metrics import Metrics
 from bot.delivery.rate_limits import RateLimiter, rate_key
 from models.base import utcnow
-from models.db import new_session
+from models.db import new_session, transaction
 from models.loop import Loop
 from models.outbox import (
+    CANCELLED,
     PARKED,
     PENDING,
     SENT,
@@ -35,6 +36,9 @@ from models.outbox import (
 
 log = logging.getLogger(__name__)
 MIN_IDLE_SECONDS = 0.2
+# Renders an item's Slack arguments when it is sent (a card, a Home tab), from the state of now;
+# None when there is nothing to show any more (the loop is gone, the card was never posted).
+Renderer = Callable[[Session, OutboxItem, datetime], "dict | None"]
 
 
 class DeliveryWorker:
@@ -47,7 +51,7 @@ class DeliveryWorker:
     def __init__(self, engine: Engine, client: WebClient, *, clock: Callable[[], datetime] = utcnow,
                  poll_seconds: float = 1.0, lease: timedelta = timedelta(seconds=60), batch: int = 50,
                  limiter: RateLimiter | None = None, concurrency: int = 4, admins: tuple[str, ...] = (),
-                 metrics: Metrics | None = None):
+                 metrics: Metrics | None = None, renderers: Mapping[str, Renderer] | None = None):
         self.engine = engine
         self.client = client
         # Retries belong to the outbox (durable, ordered), not to the HTTP client.
@@ -60,6 +64,7 @@ class DeliveryWorker:
         self.concurrency = max(1, concurrency)
         self.admins = admins
         self.metrics = metrics or Metrics()
+        self.renderers = dict(renderers or {})
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -163,10 +168,9 @@ class DeliveryWorker:
                     break
             else:
                 full.add(key)
-        with new_session(self.engine) as session:
+        with transaction(self.engine) as session:
             items = claim_outbox_items(session=session, ids=chosen, worker_id=self.worker_id, now=now,
                                        lease=self.lease)
-            session.commit()
         chains: dict[str, list[OutboxItem]] = {}
         for item in items:
             chains.setdefault(item.rate_key, []).append(item)
@@ -192,9 +196,14 @@ class DeliveryWorker:
 
     def _send(self, item: OutboxItem) -> Outcome:
         args = dict(item.payload)
-        if item.method == "views.publish" and "view" not in args:  # rendered now, with the state of now
-            args["view"] = home_view(self.engine, workspace_id=item.workspace_id, user_id=args["user_id"],
-                                     now=self.clock())
+        renderer = self.renderers.get(item.kind)
+        if renderer is not None:
+            with new_session(self.engine, read_only=True) as session:
+                rendered = renderer(session, item, self.clock())
+            if rendered is None:
+                return Outcome(CANCELLED, "nothing to show any more")
+            args.pop("moved_to", None)
+            args.update(rendered)
         if item.card_ref:
             with new_session(self.engine, read_only=True) as session:
                 loop = session.get(Loop, item.loop_id)
@@ -276,15 +285,14 @@ class DeliveryWorker:
 
     def _record(self, item: OutboxItem, outcome: Outcome) -> None:
         result = "deduplicated" if outcome.error == "deduplicated" else \
-            {SENT: "sent", PENDING: "retry", PARKED: "parked"}[outcome.state]
+            {SENT: "sent", PENDING: "retry", PARKED: "parked", CANCELLED: "cancelled"}[outcome.state]
         if outcome.counted:
             self.metrics.deliveries.inc(item.method, result)
             if outcome.state == PENDING:
                 self.metrics.retries.inc(outcome.error or "unknown")
-        with new_session(self.engine) as session:
+        with transaction(self.engine) as session:
             row = session.get(OutboxItem, item.id)
             if row is None or row.claimed_by != self.worker_id or row.state != PENDING:
-                session.rollback()
                 return  # our lease expired and someone else took the item over
             row.state = outcome.state
             row.lease_until = None
@@ -305,12 +313,13 @@ class DeliveryWorker:
                 if outcome.counted:
                     log.info("outbox item %s (%s) retry at %s: %s", row.id, row.method, outcome.retry_at,
                              outcome.error)
+            elif outcome.state == CANCELLED:
+                row.last_error = outcome.error
             else:
                 row.last_error = outcome.error
                 log.warning("outbox item %s (%s) parked: %s", row.id, row.method, outcome.error)
                 tell_admins_once(session, item=row, error=outcome.error, env_admins=self.admins)
             session.add(row)
-            session.commit()
         if outcome.state == PARKED:
             self.wake()  # the admins' notice is in the outbox now
 

@@ -14,8 +14,10 @@ from typing import TextIO
 import httpx
 
 from bot.app import Loopkeeper, prepare_database
-from bot.admin.config import apply_config, load_config
+from bot.admin.config.apply import import_config
+from bot.admin.config.parse import load_config
 from bot.demo import slack_requests
+from bot.demo.clock import TravellingClock
 from bot.demo.render import plain, render_message
 from bot.demo.standin import SlackStandIn
 from bot.ids import CardAction
@@ -48,23 +50,24 @@ def run_demo(out: TextIO, *, db_path: Path | None = None) -> int:
     say = lambda text="": print(text, file=out, flush=True)  # noqa: E731
     say(f"Loopkeeper demo — SQLite at {db_path}, Slack stand-in at {standin.url}")
     prepare_database(settings)
-    app = Loopkeeper(settings)
-    with new_session(app.engine) as session:
-        config_path = resources.files("bot.demo") / "loopkeeper.yaml"
-        apply_config(session, workspace_id=app.workspace_id, doc=load_config(str(config_path)))
+    clock = TravellingClock()
+    app = Loopkeeper(settings, clock=clock)
+    config_path = resources.files("bot.demo") / "loopkeeper.yaml"
+    import_config(app.engine, workspace_id=app.workspace_id, doc=load_config(str(config_path)))
     say("Configuration imported from bot/demo/loopkeeper.yaml (the same code as `loopkeeper config import`): "
         "4 teams with SLAs, 5 routes.")
     app.start_workers()
     server = BackgroundServer(app.asgi).start()
     try:
-        return _walkthrough(app, server, standin, settings, say)
+        return _walkthrough(app, server, standin, settings, say, clock)
     finally:
         server.stop()
         app.stop()
         standin.stop()
 
 
-def _walkthrough(app, server, standin, settings, say) -> int:
+def _walkthrough(app: Loopkeeper, server: BackgroundServer, standin: SlackStandIn, settings: Settings, say,
+                 clock: TravellingClock) -> int:
     alerts = json.loads((resources.files("bot.demo") / "alerts.json").read_text(encoding="utf-8"))
     say(f"\n▶ Posting {len(alerts)} feedback alerts to {server.url}/webhooks/generic (signed)")
     expected_cards = 0
@@ -118,8 +121,8 @@ def _walkthrough(app, server, standin, settings, say) -> int:
         later = loop.ack_due_at + timedelta(minutes=1)
         say(f"\n▶ Time passes: it is now {later:%Y-%m-%d %H:%M} UTC and nobody acknowledged loop #{loop.id} "
             f"(cx-escalations' SLA: acknowledge within 30 minutes). The scheduler checks SLAs:")
-        with new_session(app.engine) as session:
-            check_reminders(session, now=later)
+        clock.travel_to(later)  # the whole app moves on, workers too
+        check_reminders(app.engine, now=later)
         app.worker.wake()
         standin.wait_for(lambda: standin.replies(overdue_channel, overdue_card["ts"]), timeout=20)
         _settled_health(http)

@@ -85,21 +85,21 @@ def build_digest(session: Session, *, workspace_id: str, team: Team | None, peri
     scope = {"workspace_id": workspace_id, "team_id": team_id}
     edges = (now - timedelta(days=1), now - timedelta(days=3), now - timedelta(days=7))
     before = period.previous
-    overdue, overdue_total = q.overdue_loops(session, now=now, limit=OVERDUE_SHOWN, **scope)
+    overdue, overdue_total = q.overdue_loops(session=session, now=now, limit=OVERDUE_SHOWN, **scope)
     return Digest(
         team=team, period=period, now=now,
-        open=q.open_by_age(session, now=now, edges=edges, **scope),
-        current=q.period_counts(session, start=period.start, end=period.end, **scope),
-        previous=q.period_counts(session, start=before.start, end=before.end, **scope),
-        ack_times=q.durations(session, start=period.start, end=period.end, until="ack", **scope),
-        ack_times_before=q.durations(session, start=before.start, end=before.end, until="ack", **scope),
-        resolve_times=q.durations(session, start=period.start, end=period.end, until="resolve", **scope),
-        resolve_times_before=q.durations(session, start=before.start, end=before.end, until="resolve", **scope),
-        revenue_at_risk=q.revenue_at_risk(session, **scope),
-        touchpoints=q.weakest(session, start=period.start, end=period.end, column=Feedback.touchpoint, **scope),
-        products=q.weakest(session, start=period.start, end=period.end, column=Feedback.product, **scope),
-        themes=themes(q.detractor_comments(session, start=period.start, end=period.end, **scope)),
-        owners=q.open_by_owner(session, **scope),
-        owner_loops=q.oldest_open_by_owner(session, per_owner=OWNER_LOOPS_SHOWN, **scope),
+        open=q.open_by_age(session=session, now=now, edges=edges, **scope),
+        current=q.period_counts(session=session, start=period.start, end=period.end, **scope),
+        previous=q.period_counts(session=session, start=before.start, end=before.end, **scope),
+        ack_times=q.durations(session=session, start=period.start, end=period.end, until="ack", **scope),
+        ack_times_before=q.durations(session=session, start=before.start, end=before.end, until="ack", **scope),
+        resolve_times=q.durations(session=session, start=period.start, end=period.end, until="resolve", **scope),
+        resolve_times_before=q.durations(session=session, start=before.start, end=before.end, until="resolve", **scope),
+        revenue_at_risk=q.revenue_at_risk(session=session, **scope),
+        touchpoints=q.weakest(session=session, start=period.start, end=period.end, column=Feedback.touchpoint, **scope),
+        products=q.weakest(session=session, start=period.start, end=period.end, column=Feedback.product, **scope),
+        themes=themes(q.detractor_comments(session=session, start=period.start, end=period.end, **scope)),
+        owners=q.open_by_owner(session=session, **scope),
+        owner_loops=q.oldest_open_by_owner(session=session, per_owner=OWNER_LOOPS_SHOWN, **scope),
         overdue=overdue, overdue_total=overdue_total,
     )

@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.digest.content import Period
-from bot.loops.lists import lines
+from bot.loops.lists import shown_lines
 from bot.mrkdwn import slack_date, truncate
 from bot.loops.sla import breached
+from bot.slack_limits import SECTION_TEXT
 from models.loop import list_open_loops
 from models.team import Team
 
@@ -33,8 +34,8 @@ def personal_message(session: Session, *, team: Team, owner_id: str, period: Per
     count = f"{len(loops)}{'+' if len(loops) == LOOPS_FETCHED else ''}"
     head = (f"*Your open loops in {team.name}*: {count}" + (f", {overdue} overdue" if overdue else "")
             + f" — {period.label} ending {slack_date(period.end, fmt='{date_short}')}")
-    body = "\n".join([head, *lines(session, loops, now, empty="")])
+    body = "\n".join([head, *shown_lines(session, loops, now, empty="")])
     return {"text": f"Your open loops in {team.name}: {count}",
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(body, 3000)}},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(body, SECTION_TEXT)}},
                        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Oldest first · `/loops mine` "
                                                          "lists them any time."}]}]}

@@ -12,10 +12,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.loops.cards import format_money
+from bot.slack_limits import SECTION_TEXT
 from bot.loops.lists import card_link, card_url
 from bot.mrkdwn import escape, slack_date, truncate
 
-SECTION_LIMIT = 3000
 OWNERS_SHOWN = 10
 
 
@@ -101,7 +101,7 @@ def sections(digest) -> list[str]:
         if len(digest.owners) > OWNERS_SHOWN:
             owners.append(f"…and {len(digest.owners) - OWNERS_SHOWN} more owners")
         out.append("*By owner*\n" + "\n".join(owners))
-    return [truncate(s, SECTION_LIMIT) for s in out]
+    return [truncate(s, SECTION_TEXT) for s in out]
 
 
 def render_blocks(digest) -> dict:

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
 
 from bot.digest.content import Period
 from bot.digest.sending import send_digest
-from models.db import engine_of, new_session
-from models.team import Team
+from models.db import new_session, transaction
+from models.team import list_all_teams
 
 LATE_AFTER = timedelta(minutes=10)
 LOOKBACK = timedelta(days=35)
@@ -56,11 +56,14 @@ def period_label(schedule: str) -> str:
     return {"weekly": "last week", "daily": "yesterday"}.get(schedule.split()[0], "since the last digest")
 
 
-def send_due_digests(session: Session, *, now: datetime) -> int:
-    """Send every team's digest whose scheduled time has come and whose period was not sent yet."""
+def send_due_digests(engine: Engine, *, now: datetime) -> int:
+    """Send every team's digest whose scheduled time has come and whose period was not sent yet.
+
+    Each team's digest is its own short transaction, so one team's failure never holds back the rest.
+    """
     sent = 0
-    with new_session(engine_of(session), read_only=True) as reader:  # no write lock while only reading
-        teams = list(reader.exec(select(Team).order_by(Team.id)))
+    with new_session(engine, read_only=True) as reader:  # no write lock while only reading
+        teams = list_all_teams(session=reader)
     for team in teams:
         occurrences = last_two_occurrences(team.digest_schedule, team.timezone, now)
         if occurrences is None:
@@ -69,6 +72,8 @@ def send_due_digests(session: Session, *, now: datetime) -> int:
         if end < team.created_at:
             continue  # the team did not exist yet at that time
         period = Period(start, end, period_label(team.digest_schedule))
-        if send_digest(session, team=team, period=period, now=now, sent_by="scheduler", late=now - end > LATE_AFTER):
-            sent += 1
+        with transaction(engine) as session:
+            if send_digest(session, team=team, period=period, now=now, sent_by="scheduler",
+                           late=now - end > LATE_AFTER):
+                sent += 1
     return sent

@@ -18,7 +18,7 @@ from models.team import Team
 
 def send_digest(session: Session, *, team: Team, period: Period, now: datetime, sent_by: str,
                 late: bool = False) -> bool:
-    """Queue ``team``'s digest for ``period`` unless it was sent already; True when queued now.
+    """Queue ``team``'s digest for ``period`` in the caller's transaction unless it was sent already.
 
     The digest is built in a read-only session first, so building never holds the write lock;
     then the (team, period) row, the team's message and the owners' personal DMs are written in
@@ -43,12 +43,10 @@ def send_digest(session: Session, *, team: Team, period: Period, now: datetime, 
                                   period_end=period.end, late=late, sent_by=sent_by, created_at=now))
             session.flush()
     except IntegrityError:
-        session.rollback()
         return False
     enqueue_message(session, workspace_id=team.workspace_id, channel_id=team.channel_id,
                     ordering_key=f"digest:{team.id}", kind="digest", message=message)
     for owner_id, dm in personal:  # a user id as the channel posts to the app's DM with them
         enqueue_message(session, workspace_id=team.workspace_id, channel_id=owner_id,
                         ordering_key=f"digest:{team.id}:{owner_id}", kind="personal_digest", message=dm)
-    session.commit()
     return True

@@ -26,7 +26,7 @@ from bot.feedback import FeedbackIn
 from bot.intake.changes import describe_changes, feedback_values
 from bot.intake.ingest import DUPLICATE, STORED, IntakePolicy, ingest_in_transaction
 from bot.intake.sources.generic import normalize_data
-from models.db import new_session
+from models.db import new_session, transaction
 from models.feedback import Feedback, find_feedback
 from models.workspace import get_or_create_workspace
 
@@ -175,7 +175,8 @@ def _import_batch(engine: Engine, batch: list[tuple[int, dict]], workspace_id: s
     def count(outcome: str) -> None:
         summary.outcomes[outcome] = summary.outcomes.get(outcome, 0) + 1
 
-    with new_session(engine, read_only=options.dry_run) as session:
+    opened = new_session(engine, read_only=True) if options.dry_run else transaction(engine)
+    with opened as session:
         existing = {(f.source, f.external_id): f for f in find_feedback(
             session=session, workspace_id=workspace_id, keys=[(f.source, f.external_id) for f in valid])}
         history: list[dict] = []
@@ -207,20 +208,20 @@ def _import_batch(engine: Engine, batch: list[tuple[int, dict]], workspace_id: s
             get_or_create_workspace(session=session, workspace_id=workspace_id)
             # Core executemany: batched multi-row INSERTs, without ORM bookkeeping per row.
             session.connection().execute(insert(Feedback.__table__), history)
-        session.commit()
-        refresh_statistics(session, batch_number=summary.rows // max(1, options.batch_size))
+    if not options.dry_run:
+        refresh_statistics(engine, batch_number=summary.rows // max(1, options.batch_size))
 
 
-def refresh_statistics(session, *, batch_number: int) -> None:
+def refresh_statistics(engine: Engine, *, batch_number: int) -> None:
     """On PostgreSQL, re-ANALYZE a table growing fast under an import (after batches 1, 2, 4, 8…).
 
     Without it the planner keeps the statistics of an almost empty table and
     stops using the full unique index for the duplicate check, which makes a
     large import slow down quadratically.
     """
-    if session.get_bind().dialect.name == "postgresql" and batch_number & (batch_number - 1) == 0:
-        session.execute(text("ANALYZE feedback"))
-        session.commit()
+    if engine.dialect.name == "postgresql" and batch_number & (batch_number - 1) == 0:
+        with transaction(engine) as session:
+            session.execute(text("ANALYZE feedback"))
 
 
 def write_rejects(path: Path, rejected: list[tuple[int, str, dict]]) -> None:

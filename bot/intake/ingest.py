@@ -9,28 +9,23 @@ Later feedback from a customer whose loop is still open joins that loop.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.loops.cards import feedback_summary
 from bot.feedback import FeedbackIn
 from bot.intake.changes import apply_changes, describe_changes
 from bot.intake.routing_targets import destinations
-from bot.loops.moves import move_loop
-from bot.delivery.outbox import enqueue_card_post, enqueue_card_update, enqueue_thread_reply
+from bot.loops.opening import Target, attach_feedback, feedback_changed, open_loops
 from bot.loops.playbooks import suggest, workspace_playbooks
-from bot.loops.sla import set_due_times
+from models.db import new_session, transaction
 from models.feedback import Feedback, get_feedback_by_external_id
-from models.loop import OPEN_STATUSES, Loop, LoopEvent, list_loops_for_feedback
-from models.team import Team
+from models.loop import list_loops_for_feedback, open_loop_of_customer
+from models.team import get_team
 from models.workspace import get_or_create_workspace
-
-log = logging.getLogger(__name__)
 
 CREATED, DUPLICATE, UPDATED, ATTACHED, STORED = "created", "duplicate", "updated", "attached", "stored"
 
@@ -62,21 +57,21 @@ class IntakePolicy:
     via: str = "webhook"
 
 
-def ingest(session: Session, *, workspace_id: str, feedback: FeedbackIn, policy: IntakePolicy,
+def ingest(engine: Engine, *, workspace_id: str, feedback: FeedbackIn, policy: IntakePolicy,
            now: datetime) -> IngestResult:
-    """Store, update or recognise ``feedback`` in one transaction, and commit it."""
+    """Store, update or recognise ``feedback`` in one transaction of its own (the intake entry point)."""
     try:
-        result = ingest_in_transaction(session, workspace_id=workspace_id, feedback=feedback, policy=policy, now=now)
-        session.commit()
-        return result
+        with transaction(engine) as session:
+            return ingest_in_transaction(session, workspace_id=workspace_id, feedback=feedback, policy=policy,
+                                         now=now)
     except IntegrityError:
         # Another request stored the same response between our check and our insert.
-        session.rollback()
-        existing = get_feedback_by_external_id(session=session, workspace_id=workspace_id, source=feedback.source,
-                                               external_id=feedback.external_id)
-        if existing is None:
-            raise
-        return _result(session, existing, DUPLICATE)
+        with new_session(engine, read_only=True) as session:
+            existing = get_feedback_by_external_id(session=session, workspace_id=workspace_id,
+                                                   source=feedback.source, external_id=feedback.external_id)
+            if existing is None:
+                raise
+            return _result(session, existing, DUPLICATE)
 
 
 def ingest_in_transaction(session: Session, *, workspace_id: str, feedback: FeedbackIn, policy: IntakePolicy,
@@ -99,74 +94,33 @@ def ingest_in_transaction(session: Session, *, workspace_id: str, feedback: Feed
     if not policy.open_loops:
         return IngestResult(row.id, (), STORED)
 
-    joined = _open_loop_of_customer(session, workspace_id=workspace_id, feedback=feedback,
-                                    since=now - policy.customer_window) if policy.customer_window else None
+    joined = open_loop_of_customer(session=session, workspace_id=workspace_id, email=feedback.customer.email,
+                                   customer_id=feedback.customer.id,
+                                   since=now - policy.customer_window) if policy.customer_window else None
     if joined is not None:
-        return _attach(session, row, joined, via=policy.via, now=now)
+        attach_feedback(session, feedback=row, loop=joined, via=policy.via, now=now)
+        return IngestResult(row.id, (joined.id,), ATTACHED)
 
     suggestions = suggest(feedback.routing_fields(), received_at=now,
                           playbooks=workspace_playbooks(session, workspace_id=workspace_id))
-    loop_ids = []
-    for destination in destinations(session, workspace_id=workspace_id, fields=feedback.routing_fields(),
-                                    default_channel=policy.default_channel):
-        loop = Loop(workspace_id=workspace_id, feedback_id=row.id, team_id=destination.team_id,
-                    channel_id=destination.channel_id or "", suggestions=suggestions, created_at=now, updated_at=now)
-        set_due_times(loop, session.get(Team, destination.team_id) if destination.team_id else None, since=now)
-        session.add(loop)
-        session.flush()
-        _event(session, loop, "opened", via=policy.via, now=now, source=feedback.source,
-               team_id=destination.team_id, channel=destination.channel_id)
-        if destination.channel_id:
-            enqueue_card_post(session, loop=loop, feedback=row)
-        else:
-            log.warning("loop %s has no route and no default channel; set LOOPKEEPER_DEFAULT_CHANNEL", loop.id)
-        loop_ids.append(loop.id)
-    row.loop_id = loop_ids[0]
+    loops = open_loops(session, feedback=row, targets=_targets(session, workspace_id, feedback, policy),
+                       suggestions=suggestions, via=policy.via, now=now)
+    row.loop_id = loops[0].id
     session.add(row)
-    return IngestResult(row.id, tuple(loop_ids), CREATED)
+    return IngestResult(row.id, tuple(loop.id for loop in loops), CREATED)
+
+
+def _targets(session: Session, workspace_id: str, feedback: FeedbackIn, policy: IntakePolicy) -> list[Target]:
+    """The routed teams with their channels, else the default channel."""
+    return [(get_team(session=session, team_id=d.team_id), d.channel_id)
+            for d in destinations(session, workspace_id=workspace_id, fields=feedback.routing_fields(),
+                                  default_channel=policy.default_channel)]
 
 
 def _result(session: Session, feedback: Feedback, outcome: str) -> IngestResult:
     loops = list_loops_for_feedback(session=session, feedback_id=feedback.id)
     loop_ids = tuple(loop.id for loop in loops) or ((feedback.loop_id,) if feedback.loop_id else ())
     return IngestResult(feedback.id, loop_ids, outcome)
-
-
-def _event(session: Session, loop: Loop, kind: str, *, via: str, now: datetime, **details) -> None:
-    session.add(LoopEvent(workspace_id=loop.workspace_id, loop_id=loop.id, kind=kind, actor="loopkeeper", via=via,
-                          at=now, details=details))
-
-
-def _open_loop_of_customer(session: Session, *, workspace_id: str, feedback: FeedbackIn,
-                           since: datetime) -> Loop | None:
-    """The newest open loop, opened since ``since``, holding feedback from the same customer."""
-    customer = feedback.customer
-    same_customer = []
-    if customer.email:
-        same_customer.append(Feedback.customer_email == customer.email.lower())
-    if customer.id:
-        same_customer.append(Feedback.customer_id == customer.id)
-    if not same_customer:
-        return None
-    # From the customer's feedback (indexed by email and id) to their loops, never the other way round:
-    # a workspace has many open loops, a customer few.
-    theirs = select(Feedback.loop_id).where(Feedback.workspace_id == workspace_id, or_(*same_customer))
-    return session.exec(
-        select(Loop).where(Loop.id.in_(theirs), Loop.workspace_id == workspace_id,
-                           Loop.status.in_(OPEN_STATUSES), Loop.created_at >= since, Loop.channel_id != "")
-        .order_by(Loop.created_at.desc(), Loop.id.desc()).limit(1)
-    ).first()
-
-
-def _attach(session: Session, row: Feedback, loop: Loop, *, via: str, now: datetime) -> IngestResult:
-    row.loop_id = loop.id
-    session.add(row)
-    session.flush()
-    _event(session, loop, "feedback_added", via=via, now=now, source=row.source, feedback_id=row.id)
-    enqueue_thread_reply(session, loop=loop, text=":speech_balloon: More from this customer — "
-                         + feedback_summary(row))
-    enqueue_card_update(session, loop=loop)
-    return IngestResult(row.id, (loop.id,), ATTACHED)
 
 
 def _update(session: Session, row: Feedback, feedback: FeedbackIn, changes: list[str], *, policy: IntakePolicy,
@@ -176,25 +130,11 @@ def _update(session: Session, row: Feedback, feedback: FeedbackIn, changes: list
     row.updated_at = now
     session.add(row)
     loops = list_loops_for_feedback(session=session, feedback_id=row.id)
-    note = f":pencil2: Updated in {row.source}: " + "; ".join(changes)
-    moved: set[int] = set()
+    reroute, suggestions = None, None
     if loops and row.category != old_category:
-        fields = feedback.routing_fields()
-        primary = loops[0]
-        primary.suggestions = suggest(fields, received_at=now,
-                                      playbooks=workspace_playbooks(session, workspace_id=row.workspace_id))
-        target = destinations(session, workspace_id=row.workspace_id, fields=fields,
-                              default_channel=policy.default_channel)[0]
-        if target.channel_id and (target.team_id, target.channel_id) != (primary.team_id, primary.channel_id):
-            team = session.get(Team, target.team_id) if target.team_id else None
-            move_loop(session, loop=primary, feedback=row, team=team, channel_id=target.channel_id, reason=note,
-                      actor="loopkeeper", via=policy.via, now=now)
-            moved.add(primary.id)
-        session.add(primary)
-    session.flush()
-    for loop in loops:
-        _event(session, loop, "feedback_updated", via=policy.via, now=now, source=row.source, changes=changes)
-        if loop.id not in moved and loop.channel_id:
-            enqueue_card_update(session, loop=loop, feedback=row)
-            enqueue_thread_reply(session, loop=loop, text=note)
+        suggestions = suggest(feedback.routing_fields(), received_at=now,
+                              playbooks=workspace_playbooks(session, workspace_id=row.workspace_id))
+        reroute = _targets(session, row.workspace_id, feedback, policy)[0]
+    feedback_changed(session, feedback=row, loops=loops, changes=changes, via=policy.via, now=now, reroute=reroute,
+                     suggestions=suggestions)
     return IngestResult(row.id, tuple(loop.id for loop in loops), UPDATED)

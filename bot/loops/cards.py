@@ -25,12 +25,10 @@ from bot.ids import SNOOZE_CHOICES, CardAction, CardBlock
 from bot.mrkdwn import escape, quote, slack_date, truncate, user
 from bot.loops.outcomes import OUTCOMES
 from bot.loops.sla import breached
+from bot.slack_limits import HEADER_TEXT, SECTION_FIELD, SECTION_TEXT
 from models.feedback import Feedback
 from models.loop import Loop
 
-HEADER_LIMIT = 150
-SECTION_LIMIT = 3000
-FIELD_LIMIT = 2000
 FALLBACK_COMMENT = 200
 _MARKERS = {
     "detractor": "🔴", "negative": "🔴", "passive": "🟡", "neutral": "🟡", "promoter": "🟢", "positive": "🟢",
@@ -79,7 +77,7 @@ def render_card(loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: 
         blocks.append(ContextBlock(elements=[_md(
             ":warning: *Unparsed* — no score could be read from this alert; its text is shown as it came.")]))
     if feedback.comment:
-        blocks.append(SectionBlock(text=_md(truncate(quote(escape(feedback.comment)), SECTION_LIMIT))))
+        blocks.append(SectionBlock(text=_md(truncate(quote(escape(feedback.comment)), SECTION_TEXT))))
     else:
         blocks.append(ContextBlock(elements=[_md("_No comment left._")]))
     extras = _extras(feedback)
@@ -106,11 +104,11 @@ def _header(feedback: Feedback) -> str:
         text = f"{marker} Unscored alert — {customer_label(feedback)}"
     else:
         text = f"{marker} {score_label(feedback)} · {feedback.category.capitalize()} — {customer_label(feedback)}"
-    return text if len(text) <= HEADER_LIMIT else text[: HEADER_LIMIT - 1] + "…"
+    return text if len(text) <= HEADER_TEXT else text[: HEADER_TEXT - 1] + "…"
 
 
 def _field(label: str, value: str) -> MarkdownTextObject:
-    return _md(truncate(f"*{label}*\n{value}", FIELD_LIMIT))
+    return _md(truncate(f"*{label}*\n{value}", SECTION_FIELD))
 
 
 def _fields(feedback: Feedback) -> list[MarkdownTextObject]:
@@ -136,12 +134,12 @@ def _extras(feedback: Feedback) -> list[str]:
     """Context elements: the tags, and a link back to the source (each within Slack's limit)."""
     parts = []
     if feedback.tags:
-        parts.append(truncate("Tags: " + ", ".join(f"`{escape(tag)}`" for tag in feedback.tags), SECTION_LIMIT))
+        parts.append(truncate("Tags: " + ", ".join(f"`{escape(tag)}`" for tag in feedback.tags), SECTION_TEXT))
     if feedback.url:
         # Only http(s) URLs reach here (validated at intake). Escaping < > & and encoding |
         # keeps a URL from closing the link early or writing its own label.
         url = escape(feedback.url.replace("|", "%7C"))
-        if len(url) <= SECTION_LIMIT - 100:
+        if len(url) <= SECTION_TEXT - 100:
             parts.append(f"<{url}|View in {escape(feedback.source)}>")
     return parts
 
@@ -151,7 +149,7 @@ def _suggestions(loop: Loop) -> str:
     for number, step in enumerate(loop.suggestions, start=1):
         due = datetime.fromisoformat(step["due_at"])
         lines.append(f"{number}. {escape(step['text'])} — due {slack_date(due)}")
-    return truncate("\n".join(lines), SECTION_LIMIT)
+    return truncate("\n".join(lines), SECTION_TEXT)
 
 
 def status_line(loop: Loop, *, now: datetime | None = None) -> str:
@@ -202,7 +200,7 @@ def feedback_summary(feedback: Feedback) -> str:
     """One mrkdwn line about a feedback item, e.g. for a thread reply."""
     text = f"*{score_label(feedback)}* ({feedback.category}) from {escape(customer_label(feedback))}"
     if feedback.comment:
-        text += "\n" + quote(truncate(escape(feedback.comment), SECTION_LIMIT - len(text) - 50))
+        text += "\n" + quote(truncate(escape(feedback.comment), SECTION_TEXT - len(text) - 50))
     return text
 
 

@@ -1,29 +1,49 @@
-"""Loop state changes: compare-and-set, a loop event, the card update and a thread note, in one transaction.
+"""Loop state changes people make: compare-and-set, an event, the card update and a thread note.
 
 States: new → acknowledged → in progress (has an owner) → resolved (with an
 outcome); reopen returns a resolved loop to in progress. Snoozed is a flag
 with an end time, not a state. Every change is a conditional UPDATE on the
 loop's status, so of several simultaneous clicks exactly one wins; the others
-are told who was first.
+are told who was first. ``change_loop`` is the entry point: it owns the
+transaction, checks the card the click came from and the team's rules.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.loops.business_hours import next_opening
-from bot.errors import LoopNotFound, NotAuthorized
-from bot.loops.home import queue_home
-from bot.mrkdwn import escape, slack_date
 from bot.delivery.outbox import enqueue_card_update, enqueue_ephemeral, enqueue_thread_reply
+from bot.errors import BadRequest, LoopMovedElsewhere, LoopNotFound
+from bot.loops.business_hours import next_opening
+from bot.loops.changes import (
+    Acknowledge,
+    Actor,
+    Assign,
+    Change,
+    MoveToTeam,
+    Reopen,
+    Resolve,
+    Snooze,
+    TakeOwnership,
+)
+from bot.loops.events import record_event
+from bot.loops.home import queue_home
+from bot.loops.moves import move_to_team
 from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES
-from models.feedback import Feedback
-from models.loop import OPEN_STATUSES, Loop, LoopEvent, compare_and_set_loop, get_loop
-from models.team import Team
+from bot.loops.permissions import check_lead_rule
+from bot.mrkdwn import escape, slack_date
+from models.db import transaction
+from models.loop import OPEN_STATUSES, Loop, compare_and_set_loop, get_loop
+from models.team import get_team
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+SNOOZE_SPANS = {"1h": timedelta(hours=1), "4h": timedelta(hours=4), "1w": timedelta(weeks=1)}
 
 
 @dataclass(frozen=True)
@@ -33,64 +53,72 @@ class ActionResult:
     notice: str | None = None  # what the person who lost a race is told
 
 
-def acknowledge(session: Session, *, workspace_id: str, loop_id: int, user_id: str, via: str,
-                now: datetime) -> ActionResult:
-    """Record that ``user_id`` has seen the loop; only the first acknowledgement counts."""
-    return _transition(session, workspace_id, loop_id, user_id, via, now, kind="acknowledged", expected=("new",),
-                       values={"status": "acknowledged", "acknowledged_by": user_id, "acknowledged_at": now},
-                       note=f"Acknowledged by <@{user_id}>")
+def change_loop(engine: Engine, *, actor: Actor, loop_id: int, change: Change) -> ActionResult:
+    """Apply ``change`` to a loop in one transaction; typed errors say why not (nothing is written then)."""
+    with transaction(engine) as session:
+        loop = get_loop(session=session, workspace_id=actor.workspace_id, loop_id=loop_id)
+        if loop is None:
+            raise LoopNotFound(f"Loop #{loop_id} no longer exists; it may have been deleted.")
+        if actor.clicked_in and loop.channel_id and loop.channel_id != actor.clicked_in:
+            raise LoopMovedElsewhere(loop_id, loop.channel_id)
+        return apply_change(session, actor=actor, loop=loop, change=change)
 
 
-def take_ownership(session: Session, *, workspace_id: str, loop_id: int, user_id: str, via: str,
-                   now: datetime) -> ActionResult:
-    """Make ``user_id`` the owner; taking ownership also acknowledges a new loop."""
-    return _transition(session, workspace_id, loop_id, user_id, via, now, kind="owned",
-                       expected=("new", "acknowledged"), values=_owner_values(user_id, user_id, now),
-                       note=f"<@{user_id}> took ownership")
+def apply_change(session: Session, *, actor: Actor, loop: Loop, change: Change) -> ActionResult:
+    """The transition ``change`` stands for, in the caller's transaction."""
+    user = actor.user_id
+    match change:
+        case Acknowledge():
+            return _transition(session, actor, loop, kind="acknowledged", expected=("new",),
+                               values={"status": "acknowledged", "acknowledged_by": user,
+                                       "acknowledged_at": actor.now},
+                               note=f"Acknowledged by <@{user}>")
+        case TakeOwnership():
+            return _transition(session, actor, loop, kind="owned", expected=("new", "acknowledged"),
+                               values=_owner_values(user, user, actor.now), note=f"<@{user}> took ownership")
+        case Assign(owner_id=owner):
+            if not USER_ID.match(owner):
+                raise BadRequest("pick a person from the menu to assign this loop to", field="owner")
+            return _transition(session, actor, loop, kind="assigned", expected=OPEN_STATUSES,
+                               values=_owner_values(owner, user, actor.now), details={"owner": owner},
+                               note=f"<@{user}> assigned this to <@{owner}>")
+        case Snooze():
+            until = change.until or snooze_until(session, loop=loop, choice=change.choice or "", now=actor.now)
+            return _transition(session, actor, loop, kind="snoozed", expected=OPEN_STATUSES,
+                               values={"snoozed_until": until}, details={"until": until.isoformat()},
+                               note=f"<@{user}> snoozed reminders until {slack_date(until)}")
+        case Resolve():
+            return _resolve(session, actor, loop, change)
+        case Reopen():
+            check_lead_rule(get_team(session=session, team_id=loop.team_id), user_id=user, verb="reopen")
+            return _transition(session, actor, loop, kind="reopened", expected=("resolved",),
+                               values={"status": "in_progress", "resolved_by": None, "resolved_at": None,
+                                       "outcome": None, "owner_id": func.coalesce(Loop.owner_id, user)},
+                               note=f"<@{user}> reopened this loop")
+        case MoveToTeam(team_name=team_name, reason=reason):
+            moved = move_to_team(session, actor=actor, loop=loop, team_name=team_name, reason=reason)
+            return ActionResult(moved, loop)
+    raise BadRequest(f"unknown change {type(change).__name__}")
 
 
-def assign(session: Session, *, workspace_id: str, loop_id: int, user_id: str, owner_id: str, via: str,
-           now: datetime) -> ActionResult:
-    """Make ``owner_id`` the owner (chosen by ``user_id``), from any open state."""
-    return _transition(session, workspace_id, loop_id, user_id, via, now, kind="assigned", expected=OPEN_STATUSES,
-                       values=_owner_values(owner_id, user_id, now), details={"owner": owner_id},
-                       note=f"<@{user_id}> assigned this to <@{owner_id}>")
-
-
-def snooze(session: Session, *, workspace_id: str, loop_id: int, user_id: str, until: datetime, via: str,
-           now: datetime) -> ActionResult:
-    """Pause reminders until ``until``; the loop stays visible and keeps its state."""
-    return _transition(session, workspace_id, loop_id, user_id, via, now, kind="snoozed", expected=OPEN_STATUSES,
-                       values={"snoozed_until": until}, details={"until": until.isoformat()},
-                       note=f"<@{user_id}> snoozed reminders until {slack_date(until)}")
-
-
-def resolve(session: Session, *, workspace_id: str, loop_id: int, user_id: str, via: str, now: datetime,
-            outcome: str | None = None, contact_method: str | None = None, note: str | None = None) -> ActionResult:
-    """Close the loop, recording who closed it, the outcome, how the customer was reached and a note."""
-    if outcome is not None and outcome not in OUTCOMES:
-        raise ValueError(f"unknown outcome {outcome!r}")
-    summary = f"Resolved by <@{user_id}>" + (f": *{OUTCOMES[outcome]}*" if outcome else "")
-    if contact_method:
-        summary += f" (by {CONTACT_METHODS.get(contact_method, contact_method).lower()})"
-    if note:
-        summary += "\n> " + escape(note).replace("\n", "\n> ")
-    return _transition(session, workspace_id, loop_id, user_id, via, now, kind="resolved", expected=OPEN_STATUSES,
-                       values={"status": "resolved", "resolved_by": user_id, "resolved_at": now, "outcome": outcome,
-                               "contact_method": contact_method, "resolution_note": note, "snoozed_until": None,
-                               "acknowledged_by": func.coalesce(Loop.acknowledged_by, user_id),
+def _resolve(session: Session, actor: Actor, loop: Loop, change: Resolve) -> ActionResult:
+    if change.outcome is not None and change.outcome not in OUTCOMES:
+        raise BadRequest(f"unknown outcome {change.outcome!r}", field="outcome")
+    if change.contact_method is not None and change.contact_method not in CONTACT_METHODS:
+        raise BadRequest(f"unknown contact method {change.contact_method!r}", field="contact_method")
+    summary = f"Resolved by <@{actor.user_id}>" + (f": *{OUTCOMES[change.outcome]}*" if change.outcome else "")
+    if change.contact_method:
+        summary += f" (by {CONTACT_METHODS[change.contact_method].lower()})"
+    if change.note:
+        summary += "\n> " + escape(change.note).replace("\n", "\n> ")
+    now = actor.now
+    return _transition(session, actor, loop, kind="resolved", expected=OPEN_STATUSES,
+                       values={"status": "resolved", "resolved_by": actor.user_id, "resolved_at": now,
+                               "outcome": change.outcome, "contact_method": change.contact_method,
+                               "resolution_note": change.note, "snoozed_until": None,
+                               "acknowledged_by": func.coalesce(Loop.acknowledged_by, actor.user_id),
                                "acknowledged_at": func.coalesce(Loop.acknowledged_at, now)},
-                       details={"outcome": outcome, "contact_method": contact_method}, note=summary)
-
-
-def reopen(session: Session, *, workspace_id: str, loop_id: int, user_id: str, via: str,
-           now: datetime) -> ActionResult:
-    """Bring a resolved loop back to in progress (owner kept, or the person reopening it)."""
-    _check_lead_rule(session, workspace_id, loop_id, user_id, "reopen")
-    return _transition(session, workspace_id, loop_id, user_id, via, now, kind="reopened", expected=("resolved",),
-                       values={"status": "in_progress", "resolved_by": None, "resolved_at": None, "outcome": None,
-                               "owner_id": func.coalesce(Loop.owner_id, user_id)},
-                       note=f"<@{user_id}> reopened this loop")
+                       details={"outcome": change.outcome, "contact_method": change.contact_method}, note=summary)
 
 
 def _owner_values(owner_id: str, by: str, now: datetime) -> dict:
@@ -99,43 +127,27 @@ def _owner_values(owner_id: str, by: str, now: datetime) -> dict:
             "acknowledged_at": func.coalesce(Loop.acknowledged_at, now)}
 
 
-def _check_lead_rule(session: Session, workspace_id: str, loop_id: int, user_id: str, verb: str) -> None:
-    loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id)
-    team = session.get(Team, loop.team_id) if loop is not None and loop.team_id else None
-    if team is not None and team.leads_only_moves and user_id not in team.leads:
-        leads = " ".join(f"<@{u}>" for u in team.leads) or "the team's leads"
-        raise NotAuthorized(f"only {team.name}'s leads may {verb} its loops; ask {leads}")
-
-
-def _transition(session: Session, workspace_id: str, loop_id: int, user_id: str, via: str, now: datetime, *,
-                kind: str, expected: tuple[str, ...], values: dict, note: str,
-                details: dict | None = None) -> ActionResult:
-    won = compare_and_set_loop(session=session, workspace_id=workspace_id, loop_id=loop_id,
+def _transition(session: Session, actor: Actor, loop: Loop, *, kind: str, expected: tuple[str, ...], values: dict,
+                note: str, details: dict | None = None) -> ActionResult:
+    won = compare_and_set_loop(session=session, workspace_id=actor.workspace_id, loop_id=loop.id,
                                expected_statuses=expected, values=values)
-    loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id)
-    if loop is None:
-        session.rollback()
-        raise LoopNotFound(f"Loop #{loop_id} no longer exists; it may have been deleted.")
     session.refresh(loop)
     if won:
-        session.add(LoopEvent(workspace_id=workspace_id, loop_id=loop_id, kind=kind, actor=user_id, via=via, at=now,
-                              details=details or {}))
-        enqueue_card_update(session, loop=loop, feedback=session.get(Feedback, loop.feedback_id))
+        record_event(session, loop=loop, kind=kind, actor=actor.user_id, via=actor.via, at=actor.now,
+                     **(details or {}))
+        enqueue_card_update(session, loop=loop)
         if thread_log_on(session, loop):
             enqueue_thread_reply(session, loop=loop, text=note)
-        session.flush()
-        queue_home(session, workspace_id=workspace_id, user_id=user_id, now=now)  # keep their Home tab current
-        session.commit()
+        queue_home(session, workspace_id=actor.workspace_id, user_id=actor.user_id)  # keep their Home tab current
         return ActionResult(True, loop)
-    notice = why_not(loop, attempted=kind, now=now)
-    enqueue_ephemeral(session, loop=loop, user_id=user_id, text=notice)
-    session.commit()
+    notice = why_not(loop, attempted=kind, now=actor.now)
+    enqueue_ephemeral(session, loop=loop, user_id=actor.user_id, text=notice)
     return ActionResult(False, loop, notice)
 
 
 def thread_log_on(session: Session, loop: Loop) -> bool:
     """Whether the loop's team wants a thread reply per change (on unless turned off)."""
-    team = session.get(Team, loop.team_id) if loop.team_id else None
+    team = get_team(session=session, team_id=loop.team_id)
     return team is None or team.thread_log
 
 
@@ -163,21 +175,11 @@ def ago(when: datetime, now: datetime) -> str:
     return "just now"
 
 
-def moved_elsewhere(session: Session, *, workspace_id: str, loop_id: int, channel_id: str | None) -> str | None:
-    """The channel a loop moved to, when a click came from the card it left behind."""
-    loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id)
-    if loop is None or not channel_id or not loop.channel_id or loop.channel_id == channel_id:
-        return None
-    return loop.channel_id
-
-
-def snooze_until(session: Session, *, workspace_id: str, loop_id: int, choice: str, now: datetime) -> datetime:
+def snooze_until(session: Session, *, loop: Loop, choice: str, now: datetime) -> datetime:
     """The end of a snooze menu choice: 1h, 4h, 1w, or tomorrow 09:00 in the team's timezone."""
     if choice == "tomorrow":
-        loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id)
-        team = session.get(Team, loop.team_id) if loop is not None and loop.team_id else None
+        team = get_team(session=session, team_id=loop.team_id)
         return next_opening(now, tz_name=team.timezone if team else "UTC", hours=team.hours if team else None)
-    spans = {"1h": timedelta(hours=1), "4h": timedelta(hours=4), "1w": timedelta(weeks=1)}
-    if choice not in spans:
-        raise ValueError(f"unknown snooze choice {choice!r}")
-    return now + spans[choice]
+    if choice not in SNOOZE_SPANS:
+        raise BadRequest(f"unknown snooze choice {choice!r}; choose one from the menu", field="snooze")
+    return now + SNOOZE_SPANS[choice]

@@ -1,4 +1,8 @@
-"""Lists of loops for people: mine, my team's, one loop with its history (for /loops and App Home)."""
+"""Lists of loops for people: mine, my team's, one loop with its history (for /loops, App Home, digests).
+
+Renderers take loops with their feedback already loaded (``with_feedback``): one query for a
+whole list, never one per line.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.loops.cards import STATUS_LABELS, customer_label, score_label
-from bot.mrkdwn import escape, slack_date
 from bot.loops.outcomes import OUTCOMES
 from bot.loops.sla import breached
-from models.feedback import Feedback
+from bot.mrkdwn import escape, slack_date
+from models.feedback import Feedback, feedback_by_id
 from models.loop import (
     Loop,
     count_open_loops,
@@ -22,6 +26,14 @@ from models.loop import (
 from models.team import Team, list_teams
 
 SHOWN = 15
+# A loop with its feedback, as the renderers below take them.
+LoadedLoop = tuple[Loop, Feedback]
+
+
+def with_feedback(session: Session, loops: list[Loop]) -> list[LoadedLoop]:
+    """Each loop with its feedback, loaded in one query."""
+    feedback = feedback_by_id(session=session, ids=[loop.feedback_id for loop in loops])
+    return [(loop, feedback[loop.feedback_id]) for loop in loops]
 
 
 def card_url(channel_id: str, ts: str) -> str:
@@ -35,8 +47,7 @@ def card_link(loop: Loop) -> str:
     return f"<{card_url(loop.channel_id, loop.card_ts)}|open card>"
 
 
-def loop_line(session: Session, loop: Loop, now: datetime) -> str:
-    feedback = session.get(Feedback, loop.feedback_id)
+def loop_line(loop: Loop, feedback: Feedback, now: datetime) -> str:
     parts = [f"*#{loop.id}* {score_label(feedback)} · {escape(customer_label(feedback))}",
              STATUS_LABELS.get(loop.status, loop.status)]
     if loop.owner_id:
@@ -50,10 +61,10 @@ def loop_line(session: Session, loop: Loop, now: datetime) -> str:
     return " · ".join(parts)
 
 
-def lines(session: Session, loops: list[Loop], now: datetime, *, empty: str) -> list[str]:
+def lines(loops: list[LoadedLoop], now: datetime, *, empty: str) -> list[str]:
     if not loops:
         return [empty]
-    shown = [f"• {loop_line(session, loop, now)}" for loop in loops[:SHOWN]]
+    shown = [f"• {loop_line(loop, feedback, now)}" for loop, feedback in loops[:SHOWN]]
     if len(loops) > SHOWN:
         shown.append(f"…and {len(loops) - SHOWN} more")
     return shown
@@ -67,7 +78,7 @@ def my_teams(session: Session, *, workspace_id: str, user_id: str) -> list[Team]
 def mine(session: Session, *, workspace_id: str, user_id: str, now: datetime) -> str:
     loops = list_open_loops(session=session, workspace_id=workspace_id, owner_id=user_id, limit=200)
     return "\n".join([f"*Your open loops* ({len(loops)})",
-                      *lines(session, loops, now, empty="_None — nothing is waiting on you._")])
+                      *shown_lines(session, loops, now, empty="_None — nothing is waiting on you._")])
 
 
 def open_loops(session: Session, *, workspace_id: str, team: Team | None, now: datetime) -> str:
@@ -78,15 +89,24 @@ def open_loops(session: Session, *, workspace_id: str, team: Team | None, now: d
     overdue = [loop for loop in loops if breached(loop, now)]
     head = f"{title} ({len(loops)}; {len(unowned)} unowned, {len(overdue)} overdue)"
     ordered = overdue + [loop for loop in loops if loop not in overdue]
-    return "\n".join([head, *lines(session, ordered, now, empty="_All clear._")])
+    return "\n".join([head, *shown_lines(session, ordered, now, empty="_All clear._")])
+
+
+def shown_lines(session: Session, loops: list[Loop], now: datetime, *, empty: str) -> list[str]:
+    """``lines`` for a list of loops, loading the feedback of only the ones shown."""
+    shown = with_feedback(session, loops[:SHOWN])
+    out = lines(shown, now, empty=empty)
+    if len(loops) > SHOWN:
+        out.append(f"…and {len(loops) - SHOWN} more")
+    return out
 
 
 def show(session: Session, *, workspace_id: str, loop_id: int, now: datetime) -> str | None:
     loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id)
     if loop is None:
         return None
-    feedback = session.get(Feedback, loop.feedback_id)
-    out = [loop_line(session, loop, now)]
+    [(loop, feedback)] = with_feedback(session, [loop])
+    out = [loop_line(loop, feedback, now)]
     if feedback.comment:
         out.append("> " + escape(feedback.comment[:500]).replace("\n", "\n> "))
     if loop.outcome:

@@ -14,12 +14,14 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
 
 from bot.loops.cards import customer_label
-from bot.errors import InvalidFeedback, LoopNotFound
+from bot.errors import BadRequest, LoopNotFound
 from bot.ids import ModalField, ModalId
+from bot.slack_limits import HEADER_TEXT
 from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES
+from models.db import new_session
 from models.feedback import Feedback
 from models.loop import Loop, get_loop
 from models.team import Team, list_teams
@@ -34,7 +36,7 @@ def resolve_modal(loop: Loop, customer: str) -> dict:
         title=PlainTextObject(text="Close the loop"), submit=PlainTextObject(text="Resolve"),
         close=PlainTextObject(text="Cancel"),
         blocks=[
-            SectionBlock(text=PlainTextObject(text=f"Loop #{loop.id} — {customer}"[:150])),
+            SectionBlock(text=PlainTextObject(text=f"Loop #{loop.id} — {customer}"[:HEADER_TEXT])),
             InputBlock(block_id=ModalField.OUTCOME, label="Outcome", element=StaticSelectElement(
                 action_id=ModalField.OUTCOME, placeholder="What happened?",
                 options=[Option(value=k, label=v) for k, v in OUTCOMES.items()])),
@@ -95,18 +97,18 @@ def submitted(view: dict, field: ModalField) -> str | None:
 def submitted_loop_id(view: dict) -> int:
     metadata = str(view.get("private_metadata", ""))
     if not metadata.isdigit():
-        raise InvalidFeedback("this form does not belong to a loop")
+        raise BadRequest("this form does not belong to a loop")
     return int(metadata)
 
 
-def modal_for(session: Session, *, workspace_id: str, loop_id: int | None, kind: ModalId, now: datetime) -> dict:
-    """The modal of ``kind`` for a loop, read from the database; LoopNotFound when the loop is gone."""
-    loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id) if loop_id else None
-    if loop is None:
-        raise LoopNotFound(f"Loop #{loop_id} no longer exists." if loop_id else
-                           "This control does not point at a loop; it may come from an old or edited message.")
-    if kind == ModalId.RESOLVE:
-        return resolve_modal(loop, customer_label(session.get(Feedback, loop.feedback_id)))
-    if kind == ModalId.MOVE:
-        return move_modal(loop, list_teams(session=session, workspace_id=workspace_id))
-    return snooze_modal(loop, now)
+def modal_for(engine: Engine, *, workspace_id: str, loop_id: int, kind: ModalId, now: datetime) -> dict:
+    """The modal of ``kind`` for a loop, read in a read-only session; LoopNotFound when the loop is gone."""
+    with new_session(engine, read_only=True) as session:
+        loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id)
+        if loop is None:
+            raise LoopNotFound(f"Loop #{loop_id} no longer exists.")
+        if kind == ModalId.RESOLVE:
+            return resolve_modal(loop, customer_label(session.get(Feedback, loop.feedback_id)))
+        if kind == ModalId.MOVE:
+            return move_modal(loop, list_teams(session=session, workspace_id=workspace_id))
+        return snooze_modal(loop, now)

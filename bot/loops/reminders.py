@@ -10,26 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.mrkdwn import slack_date
 from bot.delivery.outbox import enqueue_card_update, enqueue_thread_reply
-from models.loop import OPEN_STATUSES, Loop, LoopEvent, Reminder
-from models.team import Team
+from bot.loops.events import LOOPKEEPER, record_event
+from bot.mrkdwn import slack_date
+from models.db import new_session, transaction
+from models.loop import Loop, Reminder, get_loop, loops_past_due, reminder_steps_sent
+from models.team import Team, get_team
 
 MIN_STEP_GAP = timedelta(hours=1)
-
-
-def due_loops(session: Session, *, now: datetime) -> list[Loop]:
-    """Open, unsnoozed loops past a due time, oldest first."""
-    return list(session.exec(
-        select(Loop).where(
-            Loop.status.in_(OPEN_STATUSES), Loop.card_ts.is_not(None),
-            or_(and_(Loop.status == "new", Loop.ack_due_at <= now), Loop.resolve_due_at <= now),
-            or_(Loop.snoozed_until.is_(None), Loop.snoozed_until <= now),
-        ).order_by(Loop.id)))
 
 
 def step_reached(loop: Loop, kind: str, now: datetime) -> int:
@@ -39,32 +31,43 @@ def step_reached(loop: Loop, kind: str, now: datetime) -> int:
     return 2 if now >= due + gap else 1
 
 
-def check_reminders(session: Session, *, now: datetime) -> int:
-    """Send every reminder step that has come due; returns how many reminders were queued."""
+def check_reminders(engine: Engine, *, now: datetime) -> int:
+    """Send every reminder step that has come due, one short transaction per loop; returns how many."""
+    with new_session(engine, read_only=True) as reader:
+        due = [(loop.workspace_id, loop.id) for loop in loops_past_due(session=reader, now=now)]
     sent = 0
-    for loop in due_loops(session, now=now):
-        kind = "ack" if loop.status == "new" and loop.ack_due_at and loop.ack_due_at <= now else "resolve"
-        step = step_reached(loop, kind, now)
-        done = set(session.exec(select(Reminder.step).where(Reminder.loop_id == loop.id, Reminder.kind == kind)))
-        if step in done or (step == 1 and 2 in done):
-            continue
-        try:
-            with session.begin_nested():
-                for missing in range(1, step + 1):
-                    if missing not in done:
-                        session.add(Reminder(workspace_id=loop.workspace_id, loop_id=loop.id, kind=kind,
-                                             step=missing, sent_at=now))
-                session.flush()
-        except IntegrityError:
-            continue  # another process sent it
-        team = session.get(Team, loop.team_id) if loop.team_id else None
-        enqueue_thread_reply(session, loop=loop, text=reminder_text(loop, team, kind, step))
-        enqueue_card_update(session, loop=loop, now=now)
-        session.add(LoopEvent(workspace_id=loop.workspace_id, loop_id=loop.id, kind=f"reminder_{kind}_{step}",
-                              actor="loopkeeper", via="scheduler", at=now, details={"step": step}))
-        sent += 1
-    session.commit()
+    for workspace_id, loop_id in due:
+        with transaction(engine) as session:
+            loop = get_loop(session=session, workspace_id=workspace_id, loop_id=loop_id)
+            if loop is not None and remind(session, loop=loop, now=now):
+                sent += 1
     return sent
+
+
+def remind(session: Session, *, loop: Loop, now: datetime) -> bool:
+    """Queue the reminder step the loop has reached, unless it (or a later step) was sent; True when queued."""
+    kind = "ack" if loop.status == "new" and loop.ack_due_at and loop.ack_due_at <= now else "resolve"
+    if (loop.ack_due_at if kind == "ack" else loop.resolve_due_at) is None:
+        return False
+    step = step_reached(loop, kind, now)
+    done = reminder_steps_sent(session=session, loop_id=loop.id, kind=kind)
+    if step in done or (step == 1 and 2 in done):
+        return False
+    try:
+        with session.begin_nested():
+            for missing in range(1, step + 1):
+                if missing not in done:
+                    session.add(Reminder(workspace_id=loop.workspace_id, loop_id=loop.id, kind=kind,
+                                         step=missing, sent_at=now))
+            session.flush()
+    except IntegrityError:
+        return False  # another process sent it
+    team = get_team(session=session, team_id=loop.team_id)
+    enqueue_thread_reply(session, loop=loop, text=reminder_text(loop, team, kind, step))
+    enqueue_card_update(session, loop=loop)
+    record_event(session, loop=loop, kind=f"reminder_{kind}_{step}", actor=LOOPKEEPER, via="scheduler", at=now,
+                 step=step)
+    return True
 
 
 def reminder_text(loop: Loop, team: Team | None, kind: str, step: int) -> str:

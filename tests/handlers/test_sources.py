@@ -193,13 +193,13 @@ def test_deliveries_without_feedback_are_acknowledged_and_ignored(harness, sourc
 
 
 def test_typeform_form_mapping_from_config(harness):
-    from bot.admin.config import apply_config, parse_config
+    from bot.admin.config.apply import import_config
+    from bot.admin.config.parse import parse_config
     from tests.conftest import TEST_CONFIG
 
     config = {**TEST_CONFIG, "sources": {"typeform": {"forms": {"Xk3pQ9aZ": {
         "score": "nps_score", "comment": "nps_reason", "email": "contact_email", "touchpoint": "billing"}}}}}
-    with harness.session(read_only=False) as session:
-        apply_config(session, workspace_id=harness.workspace_id, doc=parse_config(config))
+    import_config(harness.app.engine, workspace_id=harness.workspace_id, doc=parse_config(config))
     body = fixture("typeform/form_response.json")
     assert harness.post_source("typeform", body, vendor_headers("typeform", body)).status_code == 202
     [card] = harness.cards("C0BILLING")  # routed by the mapped touchpoint

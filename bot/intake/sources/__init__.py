@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Callable, Mapping
 
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
 
 from bot.feedback import FeedbackIn
+from models.db import new_session
 from models.workspace import source_options
 
 
@@ -42,6 +43,7 @@ def all_sources() -> dict[str, Source]:
     return dict(sorted(sources.items()))
 
 
-def options_for(session: Session, *, workspace_id: str, source: str) -> dict[str, Any]:
+def options_for(engine: Engine, *, workspace_id: str, source: str) -> dict[str, Any]:
     """The workspace's options for one source (e.g. Typeform field mappings), from its configuration."""
-    return source_options(session=session, workspace_id=workspace_id, source=source)
+    with new_session(engine, read_only=True) as session:
+        return source_options(session=session, workspace_id=workspace_id, source=source)

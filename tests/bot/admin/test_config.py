@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.admin.config import apply_config, load_config, parse_config
+from bot.admin.config.apply import apply_config
+from bot.admin.config.parse import load_config, parse_config
 from bot.errors import ConfigError
 from models.team import list_routes, list_teams
 from models.workspace import Workspace

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import random
+import json
 import time
 from datetime import timedelta
 
 import pytest
 from slack_sdk import WebClient
 
-from bot.loops import lifecycle
+from bot.loops.changes import Acknowledge, Actor, TakeOwnership
+from bot.loops.lifecycle import change_loop
+from bot.loops.rendering import RENDERERS
 from bot.delivery.worker import DeliveryWorker
 from bot.delivery.outcomes import BACKOFF_CAP_SECONDS, backoff
 from bot.demo.standin import Fault
@@ -25,13 +28,18 @@ WORKSPACE = "T0LOOPKEEP"
 
 @pytest.fixture
 def worker(engine, standin):
-    return DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2))
+    return DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
+                          renderers=RENDERERS)
 
 
-def open_loop(session, external_id="r1", channel="C0FEED") -> int:
+def open_loop(engine, external_id="r1", channel="C0FEED") -> int:
     feedback = FeedbackIn(source="generic", external_id=external_id, score=2, comment="slow app")
     policy = IntakePolicy(default_channel=channel)
-    return ingest(session, workspace_id=WORKSPACE, feedback=feedback, policy=policy, now=utcnow()).loop_id
+    return ingest(engine, workspace_id=WORKSPACE, feedback=feedback, policy=policy, now=utcnow()).loop_id
+
+
+def acknowledge(engine, loop_id: int) -> None:
+    change_loop(engine, actor=Actor(WORKSPACE, "U1", "test", utcnow()), loop_id=loop_id, change=Acknowledge())
 
 
 def items(engine, states=None) -> list[OutboxItem]:
@@ -49,8 +57,8 @@ def drain(worker, timeout=10.0) -> list[OutboxItem]:
     return items(worker.engine)
 
 
-def test_card_is_posted_and_its_ts_recorded(worker, session, standin):
-    loop_id = open_loop(session)
+def test_card_is_posted_and_its_ts_recorded(engine, worker, session, standin):
+    loop_id = open_loop(engine)
     [item] = drain(worker)
     assert item.state == SENT and item.attempts == 1
     [message] = standin.messages("C0FEED")
@@ -58,9 +66,9 @@ def test_card_is_posted_and_its_ts_recorded(worker, session, standin):
         assert fresh.get(Loop, loop_id).card_ts == message["ts"] == item.result["ts"]
 
 
-def test_rate_limited_post_waits_for_retry_after_then_is_sent_once(worker, session, standin):
+def test_rate_limited_post_waits_for_retry_after_then_is_sent_once(engine, worker, session, standin):
     standin.inject(Fault("chat.postMessage", error="ratelimited", status=429, retry_after=2))
-    open_loop(session)
+    open_loop(engine)
     [item] = drain(worker)
     first, second = standin.calls_to("chat.postMessage")
     assert second.at - first.at >= 2.0
@@ -68,28 +76,29 @@ def test_rate_limited_post_waits_for_retry_after_then_is_sent_once(worker, sessi
     assert len(standin.messages("C0FEED")) == 1
 
 
-def test_server_errors_are_retried_with_backoff(worker, session, standin):
+def test_server_errors_are_retried_with_backoff(engine, worker, session, standin):
     standin.inject(Fault("chat.postMessage", error="internal_error", status=500, times=2))
-    open_loop(session)
+    open_loop(engine)
     [item] = drain(worker)
     assert item.state == SENT and item.attempts == 3
     assert len(standin.messages("C0FEED")) == 1
 
 
 def test_connection_refused_is_retried(engine, session, standin):
-    dead = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url="http://127.0.0.1:9/api/", timeout=1))
-    open_loop(session)
+    dead = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url="http://127.0.0.1:9/api/", timeout=1),
+                          renderers=RENDERERS)
+    open_loop(engine)
     assert dead.run_once() == 1
     [item] = items(engine)
     assert item.state == PENDING and item.available_at > utcnow() and item.last_error
     assert standin.calls_to("chat.postMessage") == []
 
 
-def test_permanent_error_parks_the_item_with_the_reason_and_holds_back_the_card(worker, session, standin):
+def test_permanent_error_parks_the_item_with_the_reason_and_holds_back_the_card(engine, worker, session, standin):
     standin.add_channel("C0GONE", "gone", is_archived=True)
-    loop_id = open_loop(session, channel="C0GONE")
+    loop_id = open_loop(engine, channel="C0GONE")
     drain(worker)
-    lifecycle.acknowledge(session, workspace_id=WORKSPACE, loop_id=loop_id, user_id="U1", via="test", now=utcnow())
+    acknowledge(engine, loop_id)
     worker.run_once()  # only the acting person's Home tab goes out; the card's writes wait behind the parked post
     by_kind = {item.kind: item for item in items(worker.engine)}
     post = by_kind["card"]
@@ -99,26 +108,43 @@ def test_permanent_error_parks_the_item_with_the_reason_and_holds_back_the_card(
     assert len(standin.calls_to("chat.postMessage")) == 1 and standin.calls_to("chat.update") == []
 
 
-def test_update_never_overtakes_its_post(worker, session, standin):
+def test_a_change_before_the_post_went_out_is_in_the_post_not_an_extra_update(engine, worker, session, standin):
     standin.inject(Fault("chat.postMessage", status=429, retry_after=1))
-    loop_id = open_loop(session)
+    loop_id = open_loop(engine)
     worker.run_once()  # post rate limited
-    lifecycle.acknowledge(session, workspace_id=WORKSPACE, loop_id=loop_id, user_id="U1", via="test", now=utcnow())
+    acknowledge(engine, loop_id)
     assert {i.state for i in drain(worker)} == {SENT}
     methods = [c.method for c in standin.calls if c.method.startswith("chat.")]
-    assert methods == ["chat.postMessage", "chat.postMessage", "chat.update", "chat.postMessage"]  # + thread note
+    assert methods == ["chat.postMessage", "chat.postMessage", "chat.postMessage"]  # post, post again, thread note
+    [card] = standin.messages("C0FEED")
+    assert "Acknowledged" in json.dumps(card["blocks"])  # rendered when sent, with the state of then
+    assert card["replies"][0]["text"] == "Acknowledged by <@U1>"
 
 
-def test_other_cards_keep_flowing_while_one_waits(worker, session, standin):
+def test_an_update_never_overtakes_its_post(engine, worker, session, standin):
+    standin.inject(Fault("chat.postMessage", status=429, retry_after=1))
+    loop_id = open_loop(engine)
+    drain(worker)  # posted after the 429
+    acknowledge(engine, loop_id)
+    standin.inject(Fault("chat.update", status=500, error="internal_error"))
+    change_loop(engine, actor=Actor(WORKSPACE, "U2", "test", utcnow()), loop_id=loop_id, change=TakeOwnership())
+    assert {i.state for i in drain(worker)} == {SENT}
+    methods = [c.method for c in standin.calls if c.method.startswith("chat.")]
+    # the update waits behind nothing, fails once and is retried before the thread notes that follow it
+    assert methods == ["chat.postMessage", "chat.postMessage", "chat.update", "chat.update", "chat.postMessage",
+                       "chat.postMessage"]
+
+
+def test_other_cards_keep_flowing_while_one_waits(engine, worker, session, standin):
     standin.inject(Fault("chat.postMessage", status=429, retry_after=30, channel="C0HOT"))
-    open_loop(session, external_id="hot", channel="C0HOT")
-    open_loop(session, external_id="cool", channel="C0COOL")
+    open_loop(engine, external_id="hot", channel="C0HOT")
+    open_loop(engine, external_id="cool", channel="C0COOL")
     worker.run_once()
     assert len(standin.messages("C0COOL")) == 1 and standin.messages("C0HOT") == []
 
 
-def test_expired_lease_is_claimed_again(worker, session, standin):
-    open_loop(session)
+def test_expired_lease_is_claimed_again(engine, worker, session, standin):
+    open_loop(engine)
     [item] = items(worker.engine)
     item.claimed_by, item.lease_until, item.attempts = "crashed-worker", utcnow() - timedelta(seconds=1), 1
     session.add(item)
@@ -128,8 +154,8 @@ def test_expired_lease_is_claimed_again(worker, session, standin):
     assert len(standin.messages("C0FEED")) == 1
 
 
-def test_live_lease_is_not_claimed_twice(worker, session, standin):
-    open_loop(session)
+def test_live_lease_is_not_claimed_twice(engine, worker, session, standin):
+    open_loop(engine)
     [item] = items(worker.engine)
     item.claimed_by, item.lease_until = "other-worker", utcnow() + timedelta(seconds=60)
     session.add(item)
@@ -147,9 +173,9 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(attempts):
         assert window / 2 <= delay <= window
 
 
-def test_not_in_channel_joins_a_public_channel_once_and_posts(worker, session, standin):
+def test_not_in_channel_joins_a_public_channel_once_and_posts(engine, worker, session, standin):
     standin.add_channel("C0PUBLIC", "public", is_member=False)
-    open_loop(session, channel="C0PUBLIC")
+    open_loop(engine, channel="C0PUBLIC")
     [item] = drain(worker)
     assert item.state == SENT and item.attempts == 1
     assert len(standin.calls_to("conversations.join")) == 1 and len(standin.messages("C0PUBLIC")) == 1
@@ -157,10 +183,10 @@ def test_not_in_channel_joins_a_public_channel_once_and_posts(worker, session, s
 
 def test_parked_items_tell_each_admin_once_per_problem(engine, session, standin):
     worker = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
-                            admins=("U0ADMIN", "U0OTHER"))
+                            admins=("U0ADMIN", "U0OTHER"), renderers=RENDERERS)
     standin.add_channel("C0SECRET", "secret", is_private=True, is_member=False)
-    open_loop(session, external_id="a", channel="C0SECRET")
-    open_loop(session, external_id="b", channel="C0SECRET")
+    open_loop(engine, external_id="a", channel="C0SECRET")
+    open_loop(engine, external_id="b", channel="C0SECRET")
     drain(worker)
     parked = items(engine, (PARKED,))
     assert [i.last_error for i in parked] == ["channel_not_found", "channel_not_found"]
@@ -170,9 +196,9 @@ def test_parked_items_tell_each_admin_once_per_problem(engine, session, standin)
         assert "/loops deliveries" in notice["text"]
 
 
-def test_a_post_in_doubt_is_looked_up_before_it_is_sent_again(worker, session, standin):
+def test_a_post_in_doubt_is_looked_up_before_it_is_sent_again(engine, worker, session, standin):
     """Slack accepted the post, but the answer came after our timeout: no second card."""
-    loop_id = open_loop(session)
+    loop_id = open_loop(engine)
     standin.slow_fraction, standin.slow_seconds = 1.0, 3.0  # past the client's 2 s timeout
     worker.run_once()
     standin.slow_fraction = 0.0
@@ -185,11 +211,11 @@ def test_a_post_in_doubt_is_looked_up_before_it_is_sent_again(worker, session, s
         assert fresh.get(Loop, loop_id).card_ts == standin.messages("C0FEED")[0]["ts"]
 
 
-def test_a_crash_after_slack_accepted_does_not_post_twice(worker, session, standin):
+def test_a_crash_after_slack_accepted_does_not_post_twice(engine, worker, session, standin):
     """The process died between Slack's answer and our commit: the lease runs out, the post is found."""
-    open_loop(session)
+    open_loop(engine)
     [item] = items(worker.engine)
-    posted = standin.handle("chat.postMessage", {**item.payload, "metadata": {
+    posted = standin.handle("chat.postMessage", {**item.payload, "text": "the card, posted before the crash", "metadata": {
         "event_type": "loopkeeper_card", "event_payload": {"outbox_id": item.id}}}, standin.bot_token)[1]
     item.claimed_by, item.lease_until, item.attempts = "killed-worker", utcnow() - timedelta(seconds=1), 1
     session.add(item)
@@ -199,11 +225,11 @@ def test_a_crash_after_slack_accepted_does_not_post_twice(worker, session, stand
     assert len(standin.messages("C0FEED")) == 1
 
 
-def test_without_history_access_a_post_in_doubt_is_sent_again(worker, session, standin):
+def test_without_history_access_a_post_in_doubt_is_sent_again(engine, worker, session, standin):
     """Documented: without channels:history the guarantee is at-least-once."""
-    open_loop(session)
+    open_loop(engine)
     [item] = items(worker.engine)
-    standin.handle("chat.postMessage", {**item.payload, "metadata": {
+    standin.handle("chat.postMessage", {**item.payload, "text": "the card, posted before the crash", "metadata": {
         "event_type": "loopkeeper_card", "event_payload": {"outbox_id": item.id}}}, standin.bot_token)
     item.claimed_by, item.lease_until, item.attempts = "killed-worker", utcnow() - timedelta(seconds=1), 1
     session.add(item)
@@ -214,10 +240,11 @@ def test_without_history_access_a_post_in_doubt_is_sent_again(worker, session, s
 
 
 def test_a_busy_channel_is_held_to_its_rate_and_does_not_hold_up_others(engine, session, standin):
-    worker = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2))
+    worker = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
+                            renderers=RENDERERS)
     for n in range(6):
-        open_loop(session, external_id=f"hot{n}", channel="C0HOT")
-    open_loop(session, external_id="cool", channel="C0COOL")
+        open_loop(engine, external_id=f"hot{n}", channel="C0HOT")
+    open_loop(engine, external_id="cool", channel="C0COOL")
     assert worker.run_once() == 4  # the hot channel's burst of 3, and the cool channel
     assert len(standin.messages("C0HOT")) == 3 and len(standin.messages("C0COOL")) == 1
     waiting = items(engine, (PENDING,))
@@ -227,8 +254,8 @@ def test_a_busy_channel_is_held_to_its_rate_and_does_not_hold_up_others(engine, 
     assert len(hot_posts) == 6 and hot_posts[-1] - hot_posts[2] >= 2.5  # then about one a second
 
 
-def test_one_channels_posts_go_out_in_the_order_they_were_queued(worker, session, standin):
-    loop_ids = [open_loop(session, external_id=f"order{n}") for n in range(8)]
+def test_one_channels_posts_go_out_in_the_order_they_were_queued(engine, worker, session, standin):
+    loop_ids = [open_loop(engine, external_id=f"order{n}") for n in range(8)]
     drain(worker)
     posted = [m["metadata"]["event_payload"]["loop_id"] for m in standin.messages("C0FEED")]
     assert posted == loop_ids

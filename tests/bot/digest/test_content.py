@@ -145,7 +145,7 @@ def test_concurrent_senders_send_one_digest(harness):
     import threading
 
     from bot.digest.sending import send_digest
-    from models.db import new_session
+    from models.db import new_session, transaction
     from models.team import get_team_by_name
 
     results, barrier = [], threading.Barrier(3)
@@ -155,7 +155,7 @@ def test_concurrent_senders_send_one_digest(harness):
 
     def sender():
         barrier.wait(10)
-        with new_session(harness.app.engine) as session:
+        with transaction(harness.app.engine) as session:
             results.append(send_digest(session, team=session.merge(team), period=period("last-week", now=NOW),
                                        now=NOW, sent_by="scheduler"))
 

@@ -53,41 +53,41 @@ def posts(session) -> int:
     return len(session.exec(select(OutboxItem).where(OutboxItem.kind == "digest")).all())
 
 
-def test_sent_on_time_once_then_again_next_week(session):
+def test_sent_on_time_once_then_again_next_week(session, engine):
     seed(session)
-    assert send_due_digests(session, now=at(BERLIN, 2026, 11, 23, 8, 59)) == 1  # catches up last week's, late
-    assert send_due_digests(session, now=at(BERLIN, 2026, 11, 23, 9, 0, 30)) == 1
-    assert send_due_digests(session, now=at(BERLIN, 2026, 11, 23, 9, 1, 30)) == 0
-    assert send_due_digests(session, now=at(BERLIN, 2026, 11, 24, 9)) == 0
-    assert send_due_digests(session, now=at(BERLIN, 2026, 11, 30, 9, 0, 10)) == 1
+    assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 23, 8, 59)) == 1  # catches up last week's, late
+    assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 23, 9, 0, 30)) == 1
+    assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 23, 9, 1, 30)) == 0
+    assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 24, 9)) == 0
+    assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 30, 9, 0, 10)) == 1
     assert runs(session) == [(at(BERLIN, 2026, 11, 16, 9), True), (at(BERLIN, 2026, 11, 23, 9), False),
                              (at(BERLIN, 2026, 11, 30, 9), False)]
     assert posts(session) == 3
 
 
-def test_missed_while_down_is_sent_once_and_marked_late(session):
+def test_missed_while_down_is_sent_once_and_marked_late(session, engine):
     seed(session, schedule="daily 08:30", tz="America/New_York")
     # down from Friday to Monday noon: three daily digests missed, one is sent
-    assert send_due_digests(session, now=at(NEW_YORK, 2026, 11, 23, 12)) == 1
-    assert send_due_digests(session, now=at(NEW_YORK, 2026, 11, 23, 12, 1)) == 0
+    assert send_due_digests(engine, now=at(NEW_YORK, 2026, 11, 23, 12)) == 1
+    assert send_due_digests(engine, now=at(NEW_YORK, 2026, 11, 23, 12, 1)) == 0
     assert runs(session) == [(at(NEW_YORK, 2026, 11, 23, 8, 30), True)]
 
 
-def test_a_new_team_does_not_get_a_digest_for_before_it_existed(session):
+def test_a_new_team_does_not_get_a_digest_for_before_it_existed(session, engine):
     team = seed(session)
     team.created_at = at(BERLIN, 2026, 11, 24, 10)
     session.add(team)
     session.commit()
-    assert send_due_digests(session, now=at(BERLIN, 2026, 11, 25, 9)) == 0
-    assert send_due_digests(session, now=at(BERLIN, 2026, 11, 30, 9, 0, 5)) == 1
+    assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 25, 9)) == 0
+    assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 30, 9, 0, 5)) == 1
 
 
-def test_a_changed_schedule_applies_at_the_next_check(session):
+def test_a_changed_schedule_applies_at_the_next_check(session, engine):
     team = seed(session)
-    send_due_digests(session, now=at(BERLIN, 2026, 11, 23, 9, 1))
+    send_due_digests(engine, now=at(BERLIN, 2026, 11, 23, 9, 1))
     before = posts(session)
     team.digest_schedule = "daily 08:30"
     session.add(team)
     session.commit()
-    assert send_due_digests(session, now=at(BERLIN, 2026, 11, 24, 8, 31)) == 1
+    assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 24, 8, 31)) == 1
     assert posts(session) == before + 1

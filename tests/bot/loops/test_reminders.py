@@ -10,7 +10,6 @@ from sqlmodel import select
 from bot.ids import CardAction
 from bot.loops.reminders import check_reminders
 from models import Loop, Reminder
-from models.db import new_session
 from tests.factories import feedback_payload
 from tests.harness import Harness
 
@@ -25,8 +24,8 @@ def setup_loop(harness) -> tuple[dict, Loop]:
 
 
 def tick(harness, now) -> int:
-    with new_session(harness.app.engine) as session:
-        sent = check_reminders(session, now=now)
+    harness.clock.travel_to(now)  # the scheduler's time is the whole app's: cards render as of then
+    sent = check_reminders(harness.app.engine, now=now)
     harness.app.worker.wake()
     harness.wait_until_delivered()
     return sent
@@ -57,7 +56,7 @@ def test_each_step_once_even_across_a_restart(harness, settings, standin):
     assert tick(harness, loop.ack_due_at + timedelta(minutes=2)) == 0
 
     harness.stop()
-    restarted = Harness(settings, standin)
+    restarted = Harness(settings, standin, clock=harness.clock)
     restarted.start()
     try:
         assert tick(restarted, loop.ack_due_at + timedelta(minutes=3)) == 0
@@ -107,8 +106,7 @@ def test_two_replicas_ticking_at_once_send_one_reminder(harness):
 
     def replica():
         barrier.wait()
-        with new_session(harness.app.engine) as session:
-            results.append(check_reminders(session, now=loop.ack_due_at + timedelta(minutes=1)))
+        results.append(check_reminders(harness.app.engine, now=loop.ack_due_at + timedelta(minutes=1)))
 
     threads = [threading.Thread(target=replica) for _ in range(2)]
     for t in threads:

@@ -1,4 +1,4 @@
-"""Routing configuration as a YAML file: validated whole, then applied in one transaction."""
+"""Configuration as a YAML file: read and validated whole, every problem reported with where it is."""
 
 from __future__ import annotations
 
@@ -8,20 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from sqlmodel import Session, delete, select
 
-from bot.admin.audit import record_change
 from bot.durations import InvalidDuration, format_duration, parse_duration
 from bot.errors import ConfigError, LoopkeeperError
 from bot.intake.sources import all_sources
 from bot.routing import InvalidMatcher, parse_matcher
 from bot.schedules import parse_hours, parse_schedule
-from models.admin import Admin
-from models.intake_channel import IntakeChannel
-from models.loop import Loop
-from models.playbook import PlaybookRecord
-from models.team import Route, Team, get_team_by_name, list_teams
-from models.workspace import get_or_create_workspace
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
@@ -264,62 +256,3 @@ def _route(item: object, where: str, team_names: set[str], problems: list[str]) 
     if len(problems) > before:
         return None
     return RouteConfig(str(team), tuple(str(m) for m in match), bool(item.get("continue", False)))
-
-
-def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc, actor: str = "config-file",
-                 via: str = "config_import", commit: bool = True) -> None:
-    """Make the workspace's configuration exactly ``doc``, in one transaction, with an audit entry.
-
-    With ``commit=False`` the changes are only flushed, so a caller can look and roll back (dry runs).
-    """
-    from bot.admin.config_export import export_config
-
-    before = export_config(session, workspace_id=workspace_id)
-    workspace = get_or_create_workspace(session=session, workspace_id=workspace_id)
-    workspace.default_channel_id = doc.default_channel
-    team_ids: dict[str, int] = {}
-    for team_doc in doc.teams:
-        team = get_team_by_name(session=session, workspace_id=workspace_id, name=team_doc.name)
-        if team is None:
-            team = Team(workspace_id=workspace_id, name=team_doc.name, channel_id=team_doc.channel)
-        team.channel_id, team.leads, team.timezone = team_doc.channel, list(team_doc.leads), team_doc.timezone
-        team.hours, team.digest_schedule = team_doc.hours, team_doc.digest
-        team.thread_log, team.leads_only_moves = team_doc.thread_log, team_doc.leads_only_moves
-        team.personal_digests = team_doc.personal_digests
-        team.sla_ack_minutes, team.sla_close_minutes = team_doc.sla_ack_minutes, team_doc.sla_close_minutes
-        session.add(team)
-        session.flush()
-        team_ids[team_doc.name] = team.id
-    session.exec(delete(Route).where(Route.workspace_id == workspace_id))
-    session.flush()
-    gone = [t for t in list_teams(session=session, workspace_id=workspace_id) if t.name not in team_ids]
-    for team in gone:
-        in_use = session.exec(select(Loop.id).where(Loop.team_id == team.id).limit(1)).first()
-        if in_use is not None:
-            session.rollback()
-            raise ConfigError(f"team {team.name!r} is not in the file but has loops; keep it in the file "
-                              "(without routes) so its loops keep their owner")
-        session.delete(team)
-    for position, route_doc in enumerate(doc.routes, start=1):
-        session.add(Route(workspace_id=workspace_id, position=position, team_id=team_ids[route_doc.team],
-                          matchers=list(route_doc.match), continue_matching=route_doc.continue_matching))
-    session.exec(delete(IntakeChannel).where(IntakeChannel.workspace_id == workspace_id))
-    for intake in doc.intake_channels:
-        session.add(IntakeChannel(workspace_id=workspace_id, channel_id=intake.channel, source=intake.source))
-    session.exec(delete(PlaybookRecord).where(PlaybookRecord.workspace_id == workspace_id))
-    for playbook in doc.playbooks:
-        session.add(PlaybookRecord(workspace_id=workspace_id, name=playbook.name, matchers=list(playbook.match),
-                                   steps=[{"text": t, "within": w} for t, w in playbook.steps],
-                                   final=playbook.final, disabled=playbook.disabled))
-    session.exec(delete(Admin).where(Admin.workspace_id == workspace_id))
-    for user in doc.admins:
-        session.add(Admin(workspace_id=workspace_id, user_id=user, added_by=actor))
-    workspace.source_options = dict(doc.sources)
-    session.add(workspace)
-    session.flush()
-    after = export_config(session, workspace_id=workspace_id)
-    if after != before:
-        record_change(session, workspace_id=workspace_id, actor=actor, via=via, action="config.import",
-                      target="whole configuration", before=before, after=after)
-    if commit:
-        session.commit()

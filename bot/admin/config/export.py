@@ -11,14 +11,14 @@ from models.admin import list_admins
 from models.intake_channel import list_intake_channels
 from models.playbook import list_playbook_records
 from models.team import list_routes, list_teams
-from models.workspace import Workspace
+from models.workspace import get_workspace
 
 HEADER = "# Loopkeeper configuration. Apply with: loopkeeper config import FILE [--dry-run]\n"
 
 
 def export_config(session: Session, *, workspace_id: str) -> dict:
     """Teams, routes, playbooks, intake channels, admins and source options, in a stable order."""
-    workspace = session.get(Workspace, workspace_id)
+    workspace = get_workspace(session=session, workspace_id=workspace_id)
     teams = list_teams(session=session, workspace_id=workspace_id)
     names = {t.id: t.name for t in teams}
     config: dict = {"default_channel": workspace.default_channel_id if workspace else None, "teams": []}
