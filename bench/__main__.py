@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, each in its own process, then their ratios together.
 
-    .venv/bin/python -m bench [intake delivery interactivity memory digest]
+.venv/bin/python -m bench [intake delivery interactivity memory digest]
 """
 
 from __future__ import annotations

@@ -28,9 +28,9 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.app import Loopkeeper, prepare_database
 from bot.admin.config.apply import import_config
 from bot.admin.config.parse import parse_config
+from bot.app import Loopkeeper, prepare_database
 from bot.demo.standin import SlackStandIn
 from bot.intake.signatures import generic_webhook_headers
 from bot.server import BackgroundServer
@@ -41,9 +41,11 @@ SPAWN = multiprocessing.get_context("spawn")  # never fork a process that runs s
 TEAM_CHANNEL = "C0BENCHTEAM"
 DEFAULT_CHANNEL = "C0BENCHDEFAULT"
 # One team owns NPS feedback; the rest falls to the default channel.
-BENCH_CONFIG = {"default_channel": DEFAULT_CHANNEL,
-                "teams": [{"name": "support", "channel": TEAM_CHANNEL}],
-                "routes": [{"team": "support", "match": ["scale=nps"]}]}
+BENCH_CONFIG = {
+    "default_channel": DEFAULT_CHANNEL,
+    "teams": [{"name": "support", "channel": TEAM_CHANNEL}],
+    "routes": [{"team": "support", "match": ["scale=nps"]}],
+}
 
 
 # -- statistics ------------------------------------------------------------------
@@ -61,18 +63,34 @@ def ratio_line(name: str, value: float, details: str) -> str:
 # -- requests --------------------------------------------------------------------
 def http_request(path: str, body: bytes, headers: dict[str, str]) -> bytes:
     """One HTTP/1.1 POST on a keep-alive connection, as raw bytes."""
-    lines = [f"POST {path} HTTP/1.1", "Host: loopkeeper.bench", f"Content-Length: {len(body)}",
-             *(f"{name}: {value}" for name, value in headers.items())]
+    lines = [
+        f"POST {path} HTTP/1.1",
+        "Host: loopkeeper.bench",
+        f"Content-Length: {len(body)}",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 def alert(i: int, *, run: str) -> dict:
     """A detractor from its own customer, so each alert opens its own loop and card."""
-    return {"id": f"bench-{run}-{i}", "source": "bench", "score": i % 7, "scale": "nps",
-            "comment": f"Bench alert {i}: the export timed out again and support never called back.",
-            "customer": {"id": f"cus-{run}-{i}", "email": f"customer{i}@{run}.example.org", "name": f"Customer {i}",
-                         "account": f"Account {i % 500}", "segment": "mid-market", "arr": 1000 * (i % 200)},
-            "touchpoint": "support", "tags": ["bench"]}
+    return {
+        "id": f"bench-{run}-{i}",
+        "source": "bench",
+        "score": i % 7,
+        "scale": "nps",
+        "comment": f"Bench alert {i}: the export timed out again and support never called back.",
+        "customer": {
+            "id": f"cus-{run}-{i}",
+            "email": f"customer{i}@{run}.example.org",
+            "name": f"Customer {i}",
+            "account": f"Account {i % 500}",
+            "segment": "mid-market",
+            "arr": 1000 * (i % 200),
+        },
+        "touchpoint": "support",
+        "tags": ["bench"],
+    }
 
 
 def offset_by(i: int, *, build: Callable[[int], bytes], offset: int) -> bytes:
@@ -102,15 +120,15 @@ class LoadResult:
         return sum(self.statuses.values()) / self.elapsed
 
 
-def run_load(host: str, port: int, build: Callable[[int], bytes], count: int, concurrency: int,
-             expect: int) -> LoadResult:
+def run_load(
+    host: str, port: int, build: Callable[[int], bytes], count: int, concurrency: int, expect: int
+) -> LoadResult:
     """Send ``build(0..count-1)`` over ``concurrency`` keep-alive connections, from a separate process."""
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=SPAWN) as pool:
         return pool.submit(_load, host, port, build, count, concurrency, expect).result()
 
 
-def _load(host: str, port: int, build: Callable[[int], bytes], count: int, concurrency: int,
-          expect: int) -> LoadResult:
+def _load(host: str, port: int, build: Callable[[int], bytes], count: int, concurrency: int, expect: int) -> LoadResult:
     return asyncio.run(_load_async(host, port, build, count, concurrency, expect))
 
 
@@ -211,9 +229,14 @@ def running_app(**overrides) -> Iterator[Stack]:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with tempfile.TemporaryDirectory(prefix="loopkeeper-bench-") as workdir, remote_standin() as standin:
         api_url, response_url_base, token = standin.address()
-        settings = Settings(slack_bot_token=token, slack_signing_secret=secrets.token_hex(16),
-                            webhook_secret=secrets.token_hex(16), slack_api_url=api_url,
-                            database_url=f"sqlite:///{Path(workdir) / 'loopkeeper.db'}", **overrides)
+        settings = Settings(
+            slack_bot_token=token,
+            slack_signing_secret=secrets.token_hex(16),
+            webhook_secret=secrets.token_hex(16),
+            slack_api_url=api_url,
+            database_url=f"sqlite:///{Path(workdir) / 'loopkeeper.db'}",
+            **overrides,
+        )
         prepare_database(settings)
         app = Loopkeeper(settings)
         import_config(app.engine, workspace_id=app.workspace_id, doc=parse_config(BENCH_CONFIG))
@@ -252,4 +275,3 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float, poll: float = 0
             return False
         time.sleep(poll)
     return True
-

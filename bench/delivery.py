@@ -20,9 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from bot.app import Loopkeeper, prepare_database
 from bot.admin.config.apply import import_config
 from bot.admin.config.parse import parse_config
+from bot.app import Loopkeeper, prepare_database
 from bot.demo.standin import SlackStandIn
 from bot.intake.signatures import generic_webhook_headers
 from bot.server import BackgroundServer
@@ -32,15 +32,24 @@ from models.outbox import PENDING, list_outbox_items
 
 
 def config(channels: int) -> dict:
-    return {"default_channel": "C0BENCHDEFAULT",
-            "teams": [{"name": f"team{c}", "channel": f"C0BENCH{c:03d}"} for c in range(channels)],
-            "routes": [{"team": f"team{c}", "match": [f"product=p{c}"]} for c in range(channels)]}
+    return {
+        "default_channel": "C0BENCHDEFAULT",
+        "teams": [{"name": f"team{c}", "channel": f"C0BENCH{c:03d}"} for c in range(channels)],
+        "routes": [{"team": f"team{c}", "match": [f"product=p{c}"]} for c in range(channels)],
+    }
 
 
 def alert(i: int, channels: int) -> bytes:
-    return json.dumps({"id": f"delivery-{i}", "score": i % 7, "scale": "nps", "product": f"p{i % channels}",
-                       "comment": "The export timed out again.",
-                       "customer": {"id": f"cus-{i}", "email": f"c{i}@bench.example.org"}}).encode()
+    return json.dumps(
+        {
+            "id": f"delivery-{i}",
+            "score": i % 7,
+            "scale": "nps",
+            "product": f"p{i % channels}",
+            "comment": "The export timed out again.",
+            "customer": {"id": f"cus-{i}", "email": f"c{i}@bench.example.org"},
+        }
+    ).encode()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,10 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     standin = SlackStandIn().start()
     standin.post_limit = (1.0, args.burst)  # Slack's limit, enforced with 429 + Retry-After
     workdir = Path(tempfile.mkdtemp(prefix="loopkeeper-bench-delivery-"))
-    settings = Settings(slack_bot_token=standin.bot_token, slack_signing_secret=secrets.token_hex(16),
-                        webhook_secret=secrets.token_hex(16), slack_api_url=standin.url,
-                        database_url=f"sqlite:///{workdir / 'bench.db'}", default_channel="C0BENCHDEFAULT",
-                        post_per_second=1.0, post_burst=args.burst, delivery_poll_seconds=0.2)
+    settings = Settings(
+        slack_bot_token=standin.bot_token,
+        slack_signing_secret=secrets.token_hex(16),
+        webhook_secret=secrets.token_hex(16),
+        slack_api_url=standin.url,
+        database_url=f"sqlite:///{workdir / 'bench.db'}",
+        default_channel="C0BENCHDEFAULT",
+        post_per_second=1.0,
+        post_burst=args.burst,
+        delivery_poll_seconds=0.2,
+    )
     prepare_database(settings)
     app = Loopkeeper(settings)
     import_config(app.engine, workspace_id=app.workspace_id, doc=parse_config(config(args.channels)))
@@ -68,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             for i in range(args.alerts):
                 body = alert(i, args.channels)
-                response = client.post("/webhooks/generic", content=body,
-                                       headers=generic_webhook_headers(settings.webhook_secret, body))
+                response = client.post(
+                    "/webhooks/generic", content=body, headers=generic_webhook_headers(settings.webhook_secret, body)
+                )
                 assert response.status_code == 202, response.text
         started = time.time()
         app.worker.start()
@@ -95,11 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     lost, duplicated = args.alerts - len(cards), sum(n - 1 for n in cards.values())
     goal = floor * 1.05 + 1
     print(f"{args.alerts} alerts over {args.channels} channels, Slack limit 1 msg/s/channel with burst {args.burst}")
-    print(f"floor max_c((N_c - B)/1 s) = {floor:.1f} s; delivered in {elapsed:.1f} s (goal <= {goal:.1f} s: "
-          f"{'met' if elapsed <= goal else 'MISSED'}); lost {lost}, duplicated {duplicated}, "
-          f"429s {len(standin.limited_calls)}, calls before Retry-After {len(standin.early_calls)}")
-    print(f"RATIO delivery: {elapsed / floor:.2f}x (all {args.alerts} cards in {elapsed:.1f} s vs Slack's floor "
-          f"{floor:.1f} s; lost {lost}, duplicates {duplicated}, 429s {len(standin.limited_calls)})")
+    print(
+        f"floor max_c((N_c - B)/1 s) = {floor:.1f} s; delivered in {elapsed:.1f} s (goal <= {goal:.1f} s: "
+        f"{'met' if elapsed <= goal else 'MISSED'}); lost {lost}, duplicated {duplicated}, "
+        f"429s {len(standin.limited_calls)}, calls before Retry-After {len(standin.early_calls)}"
+    )
+    print(
+        f"RATIO delivery: {elapsed / floor:.2f}x (all {args.alerts} cards in {elapsed:.1f} s vs Slack's floor "
+        f"{floor:.1f} s; lost {lost}, duplicates {duplicated}, 429s {len(standin.limited_calls)})"
+    )
     return 0 if lost == 0 and duplicated == 0 and not standin.early_calls else 1
 
 

@@ -43,8 +43,13 @@ def build_all(engine: Engine, only: set[int] | None = None) -> tuple[dict[int, D
             if only is not None and team.id not in only:
                 continue
             started = time.perf_counter()
-            digest = build_digest(session, workspace_id=WORKSPACE, team=team,
-                                  period=period("last-week", now=NOW, tz_name=team.timezone), now=NOW)
+            digest = build_digest(
+                session,
+                workspace_id=WORKSPACE,
+                team=team,
+                period=period("last-week", now=NOW, tz_name=team.timezone),
+                now=NOW,
+            )
             built = time.perf_counter()
             render_blocks(digest)
             build_s, render_s = build_s + built - started, render_s + time.perf_counter() - built
@@ -54,16 +59,27 @@ def build_all(engine: Engine, only: set[int] | None = None) -> tuple[dict[int, D
 
 def product_figures(digest: Digest) -> dict:
     """The digest's figures in the shape the floor produces."""
+
     def money(counts: dict) -> dict:
         return {**counts, "retained": float(counts["retained"])}
 
-    return {"open": digest.open, "current": money(digest.current), "previous": money(digest.previous),
-            "ack": digest.ack_times, "ack_before": digest.ack_times_before, "resolve": digest.resolve_times,
-            "resolve_before": digest.resolve_times_before, "at_risk": float(digest.revenue_at_risk),
-            "touchpoints": digest.touchpoints, "products": digest.products, "themes": digest.themes,
-            "owners": [(owner, count) for owner, count, _ in digest.owners],
-            "owner_loops": {owner: [loop[0] for loop in loops] for owner, loops in digest.owner_loops.items()},
-            "overdue": [loop.id for loop in digest.overdue], "overdue_total": digest.overdue_total}
+    return {
+        "open": digest.open,
+        "current": money(digest.current),
+        "previous": money(digest.previous),
+        "ack": digest.ack_times,
+        "ack_before": digest.ack_times_before,
+        "resolve": digest.resolve_times,
+        "resolve_before": digest.resolve_times_before,
+        "at_risk": float(digest.revenue_at_risk),
+        "touchpoints": digest.touchpoints,
+        "products": digest.products,
+        "themes": digest.themes,
+        "owners": [(owner, count) for owner, count, _ in digest.owners],
+        "owner_loops": {owner: [loop[0] for loop in loops] for owner, loops in digest.owner_loops.items()},
+        "overdue": [loop.id for loop in digest.overdue],
+        "overdue_total": digest.overdue_total,
+    }
 
 
 # -- comparing, measuring, reporting ----------------------------------------------------------------------------
@@ -72,8 +88,11 @@ def differences(digests: dict[int, Digest], floor: dict[int, dict]) -> list[str]
     found = []
     for team_id, digest in sorted(digests.items()):
         product, expected = _rounded(product_figures(digest)), _rounded(floor.get(team_id, empty_figures()))
-        found += [f"team {team_id} {key}: product {product[key]!r} vs floor {expected[key]!r}"
-                  for key in product if product[key] != expected[key]]
+        found += [
+            f"team {team_id} {key}: product {product[key]!r} vs floor {expected[key]!r}"
+            for key in product
+            if product[key] != expected[key]
+        ]
     return found
 
 
@@ -140,36 +159,69 @@ def measure(url: str, rows: int, teams: int, traced: int) -> Results:
         traced_mb = traced_build_mb(engine, sample)
     finally:
         engine.dispose()
-    return Results(generated_s, steps, digests, product_s, build_s, render_s, floor, floor_s, parts, rss_before,
-                   rss_after, traced_mb, len(sample) if sample else len(digests))
+    return Results(
+        generated_s,
+        steps,
+        digests,
+        product_s,
+        build_s,
+        render_s,
+        floor,
+        floor_s,
+        parts,
+        rss_before,
+        rss_after,
+        traced_mb,
+        len(sample) if sample else len(digests),
+    )
 
 
 def report(results: Results, rows: int, teams: int) -> int:
     """Print the summary, RATIO last; 1 when the product and the floor disagree."""
     r = results
-    print(f"data:    generated in {r.generated_s:.1f} s in a child process, migrations included ("
-          + ", ".join(f"{name} {seconds:.1f}" for name, seconds in r.steps.items()) + ")")
-    totals = [sum(f["open"][key] for f in r.floor.values()) for key in ("open", "overdue", "unowned")] + \
-             [sum(f["current"][key] for f in r.floor.values()) for key in ("opened", "closed", "saved")]
-    print("         {:,} open loops ({:,} overdue, {:,} unowned); last week {:,} opened, {:,} closed, "
-          "{:,} saved".format(*totals))
+    print(
+        f"data:    generated in {r.generated_s:.1f} s in a child process, migrations included ("
+        + ", ".join(f"{name} {seconds:.1f}" for name, seconds in r.steps.items())
+        + ")"
+    )
+    totals = [sum(f["open"][key] for f in r.floor.values()) for key in ("open", "overdue", "unowned")] + [
+        sum(f["current"][key] for f in r.floor.values()) for key in ("opened", "closed", "saved")
+    ]
+    print(
+        "         {:,} open loops ({:,} overdue, {:,} unowned); last week {:,} opened, {:,} closed, {:,} saved".format(
+            *totals
+        )
+    )
     per_team_ms = r.product_s / max(len(r.digests), 1) * 1000
-    print(f"product: {len(r.digests)} digests in {r.product_s:.2f} s = {per_team_ms:.0f} ms per team "
-          f"(build_digest {r.build_s:.2f} s, render_blocks {r.render_s:.2f} s)")
+    print(
+        f"product: {len(r.digests)} digests in {r.product_s:.2f} s = {per_team_ms:.0f} ms per team "
+        f"(build_digest {r.build_s:.2f} s, render_blocks {r.render_s:.2f} s)"
+    )
     print(f"floor:   all teams in {r.floor_s:.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in r.parts.items()) + ")")
     traced = f"all {r.traced_teams}" if r.traced_teams == len(r.digests) else f"the {r.traced_teams} busiest"
-    print(f"memory:  peak RSS {r.rss_before_mb:.0f} MB before the build, {r.rss_after_mb:.0f} MB after; tracemalloc "
-          f"peak {r.traced_mb:.1f} MB building {traced} teams' digests again under tracing")
+    print(
+        f"memory:  peak RSS {r.rss_before_mb:.0f} MB before the build, {r.rss_after_mb:.0f} MB after; tracemalloc "
+        f"peak {r.traced_mb:.1f} MB building {traced} teams' digests again under tracing"
+    )
     wrong = differences(r.digests, r.floor)
     if wrong or len(r.digests) != teams:
-        print(f"check:   FAILED — {len(wrong)} figure(s) differ, {len(r.digests)}/{teams} digests", *wrong[:20],
-              sep="\n  ", file=sys.stderr)
+        print(
+            f"check:   FAILED — {len(wrong)} figure(s) differ, {len(r.digests)}/{teams} digests",
+            *wrong[:20],
+            sep="\n  ",
+            file=sys.stderr,
+        )
         return 1
     print(f"check:   product and floor agree on every figure of all {teams} teams")
-    print(ratio_line("digest", r.product_s / r.floor_s,
-                     f"digests {r.product_s:.2f} s for {teams} teams over {rows} rows; "
-                     f"raw-SQL floor {r.floor_s:.2f} s; peak RSS {r.rss_after_mb:.0f} MB, "
-                     f"tracemalloc peak during build {r.traced_mb:.1f} MB"))
+    print(
+        ratio_line(
+            "digest",
+            r.product_s / r.floor_s,
+            f"digests {r.product_s:.2f} s for {teams} teams over {rows} rows; "
+            f"raw-SQL floor {r.floor_s:.2f} s; peak RSS {r.rss_after_mb:.0f} MB, "
+            f"tracemalloc peak during build {r.traced_mb:.1f} MB",
+        )
+    )
     return 0
 
 
@@ -178,16 +230,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="feedback rows, one loop each (default 1000000)")
     parser.add_argument("--teams", type=int, default=100, help="teams (default 100)")
     parser.add_argument("--database-url", help="an empty database (default: a temporary SQLite file)")
-    parser.add_argument("--traced-teams", type=int, default=10, help="how many teams' digests are built again "
-                        "under tracemalloc, busiest first; 0: all (default 10)")
+    parser.add_argument(
+        "--traced-teams",
+        type=int,
+        default=10,
+        help="how many teams' digests are built again under tracemalloc, busiest first; 0: all (default 10)",
+    )
     args = parser.parse_args(argv)
     workdir = None
     url = args.database_url
     if url is None:
         workdir = Path(tempfile.mkdtemp(prefix="loopkeeper-bench-digest-"))
         url = f"sqlite:///{workdir / 'digest.db'}"
-    print(f"bench.digest: {args.rows:,} feedback rows (one loop each), {args.teams} teams, 8 weeks up to "
-          f"{NOW:%Y-%m-%d %H:%M} UTC, {url.split(':', 1)[0]}")
+    print(
+        f"bench.digest: {args.rows:,} feedback rows (one loop each), {args.teams} teams, 8 weeks up to "
+        f"{NOW:%Y-%m-%d %H:%M} UTC, {url.split(':', 1)[0]}"
+    )
     try:
         return report(measure(url, args.rows, args.teams, args.traced_teams), args.rows, args.teams)
     finally:

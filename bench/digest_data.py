@@ -8,7 +8,7 @@ import itertools
 import json
 import math
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
 
 from sqlalchemy import event, text
@@ -17,39 +17,94 @@ from sqlalchemy.engine import Connection
 from bot.loops.outcomes import CONTACT_METHODS
 from models.db import make_engine, upgrade
 
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)  # a Wednesday; the data covers the 8 weeks before
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # a Wednesday; the data covers the 8 weeks before
 WEEKS = 8
 WORKSPACE = "T0BENCH"
 BAD = "('detractor', 'negative')"
 
 # -- realistic values -------------------------------------------------------------------------------------------
-AREAS = ("billing", "support", "onboarding", "mobile", "checkout", "integrations", "reporting", "payments",
-         "shipping", "enterprise")
-TIMEZONES = ("UTC", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Europe/London",
-             "Australia/Sydney")
+AREAS = (
+    "billing",
+    "support",
+    "onboarding",
+    "mobile",
+    "checkout",
+    "integrations",
+    "reporting",
+    "payments",
+    "shipping",
+    "enterprise",
+)
+TIMEZONES = (
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Europe/London",
+    "Australia/Sydney",
+)
 SLAS = ((60, 1440), (240, 2880), (480, 4320), (None, 10080), (None, None))  # (ack, close) minutes
-TOUCHPOINTS = ("billing", "support", "onboarding", "checkout", "delivery", "mobile app", "website", "sales",
-               "renewal", "training", "api", "account")
+TOUCHPOINTS = (
+    "billing",
+    "support",
+    "onboarding",
+    "checkout",
+    "delivery",
+    "mobile app",
+    "website",
+    "sales",
+    "renewal",
+    "training",
+    "api",
+    "account",
+)
 PRODUCTS = ("Fleet Planner", "Route Optimizer", "Driver App", "Insights", "Billing Portal", "Warehouse Sync")
-PHRASES = ("the invoice was wrong again", "checkout keeps timing out", "support took days to answer",
-           "the mobile app crashes on login", "export to excel is broken", "pricing went up without notice",
-           "onboarding was confusing", "search results are useless", "the dashboard loads slowly",
-           "delivery arrived late", "refund still not processed", "billing is a mess", "salesforce sync fails",
-           "notifications arrive twice", "password reset email never came", "the new design is hard to read",
-           "too many bugs since the last release", "your agent was rude", "cannot find the cancel button",
-           "reports show wrong numbers")
-COMMENTS = [f"{a.capitalize()} and {b}." for a in PHRASES for b in PHRASES if a != b] + \
-           [f"{a.capitalize()}." for a in PHRASES]
+PHRASES = (
+    "the invoice was wrong again",
+    "checkout keeps timing out",
+    "support took days to answer",
+    "the mobile app crashes on login",
+    "export to excel is broken",
+    "pricing went up without notice",
+    "onboarding was confusing",
+    "search results are useless",
+    "the dashboard loads slowly",
+    "delivery arrived late",
+    "refund still not processed",
+    "billing is a mess",
+    "salesforce sync fails",
+    "notifications arrive twice",
+    "password reset email never came",
+    "the new design is hard to read",
+    "too many bugs since the last release",
+    "your agent was rude",
+    "cannot find the cancel button",
+    "reports show wrong numbers",
+)
+COMMENTS = [f"{a.capitalize()} and {b}." for a in PHRASES for b in PHRASES if a != b] + [
+    f"{a.capitalize()}." for a in PHRASES
+]
 TAGS = ("[]", "[]", '["invoice"]', '["churn-risk"]', '["bug", "mobile"]', '["vip"]')
 # (source, scale, score, category), repeated by weight: about 45% bad, 25% middling, 30% good.
-RESPONSES = ([("delighted", "nps", s, "detractor") for s in range(7)] * 4
-             + [("delighted", "nps", s, "passive") for s in (7, 8)] * 7
-             + [("delighted", "nps", s, "promoter") for s in (9, 10)] * 9
-             + [("zendesk", "csat", s, "negative") for s in (1, 2)] * 5 + [("zendesk", "csat", 3, "neutral")] * 4
-             + [("intercom", "csat", s, "positive") for s in (4, 5)] * 4
-             + [("typeform", "ces", s, "negative") for s in (1, 2, 3)] * 2 + [("generic", "stars", 1, "negative")] * 4)
-OUTCOMES = ["contacted_fixed"] * 35 + ["saved"] * 20 + ["churned"] * 8 + ["contacted_not_fixable"] * 12 + \
-           ["no_response"] * 15 + ["not_actionable"] * 10
+RESPONSES = (
+    [("delighted", "nps", s, "detractor") for s in range(7)] * 4
+    + [("delighted", "nps", s, "passive") for s in (7, 8)] * 7
+    + [("delighted", "nps", s, "promoter") for s in (9, 10)] * 9
+    + [("zendesk", "csat", s, "negative") for s in (1, 2)] * 5
+    + [("zendesk", "csat", 3, "neutral")] * 4
+    + [("intercom", "csat", s, "positive") for s in (4, 5)] * 4
+    + [("typeform", "ces", s, "negative") for s in (1, 2, 3)] * 2
+    + [("generic", "stars", 1, "negative")] * 4
+)
+OUTCOMES = (
+    ["contacted_fixed"] * 35
+    + ["saved"] * 20
+    + ["churned"] * 8
+    + ["contacted_not_fixable"] * 12
+    + ["no_response"] * 15
+    + ["not_actionable"] * 10
+)
 ARR = (6_000, 12_000, 24_000, 48_000, 90_000, 148_000, 250_000)
 CUSTOMERS = 50_000
 
@@ -128,7 +183,7 @@ LEFT JOIN bench_contact ct ON ct.k = d.contact_k"""
 
 def stored_time(moment: datetime, sqlite: bool):
     """``moment`` as the product's UTCDateTime stores it (SQLite compares these strings as text)."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else moment
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else moment
 
 
 def insert_sql(conn: Connection, table: str, columns: str) -> str:
@@ -146,13 +201,29 @@ def generate(url: str, rows: int, teams: int) -> dict[str, float]:
     if dialect == "sqlite":
         event.listen(engine, "connect", _bulk_load_pragmas)
     rand = RANDOM[dialect].format
-    draws = DRAWS.format(team=rand(100 * teams), minutes=MINUTES, fate=rand(1000), owned=rand(100),
-                         delay=rand(1000), response=rand(len(RESPONSES)), customer=rand(CUSTOMERS),
-                         percent=rand(100), comment=rand(len(COMMENTS)), touchpoint=rand(len(TOUCHPOINTS) + 1),
-                         product=rand(len(PRODUCTS) + 2), tag=rand(len(TAGS)), person=rand(8),
-                         outcome=rand(len(OUTCOMES)), contact=rand(len(CONTACT_METHODS)))
-    steps = {"draws": draws, "feedback": FEEDBACK.format(tags=JSON_VALUE.get(dialect, "{}").format("tg.value")),
-             "loops": LOOPS, "links": "UPDATE feedback SET loop_id = id"}  # feedback ⇄ loop: linked once both exist
+    draws = DRAWS.format(
+        team=rand(100 * teams),
+        minutes=MINUTES,
+        fate=rand(1000),
+        owned=rand(100),
+        delay=rand(1000),
+        response=rand(len(RESPONSES)),
+        customer=rand(CUSTOMERS),
+        percent=rand(100),
+        comment=rand(len(COMMENTS)),
+        touchpoint=rand(len(TOUCHPOINTS) + 1),
+        product=rand(len(PRODUCTS) + 2),
+        tag=rand(len(TAGS)),
+        person=rand(8),
+        outcome=rand(len(OUTCOMES)),
+        contact=rand(len(CONTACT_METHODS)),
+    )
+    steps = {
+        "draws": draws,
+        "feedback": FEEDBACK.format(tags=JSON_VALUE.get(dialect, "{}").format("tg.value")),
+        "loops": LOOPS,
+        "links": "UPDATE feedback SET loop_id = id",
+    }  # feedback ⇄ loop: linked once both exist
     params = {"rows": rows, "now": MINUTES, "w": WORKSPACE, "no": False}
     timings = {}
     try:
@@ -180,8 +251,10 @@ def generate(url: str, rows: int, teams: int) -> dict[str, float]:
 def _drop_indexes(conn: Connection) -> list[str]:
     """Drop feedback's and loop's secondary indexes; returns the migrations' CREATE INDEX statements to rebuild them
     (SQLite builds an index from sorted rows several times faster than it grows one row by row)."""
-    indexes = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                                   "AND tbl_name IN ('feedback', 'loop') AND sql IS NOT NULL").all()
+    indexes = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+        "AND tbl_name IN ('feedback', 'loop') AND sql IS NOT NULL"
+    ).all()
     for name, _ in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [sql for _, sql in indexes]
@@ -191,8 +264,14 @@ def _bulk_load_pragmas(dbapi_connection, _record) -> None:
     # Scratch data: no journal, no fsync, no foreign-key checks (the generator keeps the references right); a
     # 64 MB page cache and two sorter threads for rebuilding the indexes. Temporary tables stay in memory.
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=OFF", "synchronous=OFF", "foreign_keys=OFF", "temp_store=MEMORY",
-                   "cache_size=-65536", "threads=2"):
+    for pragma in (
+        "journal_mode=OFF",
+        "synchronous=OFF",
+        "foreign_keys=OFF",
+        "temp_store=MEMORY",
+        "cache_size=-65536",
+        "threads=2",
+    ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
@@ -200,18 +279,44 @@ def _bulk_load_pragmas(dbapi_connection, _record) -> None:
 def _workspace_and_teams(conn: Connection, teams: int) -> None:
     """The workspace and ``teams`` teams with varied timezones, SLAs and hours."""
     created = stored_time(NOW - timedelta(days=120), conn.dialect.name == "sqlite")
-    conn.execute(text("INSERT INTO workspace (id, default_channel_id, source_options, created_at) "
-                      "VALUES (:id, 'C0DEFAULT', '{}', :at)"), {"id": WORKSPACE, "at": created})
+    conn.execute(
+        text(
+            "INSERT INTO workspace (id, default_channel_id, source_options, created_at) "
+            "VALUES (:id, 'C0DEFAULT', '{}', :at)"
+        ),
+        {"id": WORKSPACE, "at": created},
+    )
     hours = json.dumps({"days": "mon-fri", "start": "09:00", "end": "17:00"})
     rows = []
     for k in range(teams):
         ack, close = SLAS[k % len(SLAS)]
-        rows.append((k + 1, WORKSPACE, f"{AREAS[k % len(AREAS)]}-{k // len(AREAS) + 1}", f"C0TEAM{k:04d}",
-                     json.dumps([f"U{1001 + k}LEAD"]), TIMEZONES[k % len(TIMEZONES)], hours if k % 2 else None,
-                     ack, close, True, k % 5 == 0, "weekly mon 09:00", created))
-    conn.exec_driver_sql(insert_sql(conn, "team", "id, workspace_id, name, channel_id, leads, timezone, hours, "
-                                    "sla_ack_minutes, sla_close_minutes, thread_log, leads_only_moves, "
-                                    "digest_schedule, created_at"), rows)
+        rows.append(
+            (
+                k + 1,
+                WORKSPACE,
+                f"{AREAS[k % len(AREAS)]}-{k // len(AREAS) + 1}",
+                f"C0TEAM{k:04d}",
+                json.dumps([f"U{1001 + k}LEAD"]),
+                TIMEZONES[k % len(TIMEZONES)],
+                hours if k % 2 else None,
+                ack,
+                close,
+                True,
+                k % 5 == 0,
+                "weekly mon 09:00",
+                created,
+            )
+        )
+    conn.exec_driver_sql(
+        insert_sql(
+            conn,
+            "team",
+            "id, workspace_id, name, channel_id, leads, timezone, hours, "
+            "sla_ack_minutes, sla_close_minutes, thread_log, leads_only_moves, "
+            "digest_schedule, created_at",
+        ),
+        rows,
+    )
 
 
 def _lookup_tables(conn: Connection, teams: int) -> None:
@@ -226,22 +331,47 @@ def _lookup_tables(conn: Connection, teams: int) -> None:
     # uneven team sizes, as in real workspaces: the busiest team gets ~6x the quietest
     weights = [1 / (k + 1) ** 0.4 for k in range(teams)]
     slots = 100 * teams
-    picks = [(k, 1 + bisect.bisect(list(itertools.accumulate(weights)), k / slots * sum(weights)))
-             for k in range(slots)]
-    customers = [(c, f"cus_{c}", f"person{c}@account{c % 5000}.example.com", f"Customer {c}", f"Account {c % 5000}",
-                  ("smb", "mid-market", "enterprise")[c % 3], ARR[c % len(ARR)] if c % 5000 % 3 == 0 else None)
-                 for c in range(CUSTOMERS)]
-    tables = [("bench_minute", f"m INTEGER PRIMARY KEY, at {TIMESTAMP[conn.dialect.name]}", minutes),
-              ("bench_delay", "k INTEGER PRIMARY KEY, ack INTEGER, resolve INTEGER", delays),
-              ("bench_team_pick", "k INTEGER PRIMARY KEY, team_id INTEGER", picks),
-              ("bench_response", "k INTEGER PRIMARY KEY, source TEXT, scale TEXT, score INTEGER, category TEXT",
-               [(k, *response) for k, response in enumerate(RESPONSES)]),
-              ("bench_customer", ("k INTEGER PRIMARY KEY, id TEXT, email TEXT, name TEXT, account TEXT, "
-                                  "segment TEXT, arr INTEGER"), customers)]
-    tables += [(f"bench_{name}", "k INTEGER PRIMARY KEY, value TEXT", list(enumerate(choices))) for name, choices in (
-        ("comment", COMMENTS), ("touchpoint", TOUCHPOINTS), ("product", PRODUCTS), ("tag", TAGS),
-        ("outcome", OUTCOMES), ("contact", tuple(CONTACT_METHODS)))]
+    picks = [
+        (k, 1 + bisect.bisect(list(itertools.accumulate(weights)), k / slots * sum(weights))) for k in range(slots)
+    ]
+    customers = [
+        (
+            c,
+            f"cus_{c}",
+            f"person{c}@account{c % 5000}.example.com",
+            f"Customer {c}",
+            f"Account {c % 5000}",
+            ("smb", "mid-market", "enterprise")[c % 3],
+            ARR[c % len(ARR)] if c % 5000 % 3 == 0 else None,
+        )
+        for c in range(CUSTOMERS)
+    ]
+    tables = [
+        ("bench_minute", f"m INTEGER PRIMARY KEY, at {TIMESTAMP[conn.dialect.name]}", minutes),
+        ("bench_delay", "k INTEGER PRIMARY KEY, ack INTEGER, resolve INTEGER", delays),
+        ("bench_team_pick", "k INTEGER PRIMARY KEY, team_id INTEGER", picks),
+        (
+            "bench_response",
+            "k INTEGER PRIMARY KEY, source TEXT, scale TEXT, score INTEGER, category TEXT",
+            [(k, *response) for k, response in enumerate(RESPONSES)],
+        ),
+        (
+            "bench_customer",
+            ("k INTEGER PRIMARY KEY, id TEXT, email TEXT, name TEXT, account TEXT, segment TEXT, arr INTEGER"),
+            customers,
+        ),
+    ]
+    tables += [
+        (f"bench_{name}", "k INTEGER PRIMARY KEY, value TEXT", list(enumerate(choices)))
+        for name, choices in (
+            ("comment", COMMENTS),
+            ("touchpoint", TOUCHPOINTS),
+            ("product", PRODUCTS),
+            ("tag", TAGS),
+            ("outcome", OUTCOMES),
+            ("contact", tuple(CONTACT_METHODS)),
+        )
+    ]
     for table, columns, rows in tables:
         conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {table} ({columns})")
         conn.exec_driver_sql(insert_sql(conn, table, ", ".join(c.split()[0] for c in columns.split(", "))), rows)
-

@@ -22,8 +22,10 @@ OPEN = "l.status IN ('new', 'acknowledged', 'in_progress')"  # lifecycle.OPEN_ST
 OVERDUE = "((l.status = 'new' AND l.ack_due_at <= :now) OR l.resolve_due_at <= :now)"
 CUR, PREV = ("cur_start", "cur_end"), ("prev_start", "cur_start")
 FROM_RECENT = "FROM bench_recent l JOIN bench_period p ON p.team_id = l.team_id"
-SECONDS = {"sqlite": "(julianday({done}) - julianday(l.created_at)) * 86400.0",
-           "postgresql": "extract(epoch from {done} - l.created_at)"}
+SECONDS = {
+    "sqlite": "(julianday({done}) - julianday(l.created_at)) * 86400.0",
+    "postgresql": "extract(epoch from {done} - l.created_at)",
+}
 # SQLite would otherwise walk ix_loop_workspace_status (one workspace: every row) and fetch rows out of order.
 NOT_INDEXED = {"sqlite": "NOT INDEXED"}
 OPEN_KEYS = ("open", "under_1d", "1_3d", "3_7d", "older", "unowned", "overdue")
@@ -36,9 +38,11 @@ def within(column: str, bounds: tuple[str, str]) -> str:
 
 def _counts(bounds: tuple[str, str]) -> str:
     closed = within("l.resolved_at", bounds)
-    return (f"count(*) FILTER (WHERE {within('l.created_at', bounds)}), count(*) FILTER (WHERE {closed}), "
-            f"count(*) FILTER (WHERE {closed} AND l.outcome = 'saved'), "
-            f"count(*) FILTER (WHERE {closed} AND l.outcome = 'churned')")
+    return (
+        f"count(*) FILTER (WHERE {within('l.created_at', bounds)}), count(*) FILTER (WHERE {closed}), "
+        f"count(*) FILTER (WHERE {closed} AND l.outcome = 'saved'), "
+        f"count(*) FILTER (WHERE {closed} AND l.outcome = 'churned')"
+    )
 
 
 RECENT = f"""CREATE TEMPORARY TABLE bench_recent AS
@@ -56,8 +60,8 @@ LOOP_FIGURES = f"""SELECT l.team_id, count(*) FILTER (WHERE {OPEN}),
     count(*) FILTER (WHERE {OPEN} AND l.owner_id IS NULL), count(*) FILTER (WHERE {OPEN} AND {OVERDUE}),
     {_counts(CUR)}, {_counts(PREV)},
     sum(l.arr) FILTER (WHERE {OPEN} AND l.category IN {BAD}),
-    sum(l.arr) FILTER (WHERE l.outcome = 'saved' AND {within('l.resolved_at', CUR)}),
-    sum(l.arr) FILTER (WHERE l.outcome = 'saved' AND {within('l.resolved_at', PREV)})
+    sum(l.arr) FILTER (WHERE l.outcome = 'saved' AND {within("l.resolved_at", CUR)}),
+    sum(l.arr) FILTER (WHERE l.outcome = 'saved' AND {within("l.resolved_at", PREV)})
 {FROM_RECENT} GROUP BY l.team_id"""
 
 # Nearest-rank percentiles as the product computes them: the smallest value at or after rank ceil(n * fraction).
@@ -82,8 +86,8 @@ FROM ranked GROUP BY team_id, kind, cur"""
 # dropped by the product anyway, so the top three are the same.
 WEAKEST = f"""WITH relevant AS MATERIALIZED (
     SELECT l.team_id, l.touchpoint, l.product, {OPEN} AS open,
-           l.category IN {BAD} AND {within('l.created_at', CUR)} AS detractor
-    {FROM_RECENT} WHERE {OPEN} OR (l.category IN {BAD} AND {within('l.created_at', CUR)})
+           l.category IN {BAD} AND {within("l.created_at", CUR)} AS detractor
+    {FROM_RECENT} WHERE {OPEN} OR (l.category IN {BAD} AND {within("l.created_at", CUR)})
 ), named AS (
     SELECT team_id, 'touchpoints' AS kind, touchpoint AS name, count(*) FILTER (WHERE detractor) AS detractors,
            count(*) FILTER (WHERE open) AS open_loops
@@ -99,7 +103,7 @@ SELECT team_id, kind, name, detractors, open_loops FROM ranked WHERE position <=
 
 THEMES = f"""SELECT team_id, comment FROM (
     SELECT l.team_id, l.comment, row_number() OVER (PARTITION BY l.team_id ORDER BY l.id DESC) AS position
-    {FROM_RECENT} WHERE {within('l.created_at', CUR)} AND l.category IN {BAD} AND l.comment IS NOT NULL
+    {FROM_RECENT} WHERE {within("l.created_at", CUR)} AND l.category IN {BAD} AND l.comment IS NOT NULL
 ) AS recent WHERE position <= 500"""
 
 OWNERS = f"""SELECT l.team_id, l.owner_id, count(*) AS loops FROM bench_recent l
@@ -121,10 +125,23 @@ OWNER_LOOPS = f"""SELECT team_id, owner_id, id, created_at, channel_id, card_ts 
 
 def empty_figures() -> dict:
     counts = {**dict.fromkeys(COUNT_KEYS, 0), "retained": 0.0}
-    return {"open": dict.fromkeys(OPEN_KEYS, 0), "current": dict(counts), "previous": dict(counts),
-            "ack": (None, None), "ack_before": (None, None), "resolve": (None, None), "resolve_before": (None, None),
-            "at_risk": 0.0, "touchpoints": [], "products": [], "themes": [], "owners": [], "owner_loops": {},
-            "overdue": [], "overdue_total": 0}
+    return {
+        "open": dict.fromkeys(OPEN_KEYS, 0),
+        "current": dict(counts),
+        "previous": dict(counts),
+        "ack": (None, None),
+        "ack_before": (None, None),
+        "resolve": (None, None),
+        "resolve_before": (None, None),
+        "at_risk": 0.0,
+        "touchpoints": [],
+        "products": [],
+        "themes": [],
+        "owners": [],
+        "owner_loops": {},
+        "overdue": [],
+        "overdue_total": 0,
+    }
 
 
 def run_floor(engine: Engine) -> tuple[dict[int, dict], float, dict[str, float]]:
@@ -136,8 +153,12 @@ def run_floor(engine: Engine) -> tuple[dict[int, dict], float, dict[str, float]]
     steps = {
         "scan": (RECENT.format(not_indexed=NOT_INDEXED.get(dialect, "")), None),
         "figures": (LOOP_FIGURES, _add_loop_figures),
-        "durations": (DURATIONS.format(ack=seconds.format(done="l.acknowledged_at"),
-                                       resolve=seconds.format(done="l.resolved_at")), _add_durations),
+        "durations": (
+            DURATIONS.format(
+                ack=seconds.format(done="l.acknowledged_at"), resolve=seconds.format(done="l.resolved_at")
+            ),
+            _add_durations,
+        ),
         "weakest": (WEAKEST, _add_weakest),
         "themes": (THEMES, _add_themes),
         "owners": (OWNERS, _add_owners),
@@ -162,11 +183,14 @@ def run_floor(engine: Engine) -> tuple[dict[int, dict], float, dict[str, float]]
 def _period_table(conn: Connection, store) -> None:
     """bench_period: each team's last week in its timezone (and the week before), as the product picks it."""
     kind = TIMESTAMP[conn.dialect.name]
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE bench_period (team_id INTEGER PRIMARY KEY, prev_start {kind}, "
-                         f"cur_start {kind}, cur_end {kind})")
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE bench_period (team_id INTEGER PRIMARY KEY, prev_start {kind}, "
+        f"cur_start {kind}, cur_end {kind})"
+    )
     rows = []
-    for team_id, tz_name in conn.execute(text("SELECT id, timezone FROM team WHERE workspace_id = :w"),
-                                         {"w": WORKSPACE}):
+    for team_id, tz_name in conn.execute(
+        text("SELECT id, timezone FROM team WHERE workspace_id = :w"), {"w": WORKSPACE}
+    ):
         week = period("last-week", now=NOW, tz_name=tz_name)
         rows.append((team_id, store(week.previous.start), store(week.start), store(week.end)))
     conn.exec_driver_sql(insert_sql(conn, "bench_period", "team_id, prev_start, cur_start, cur_end"), rows)
@@ -175,10 +199,10 @@ def _period_table(conn: Connection, store) -> None:
 def _add_loop_figures(figures: dict[int, dict], rows) -> None:
     for team_id, *values in rows:
         team = figures[team_id]
-        team["open"] = dict(zip(OPEN_KEYS, values[:7]))
+        team["open"] = dict(zip(OPEN_KEYS, values[:7], strict=True))
         team["overdue_total"] = values[6]
-        team["current"].update(zip(COUNT_KEYS, values[7:11]))
-        team["previous"].update(zip(COUNT_KEYS, values[11:15]))
+        team["current"].update(zip(COUNT_KEYS, values[7:11], strict=True))
+        team["previous"].update(zip(COUNT_KEYS, values[11:15], strict=True))
         at_risk, retained, retained_before = (float(value or 0) for value in values[15:18])
         team["at_risk"], team["current"]["retained"], team["previous"]["retained"] = at_risk, retained, retained_before
 
@@ -214,4 +238,3 @@ def _add_owner_loops(figures: dict[int, dict], rows) -> None:
 def _add_overdue(figures: dict[int, dict], rows) -> None:
     for team_id, loop_id, *_ in rows:
         figures[team_id]["overdue"].append(loop_id)
-

@@ -77,20 +77,29 @@ class LoopkeeperProcess:
         self.webhook_secret = secrets.token_hex(16)
         self.database_url = f"sqlite:///{workdir / 'loopkeeper.db'}"
         self.log_path = workdir / "loopkeeper.log"
-        self.env = {**os.environ, "SLACK_BOT_TOKEN": standin.bot_token, "SLACK_SIGNING_SECRET": secrets.token_hex(16),
-                    "LOOPKEEPER_WEBHOOK_SECRET": self.webhook_secret, "SLACK_API_URL": standin.url,
-                    "DATABASE_URL": self.database_url, "LOOPKEEPER_HOST": "127.0.0.1",
-                    "LOOPKEEPER_PORT": str(self.port), "LOOPKEEPER_DEFAULT_CHANNEL": DEFAULT_CHANNEL,
-                    "SLACK_APP_TOKEN": ""}  # HTTP only, whatever the caller's environment says
+        self.env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": standin.bot_token,
+            "SLACK_SIGNING_SECRET": secrets.token_hex(16),
+            "LOOPKEEPER_WEBHOOK_SECRET": self.webhook_secret,
+            "SLACK_API_URL": standin.url,
+            "DATABASE_URL": self.database_url,
+            "LOOPKEEPER_HOST": "127.0.0.1",
+            "LOOPKEEPER_PORT": str(self.port),
+            "LOOPKEEPER_DEFAULT_CHANNEL": DEFAULT_CHANNEL,
+            "SLACK_APP_TOKEN": "",
+        }  # HTTP only, whatever the caller's environment says
         self.workdir = workdir  # its cwd, so no developer's .env is read
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Self:
-        subprocess.run([LOOPKEEPER, "db", "upgrade"], env=self.env, cwd=self.workdir, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [LOOPKEEPER, "db", "upgrade"], env=self.env, cwd=self.workdir, check=True, stdout=subprocess.DEVNULL
+        )
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen([LOOPKEEPER, "run"], env=self.env, cwd=self.workdir,
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [LOOPKEEPER, "run"], env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+            )
         try:
             if not wait_until(self._healthy, timeout=30):
                 raise RuntimeError(f"loopkeeper run did not become healthy:\n{self.log_path.read_text()[-2000:]}")
@@ -131,8 +140,12 @@ class LoopkeeperProcess:
     def log_problems(self) -> Counter:
         """Warnings, errors and exceptions in its log, counted by message (timestamps left out)."""
         lines = self.log_path.read_text(errors="replace").splitlines()
-        return Counter(TIMESTAMP.sub("", line) for line in lines
-                       if re.search(r"\b(WARNING|ERROR)\b|^\w+(\.\w+)*(Error|Exception): ", line))
+        return Counter(
+            TIMESTAMP.sub("", line)
+            for line in lines
+            if re.search(r"\b(WARNING|ERROR)\b|^\w+(\.\w+)*(Error|Exception): ", line)
+        )
+
 
 def flood(bot: LoopkeeperProcess, alerts: int, concurrency: int) -> tuple[int, Counter, float]:
     """Send ``alerts`` signed webhooks in ROUNDS rounds; (accepted, other answers by status, seconds sending)."""
@@ -140,31 +153,43 @@ def flood(bot: LoopkeeperProcess, alerts: int, concurrency: int) -> tuple[int, C
     sent, accepted, others, elapsed = 0, 0, Counter(), 0.0
     for round_no in range(1, ROUNDS + 1):
         count = alerts * round_no // ROUNDS - sent
-        result = run_load("127.0.0.1", bot.port, functools.partial(offset_by, build=build, offset=sent),
-                          count, concurrency, expect=ACCEPTED)
+        result = run_load(
+            "127.0.0.1",
+            bot.port,
+            functools.partial(offset_by, build=build, offset=sent),
+            count,
+            concurrency,
+            expect=ACCEPTED,
+        )
         sent += count
         elapsed += result.elapsed
         accepted += result.statuses.pop(ACCEPTED, 0)
         others.update(result.statuses)
         now = memory_mib(bot.pid)
         failures = f"; NOT 202: {dict(result.statuses)} e.g. {result.samples[0][:200]}" if result.statuses else ""
-        print(f"  {sent:>7} alerts: {count / result.elapsed:,.0f}/s this round, RSS {now['VmRSS']:.1f} MiB, "
-              f"peak {now['VmHWM']:.1f} MiB{failures}", flush=True)
+        print(
+            f"  {sent:>7} alerts: {count / result.elapsed:,.0f}/s this round, RSS {now['VmRSS']:.1f} MiB, "
+            f"peak {now['VmHWM']:.1f} MiB{failures}",
+            flush=True,
+        )
     return accepted, others, elapsed
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.memory", description=__doc__.splitlines()[0])
-    parser.add_argument("--alerts", type=int, default=2000,
-                        help="alerts to send (default 2000, ~25 s here; 100000 takes ~50 min here)")
+    parser.add_argument(
+        "--alerts", type=int, default=2000, help="alerts to send (default 2000, ~25 s here; 100000 takes ~50 min here)"
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--idle-seconds", type=float, default=3.0, help="idle time before the idle reading")
     args = parser.parse_args(argv)
 
     standin = SlackStandIn().start()
     try:
-        with tempfile.TemporaryDirectory(prefix="loopkeeper-bench-memory-") as workdir, \
-                LoopkeeperProcess(Path(workdir), standin) as bot:
+        with (
+            tempfile.TemporaryDirectory(prefix="loopkeeper-bench-memory-") as workdir,
+            LoopkeeperProcess(Path(workdir), standin) as bot,
+        ):
             time.sleep(args.idle_seconds)
             idle = settle(bot.pid)
             print(f"idle: RSS {idle['VmRSS']:.1f} MiB, peak so far {idle['VmHWM']:.1f} MiB (pid {bot.pid})")
@@ -178,19 +203,29 @@ def main(argv: list[str] | None = None) -> int:
             engine.dispose()
     finally:
         standin.stop()
-    print(f"after {args.alerts:,} alerts in {elapsed:.0f} s of sending ({args.alerts / elapsed:,.0f}/s overall): "
-          f"RSS {after['VmRSS']:.1f} MiB, peak {after['VmHWM']:.1f} MiB; {accepted} answered 202, {stored} stored, "
-          f"{pending} outbox items pending")
+    print(
+        f"after {args.alerts:,} alerts in {elapsed:.0f} s of sending ({args.alerts / elapsed:,.0f}/s overall): "
+        f"RSS {after['VmRSS']:.1f} MiB, peak {after['VmHWM']:.1f} MiB; {accepted} answered 202, {stored} stored, "
+        f"{pending} outbox items pending"
+    )
     for problem, times in problems.most_common(5):
         print(f"  log ({times}x): {problem[:240]}")
     ok = stored == accepted == args.alerts
     if not ok:
-        print(f"memory: {args.alerts} alerts sent, {accepted} answered 202 (others: {dict(others)}), {stored} stored",
-              file=sys.stderr)
+        print(
+            f"memory: {args.alerts} alerts sent, {accepted} answered 202 (others: {dict(others)}), {stored} stored",
+            file=sys.stderr,
+        )
     ratio = after["VmHWM"] / idle["VmRSS"]
-    print(ratio_line("memory", ratio, f"peak {after['VmHWM']:.0f} MiB after {args.alerts:,} alerts vs "
-                                      f"{idle['VmRSS']:.0f} MiB idle RSS; `loopkeeper run` on SQLite"
-                                      + ("" if ok else f"; {args.alerts - accepted} alerts NOT accepted")))
+    print(
+        ratio_line(
+            "memory",
+            ratio,
+            f"peak {after['VmHWM']:.0f} MiB after {args.alerts:,} alerts vs "
+            f"{idle['VmRSS']:.0f} MiB idle RSS; `loopkeeper run` on SQLite"
+            + ("" if ok else f"; {args.alerts - accepted} alerts NOT accepted"),
+        )
+    )
     return 0 if ok else 1
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.error import URLError
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -31,6 +33,9 @@ from models.base import utcnow
 from models.db import make_engine, pending_migrations, transaction, upgrade
 from models.slack_event import prune_slack_events
 
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
 log = logging.getLogger(__name__)
 # Slack retries an event for about an hour; ids older than a day can go.
 EVENT_ID_RETENTION = timedelta(days=1)
@@ -48,13 +53,15 @@ def prepare_database(settings: Settings) -> None:
     if engine.dialect.name == "sqlite":
         upgrade(settings.database_url)
         return
-    raise ConfigError(f"the database schema is behind ({len(pending)} pending migration(s)); "
-                      "run `loopkeeper db upgrade` once before starting the replicas")
+    raise ConfigError(
+        f"the database schema is behind ({len(pending)} pending migration(s)); "
+        "run `loopkeeper db upgrade` once before starting the replicas"
+    )
 
 
 def slack_client(settings: Settings) -> WebClient:
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
-                     timeout=settings.slack_timeout_seconds)
+    timeout = math.ceil(settings.slack_timeout_seconds)  # WebClient takes whole seconds
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=timeout)
 
 
 class Loopkeeper:
@@ -65,20 +72,37 @@ class Loopkeeper:
         self.engine = make_engine(settings.database_url)
         identity = _who_am_i(slack_client(settings))
         self.metrics = Metrics()
-        self.worker = DeliveryWorker(self.engine, slack_client(settings), clock=clock,
-                                     poll_seconds=settings.delivery_poll_seconds,
-                                     limiter=RateLimiter(post_per_second=settings.post_per_second,
-                                                         post_burst=settings.post_burst),
-                                     concurrency=settings.delivery_concurrency, admins=settings.admins,
-                                     lease=timedelta(seconds=settings.delivery_lease_seconds),
-                                     metrics=self.metrics, renderers=RENDERERS)
+        self.worker = DeliveryWorker(
+            self.engine,
+            slack_client(settings),
+            clock=clock,
+            poll_seconds=settings.delivery_poll_seconds,
+            limiter=RateLimiter(post_per_second=settings.post_per_second, post_burst=settings.post_burst),
+            concurrency=settings.delivery_concurrency,
+            admins=settings.admins,
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
+            metrics=self.metrics,
+            renderers=RENDERERS,
+        )
         self.after_ack = AfterAck()
-        commands = CommandRunner(engine=self.engine, directory=WebDirectory(slack_client(settings)),
-                                 env_admins=settings.admins, default_channel=settings.default_channel)
-        self.ctx = AppContext(settings=settings, engine=self.engine, workspace_id=identity["team_id"],
-                              commands=commands, bot_user_id=identity.get("user_id"), bot_id=identity.get("bot_id"),
-                              clock=clock, on_outbox_write=self.worker.wake, metrics=self.metrics,
-                              after_ack=self.after_ack)
+        commands = CommandRunner(
+            engine=self.engine,
+            directory=WebDirectory(slack_client(settings)),
+            env_admins=settings.admins,
+            default_channel=settings.default_channel,
+        )
+        self.ctx = AppContext(
+            settings=settings,
+            engine=self.engine,
+            workspace_id=identity["team_id"],
+            commands=commands,
+            bot_user_id=identity.get("user_id"),
+            bot_id=identity.get("bot_id"),
+            clock=clock,
+            on_outbox_write=self.worker.wake,
+            metrics=self.metrics,
+            after_ack=self.after_ack,
+        )
         self.bolt = App(
             signing_secret=settings.slack_signing_secret,
             client=slack_client(settings),
@@ -89,32 +113,60 @@ class Loopkeeper:
             process_before_response=True,
         )
         register_all(self.bolt, self.ctx)
-        self.scheduler = BackgroundScheduler(timezone=timezone.utc)
-        self.scheduler.add_job(self._prune_events, "interval", hours=1, id="prune-slack-events",
-                               coalesce=True, max_instances=1, replace_existing=True)
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+        self.scheduler.add_job(
+            self._prune_events,
+            "interval",
+            hours=1,
+            id="prune-slack-events",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
         # Runs at start-up too, so loops that breached while the bot was down are reminded (once) right away.
-        self.scheduler.add_job(self._check_reminders, "interval", seconds=60, id="sla-reminders", coalesce=True,
-                               max_instances=1, replace_existing=True, next_run_time=datetime.now(timezone.utc))
+        self.scheduler.add_job(
+            self._check_reminders,
+            "interval",
+            seconds=60,
+            id="sla-reminders",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+        )
         # Digests: checked every minute against each team's stored schedule (changes apply without a restart);
         # the first check at start-up sends, once and marked late, a digest missed while the bot was down.
-        self.scheduler.add_job(self._send_due_digests, "interval", seconds=60, id="digests", coalesce=True,
-                               max_instances=1, replace_existing=True, next_run_time=datetime.now(timezone.utc))
+        self.scheduler.add_job(
+            self._send_due_digests,
+            "interval",
+            seconds=60,
+            id="digests",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+        )
         self.leadership = Leadership(self.engine, self.scheduler.start, poll_seconds=settings.leader_poll_seconds)
-        self.asgi = Starlette(routes=[
-            *webhooks.routes(self.ctx),
-            *slack_http.routes(self.bolt, self.metrics),
-            *health.routes(self.ctx, self.worker_status),
-        ])
-        self._socket_mode = None
+        self.asgi = Starlette(
+            routes=[
+                *webhooks.routes(self.ctx),
+                *slack_http.routes(self.bolt, self.metrics),
+                *health.routes(self.ctx, self.worker_status),
+            ]
+        )
+        self._socket_mode: SocketModeHandler | None = None
 
     @property
     def workspace_id(self) -> str:
         return self.ctx.workspace_id
 
     def worker_status(self) -> dict[str, str]:
-        status = {"delivery": "running" if self.worker.running else "stopped",
-                  "scheduler": "running" if self.scheduler.running else
-                  ("standby (another process leads)" if self.engine.dialect.name == "postgresql" else "stopped")}
+        status = {
+            "delivery": "running" if self.worker.running else "stopped",
+            "scheduler": "running"
+            if self.scheduler.running
+            else ("standby (another process leads)" if self.engine.dialect.name == "postgresql" else "stopped"),
+        }
         if self.worker.last_error:
             status["delivery"] = f"failing ({self.worker.last_error})"
         if self.settings.slack_app_token:
@@ -162,10 +214,15 @@ class Loopkeeper:
 def _who_am_i(client: WebClient) -> dict:
     """auth.test: which workspace and bot user our token belongs to; a clear error if it is refused."""
     try:
-        return client.auth_test().data
+        data = client.auth_test().data
+        return data if isinstance(data, dict) else {}
     except SlackApiError as exc:
-        raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); "
-                          "check the token in .env and that the app is installed") from None
+        raise ConfigError(
+            f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); "
+            "check the token in .env and that the app is installed"
+        ) from None
     except (URLError, OSError) as exc:
-        raise ConfigError(f"cannot reach Slack's Web API at {client.base_url} ({type(exc).__name__}); "
-                          "check SLACK_API_URL and the network") from None
+        raise ConfigError(
+            f"cannot reach Slack's Web API at {client.base_url} ({type(exc).__name__}); "
+            "check SLACK_API_URL and the network"
+        ) from None

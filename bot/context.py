@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -45,5 +45,8 @@ class AppContext:
 
     def intake_policy(self, *, via: str = "webhook") -> IntakePolicy:
         """How new feedback is handled, from the settings."""
-        return IntakePolicy(default_channel=self.settings.default_channel,
-                            customer_window=timedelta(days=self.settings.customer_window_days), via=via)
+        return IntakePolicy(
+            default_channel=self.settings.default_channel,
+            customer_window=timedelta(days=self.settings.customer_window_days),
+            via=via,
+        )

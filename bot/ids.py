@@ -32,8 +32,13 @@ class ModalField(StrEnum):
     UNTIL = "until"
 
 
-SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "tomorrow": "Until tomorrow 09:00", "1w": "1 week",
-                  "custom": "Until…"}
+SNOOZE_CHOICES = {
+    "1h": "1 hour",
+    "4h": "4 hours",
+    "tomorrow": "Until tomorrow 09:00",
+    "1w": "1 week",
+    "custom": "Until…",
+}
 
 
 class CardBlock(StrEnum):

@@ -8,9 +8,10 @@ polling, takes over. SQLite is a single-process database: its one process leads.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -62,10 +63,8 @@ class Leadership:
 
     def _release_connection(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(SQLAlchemyError):  # a dead connection has released the lock already
                 self._connection.close()  # closing the session releases the advisory lock
-            except SQLAlchemyError:
-                pass
             self._connection = None
 
     def stop(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 REDACTED = "[redacted]"
 
@@ -34,9 +34,13 @@ class JsonFormatter(logging.Formatter):
         self.secrets = tuple(s for s in secrets if s and len(s) >= 6)
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-                 "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage(),
-                 "thread": record.threadName}
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "thread": record.threadName,
+        }
         if record.exc_info:
             entry["error"] = record.exc_info[0].__name__ if record.exc_info[0] else None
             entry["traceback"] = self.formatException(record.exc_info)
@@ -49,8 +53,11 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(secrets: tuple[str, ...], *, level: int = logging.INFO, fmt: str = "text") -> None:
     """Log to stderr with secrets replaced by ``[redacted]``, as text or JSON lines."""
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter(secrets) if fmt == "json" else
-                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter(secrets)
+        if fmt == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(SecretFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

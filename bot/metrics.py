@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Sequence
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0)
 
@@ -17,7 +18,7 @@ def _labels(names: tuple[str, ...], values: tuple[str, ...]) -> str:
     if not names:
         return ""
     escaped = (str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") for v in values)
-    return "{" + ",".join(f'{n}="{v}"' for n, v in zip(names, escaped)) + "}"
+    return "{" + ",".join(f'{n}="{v}"' for n, v in zip(names, escaped, strict=True)) + "}"
 
 
 class Counter:
@@ -42,7 +43,9 @@ class Counter:
 
 
 class Histogram:
-    def __init__(self, name: str, help_text: str, labels: tuple[str, ...] = (), buckets=LATENCY_BUCKETS):
+    def __init__(
+        self, name: str, help_text: str, labels: tuple[str, ...] = (), buckets: tuple[float, ...] = LATENCY_BUCKETS
+    ):
         self.name, self.help, self.labels, self.buckets = name, help_text, labels, tuple(buckets)
         self._counts: dict[tuple[str, ...], list[int]] = {}
         self._sums: dict[tuple[str, ...], float] = defaultdict(float)
@@ -62,7 +65,7 @@ class Histogram:
         with self._lock:
             for values, counts in sorted(self._counts.items()):
                 running = 0
-                for bound, n in zip((*self.buckets, float("inf")), counts):
+                for bound, n in zip((*self.buckets, float("inf")), counts, strict=True):
                     running += n
                     le = "+Inf" if bound == float("inf") else f"{bound:g}"
                     lines.append(f"{self.name}_bucket{_labels((*self.labels, 'le'), (*values, le))} {running}")
@@ -75,17 +78,23 @@ class Metrics:
     """What this process counted since it started."""
 
     def __init__(self) -> None:
-        self.alerts = Counter("loopkeeper_alerts_received_total", "Feedback alerts received, by source and result",
-                              ("source", "result"))
-        self.deliveries = Counter("loopkeeper_deliveries_total", "Slack writes attempted by the outbox worker, "
-                                  "by method and result (sent, retry, parked, deduplicated)", ("method", "result"))
+        self.alerts = Counter(
+            "loopkeeper_alerts_received_total", "Feedback alerts received, by source and result", ("source", "result")
+        )
+        self.deliveries = Counter(
+            "loopkeeper_deliveries_total",
+            "Slack writes attempted by the outbox worker, by method and result (sent, retry, parked, deduplicated)",
+            ("method", "result"),
+        )
         self.rate_limited = Counter("loopkeeper_slack_429_total", "429 answers from Slack, by method", ("method",))
-        self.retries = Counter("loopkeeper_delivery_retries_total", "Sends scheduled again after a failure, by reason",
-                               ("reason",))
-        self.ack_latency = Histogram("loopkeeper_slack_ack_seconds", "Time to answer a Slack request, by kind",
-                                     ("kind",))
+        self.retries = Counter(
+            "loopkeeper_delivery_retries_total", "Sends scheduled again after a failure, by reason", ("reason",)
+        )
+        self.ack_latency = Histogram(
+            "loopkeeper_slack_ack_seconds", "Time to answer a Slack request, by kind", ("kind",)
+        )
 
-    def render(self, gauges: list[str] = ()) -> str:
+    def render(self, gauges: Sequence[str] = ()) -> str:
         lines: list[str] = []
         for metric in (self.alerts, self.deliveries, self.rate_limited, self.retries, self.ack_latency):
             lines += metric.render()

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
-import re._parser as sre_parse  # the stdlib's own regex parser, to inspect a pattern's structure
+import re._parser as sre_parse  # type: ignore[import-not-found]  # the stdlib's own parser, for a pattern's structure
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import regex
 
@@ -21,8 +22,18 @@ from bot.errors import LoopkeeperError
 log = logging.getLogger(__name__)
 
 FIELDS = (
-    "source", "score", "scale", "category", "touchpoint", "product",
-    "segment", "account", "arr", "tag", "comment", "email_domain",
+    "source",
+    "score",
+    "scale",
+    "category",
+    "touchpoint",
+    "product",
+    "segment",
+    "account",
+    "arr",
+    "tag",
+    "comment",
+    "email_domain",
 )
 NUMERIC_FIELDS = frozenset({"score", "arr"})
 OPERATORS = ("=", "!=", "=~", "<", "<=", ">", ">=", "in")
@@ -59,12 +70,17 @@ class Matcher:
         if self.op == "=":
             return any(_equal(v, self.value) for v in values)
         if self.op == "in":
-            return any(_equal(v, option) for v in values for option in self.value)
+            options = self.value if isinstance(self.value, tuple) else (self.value,)
+            return any(_equal(v, option) for v in values for option in options)
         if self.op == "=~":
             return any(_search(self.value, str(v)[:MAX_MATCHED_TEXT], self.text) for v in values)
         numbers = [n for n in (_number(v) for v in values) if n is not None]
-        compare = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-                   ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}[self.op]
+        compare = {
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+        }[self.op]
         return any(compare(n, self.value) for n in numbers)
 
 
@@ -154,26 +170,32 @@ def _compile_bounded(pattern: str, text: str) -> regex.Pattern:
     return compiled
 
 
-def _nests_repeats(items, *, inside_repeat: bool) -> bool:
+def _nests_repeats(items: Any, *, inside_repeat: bool) -> bool:
     """True if a repeat with more than one iteration contains another such repeat: catastrophic backtracking."""
     for op, arg in items:
         if op in _REPEATS:
-            low, high, body = arg
+            _, high, body = arg
             repeats = high is sre_parse.MAXREPEAT or high > 1
             if repeats and inside_repeat:
                 return True
             if _nests_repeats(body, inside_repeat=inside_repeat or repeats):
                 return True
-        elif op is sre_parse.SUBPATTERN:
-            if _nests_repeats(arg[-1], inside_repeat=inside_repeat):
-                return True
-        elif op is sre_parse.BRANCH:
-            if any(_nests_repeats(branch, inside_repeat=inside_repeat) for branch in arg[1]):
-                return True
-        elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
-            if _nests_repeats(arg[1], inside_repeat=inside_repeat):
+        else:
+            inner = _subpatterns(op, arg)
+            if any(_nests_repeats(part, inside_repeat=inside_repeat) for part in inner):
                 return True
     return False
+
+
+def _subpatterns(op: Any, arg: Any) -> list:
+    """The nested patterns of a group, an alternation or a lookaround (none for anything else)."""
+    if op is sre_parse.SUBPATTERN:
+        return [arg[-1]]
+    if op is sre_parse.BRANCH:
+        return list(arg[1])
+    if op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
+        return [arg[1]]
+    return []
 
 
 @dataclass(frozen=True)
@@ -185,7 +207,7 @@ class Rule:
     continue_matching: bool = False
 
     @classmethod
-    def parse(cls, team: str, matchers: list[str] | tuple[str, ...], continue_matching: bool = False) -> "Rule":
+    def parse(cls, team: str, matchers: list[str] | tuple[str, ...], continue_matching: bool = False) -> Rule:
         return cls(team, tuple(parse_matcher(m) for m in matchers), continue_matching)
 
     def matches(self, fields: dict[str, object]) -> bool:

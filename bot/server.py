@@ -7,14 +7,16 @@ import signal
 import socket
 import threading
 import time
+from types import FrameType
 
 import uvicorn
+from starlette.types import ASGIApp
 
 
 class BackgroundServer:
     """Uvicorn on a thread, bound before it starts so port 0 gives a usable ephemeral port."""
 
-    def __init__(self, asgi_app, *, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, asgi_app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0):
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # As uvicorn does for sockets it binds itself; accepted connections inherit it. Without it
@@ -24,14 +26,15 @@ class BackgroundServer:
         self.host, self.port = self._socket.getsockname()[:2]
         config = uvicorn.Config(asgi_app, log_level="warning", lifespan="off", access_log=False)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
-                                        name="loopkeeper-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="loopkeeper-http", daemon=True
+        )
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 10.0) -> "BackgroundServer":
+    def start(self, timeout: float = 10.0) -> BackgroundServer:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -58,11 +61,11 @@ class _GracefulServer(uvicorn.Server):
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    def _request_exit(self, signum, frame) -> None:
+    def _request_exit(self, signum: int, frame: FrameType | None) -> None:
         self.should_exit = True
 
 
-def serve_forever(asgi_app, *, host: str, port: int) -> None:
+def serve_forever(asgi_app: ASGIApp, *, host: str, port: int) -> None:
     """Serve until SIGINT/SIGTERM, then return so the caller can shut down cleanly."""
     config = uvicorn.Config(asgi_app, host=host, port=port, log_level="info", lifespan="off", access_log=False)
     _GracefulServer(config).run()

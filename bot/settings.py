@@ -56,8 +56,17 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, so log filters can scrub them."""
-        return tuple(s for s in (self.slack_bot_token, self.slack_signing_secret, self.webhook_secret,
-                                 self.slack_app_token, *self.source_secrets.values()) if s)
+        return tuple(
+            s
+            for s in (
+                self.slack_bot_token,
+                self.slack_signing_secret,
+                self.webhook_secret,
+                self.slack_app_token,
+                *self.source_secrets.values(),
+            )
+            if s
+        )
 
     def secret(self, setting: str) -> str | None:
         """The value of a webhook secret setting, or None when it is unset or a placeholder."""
@@ -106,6 +115,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
     window_text = get("LOOPKEEPER_CUSTOMER_WINDOW_DAYS") or "14"
     if not window_text.isdigit():
         problems.append(f"LOOPKEEPER_CUSTOMER_WINDOW_DAYS must be a whole number of days, got {window_text!r}")
+
     def number(name: str, default: float, *, kind: type = float, low: float = 0, high: float = 1e9) -> float:
         text = get(name)
         if text is None:
@@ -115,18 +125,18 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         except ValueError:
             value = None
         if value is None or not low < value <= high:
-            problems.append(f"{name} must be a {'whole ' if kind is int else ''}number above {low:g}"
-                            f"{f' and at most {high:g}' if high < 1e9 else ''}, got {text!r}")
+            problems.append(
+                f"{name} must be a {'whole ' if kind is int else ''}number above {low:g}"
+                f"{f' and at most {high:g}' if high < 1e9 else ''}, got {text!r}"
+            )
             return default
         return value
 
-    tuning = {
-        "slack_timeout_seconds": number("LOOPKEEPER_SLACK_TIMEOUT_SECONDS", 10.0, high=120),
-        "delivery_lease_seconds": number("LOOPKEEPER_DELIVERY_LEASE_SECONDS", 60.0),
-        "delivery_concurrency": number("LOOPKEEPER_DELIVERY_CONCURRENCY", 4, kind=int, high=64),
-        "post_per_second": number("LOOPKEEPER_POSTS_PER_SECOND", 1.0),
-        "post_burst": number("LOOPKEEPER_POST_BURST", 3, kind=int, high=1000),
-    }
+    slack_timeout = number("LOOPKEEPER_SLACK_TIMEOUT_SECONDS", 10.0, high=120)
+    lease = number("LOOPKEEPER_DELIVERY_LEASE_SECONDS", 60.0)
+    concurrency = int(number("LOOPKEEPER_DELIVERY_CONCURRENCY", 4, kind=int, high=64))
+    posts_per_second = number("LOOPKEEPER_POSTS_PER_SECOND", 1.0)
+    post_burst = int(number("LOOPKEEPER_POST_BURST", 3, kind=int, high=1000))
     log_format = (get("LOOPKEEPER_LOG_FORMAT") or "text").lower()
     if log_format not in ("text", "json"):
         problems.append(f"LOOPKEEPER_LOG_FORMAT must be text or json, got {log_format!r}")
@@ -149,8 +159,15 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         admins=tuple(u.strip() for u in (get("LOOPKEEPER_ADMINS") or "").split(",") if u.strip()),
         default_channel=get("LOOPKEEPER_DEFAULT_CHANNEL"),
         customer_window_days=int(window_text),
-        source_secrets={name: value.strip() for name, value in env.items()
-                        if name.startswith(GENERIC_SECRET + "_") and value and value.strip()},
+        source_secrets={
+            name: value.strip()
+            for name, value in env.items()
+            if name.startswith(GENERIC_SECRET + "_") and value and value.strip()
+        },
         log_format=log_format,
-        **tuning,
+        slack_timeout_seconds=slack_timeout,
+        delivery_lease_seconds=lease,
+        delivery_concurrency=concurrency,
+        post_per_second=posts_per_second,
+        post_burst=post_burst,
     )

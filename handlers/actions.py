@@ -7,7 +7,7 @@ back to the person (a refusal, a modal) goes out after the ack and after the com
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -44,8 +44,11 @@ def _snooze(action: dict) -> Change:
 
 
 CHANGES: dict[str, Callable[[dict], Change]] = {
-    CardAction.ACKNOWLEDGE: lambda action: Acknowledge(), CardAction.TAKE_OWNERSHIP: lambda action: TakeOwnership(),
-    CardAction.REOPEN: lambda action: Reopen(), CardAction.ASSIGN: _assign, CardAction.SNOOZE: _snooze,
+    CardAction.ACKNOWLEDGE: lambda action: Acknowledge(),
+    CardAction.TAKE_OWNERSHIP: lambda action: TakeOwnership(),
+    CardAction.REOPEN: lambda action: Reopen(),
+    CardAction.ASSIGN: _assign,
+    CardAction.SNOOZE: _snooze,
 }
 
 
@@ -58,15 +61,21 @@ def register(app: App, ctx: AppContext) -> None:
     def snooze(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
         custom = (action.get("selected_option") or {}).get("value") == "custom"
         (snooze_custom if custom else snooze_now)(ack=ack, body=body, action=action, respond=respond, client=client)
+
     app.action(CardAction.RESOLVE)(_modal_opener(ctx, ModalId.RESOLVE))
     app.action(CardAction.MOVE)(_modal_opener(ctx, ModalId.MOVE))
 
 
-def _listener(ctx: AppContext, change_of: Callable[[dict], Change]):
+def _listener(ctx: AppContext, change_of: Callable[[dict], Change]) -> Callable[..., None]:
     def listener(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient | None = None) -> None:
         ack()
-        actor = Actor(workspace_id=body["team"]["id"], user_id=body["user"]["id"], via="button", now=ctx.clock(),
-                      clicked_in=(body.get("container") or {}).get("channel_id"))
+        actor = Actor(
+            workspace_id=body["team"]["id"],
+            user_id=body["user"]["id"],
+            via="button",
+            now=ctx.clock(),
+            clicked_in=(body.get("container") or {}).get("channel_id"),
+        )
         try:
             change_loop(ctx.engine, actor=actor, loop_id=loop_id_of(body, action), change=change_of(action))
         except LoopkeeperError as exc:
@@ -78,13 +87,18 @@ def _listener(ctx: AppContext, change_of: Callable[[dict], Change]):
     return listener
 
 
-def _modal_opener(ctx: AppContext, kind: ModalId):
+def _modal_opener(ctx: AppContext, kind: ModalId) -> Callable[..., None]:
     def listener(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
         ack()
 
         def open_modal() -> None:
-            view = modal_for(ctx.engine, workspace_id=body["team"]["id"], loop_id=loop_id_of(body, action),
-                             kind=kind, now=ctx.clock())
+            view = modal_for(
+                ctx.engine,
+                workspace_id=body["team"]["id"],
+                loop_id=loop_id_of(body, action),
+                kind=kind,
+                now=ctx.clock(),
+            )
             client.views_open(trigger_id=body["trigger_id"], view=view)  # within trigger_id's 3 seconds
 
         ctx.after_ack.submit(answering(respond, open_modal, where=f"opening {kind}"))

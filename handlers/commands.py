@@ -7,9 +7,9 @@ answered through ``response_url`` when it finishes, so Slack's 3 seconds are nev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Callable
 
 from slack_bolt import Ack, App, Respond
 
@@ -27,19 +27,34 @@ WORKING = ":hourglass_flowing_sand: Working on it — Slack is slow to answer ri
 def register(app: App, ctx: AppContext) -> None:
     @app.command("/loops")
     def loops(ack: Ack, command: dict, respond: Respond) -> None:
-        run = _runner(ctx, workspace_id=command["team_id"], user_id=command["user_id"],
-                      channel_id=command["channel_id"], text=command.get("text", ""), via="slash_command")
+        run = _runner(
+            ctx,
+            workspace_id=command["team_id"],
+            user_id=command["user_id"],
+            channel_id=command["channel_id"],
+            text=command.get("text", ""),
+            via="slash_command",
+        )
         answer(ctx.after_ack.submit(run), ack=ack, respond=respond)
         ctx.on_outbox_write()  # a command may have queued Slack writes (e.g. a digest)
 
     @app.action(DeliveryAction.RETRY)
     def retry_delivery(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         ack()
-        run = _runner(ctx, workspace_id=body["team"]["id"], user_id=body["user"]["id"],
-                      channel_id=(body.get("channel") or {}).get("id", ""),
-                      text=f"deliveries retry {action['value']}", via="button")
-        ctx.after_ack.submit(run).add_done_callback(lambda done: (_respond(respond, done.result()),
-                                                                  ctx.on_outbox_write()))
+        run = _runner(
+            ctx,
+            workspace_id=body["team"]["id"],
+            user_id=body["user"]["id"],
+            channel_id=(body.get("channel") or {}).get("id", ""),
+            text=f"deliveries retry {action['value']}",
+            via="button",
+        )
+
+        def answered(done: Future[dict]) -> None:
+            _respond(respond, done.result())
+            ctx.on_outbox_write()
+
+        ctx.after_ack.submit(run).add_done_callback(answered)
 
 
 def answer(future: Future[dict], *, ack: Ack, respond: Respond) -> None:

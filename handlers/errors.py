@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import App, BoltResponse
 from starlette.responses import JSONResponse
@@ -51,8 +52,7 @@ def modal_errors(exc: LoopkeeperError, *, field: str) -> dict[str, Any]:
     return {"response_action": "errors", "errors": {field: str(exc)[:MODAL_ERROR]}}
 
 
-_STATUS = {BodyTooLarge: 413, BadSignature: 401, InvalidFeedback: 422, ConfigError: 503, NotFound: 404,
-           BadRequest: 400}
+_STATUS = {BodyTooLarge: 413, BadSignature: 401, InvalidFeedback: 422, ConfigError: 503, NotFound: 404, BadRequest: 400}
 
 
 def http_error(exc: LoopkeeperError) -> JSONResponse:
@@ -75,12 +75,15 @@ def unexpected(error: BaseException, *, where: str) -> str:
     """Log an unexpected failure under a new error id; returns what the person is told, with that id."""
     error_id = secrets.token_hex(4)
     log.error("unexpected error [error id %s] in %s: %s", error_id, where, type(error).__name__, exc_info=error)
-    return (f":x: Sorry, something went wrong on our side (error id `{error_id}`). Please try again; if it keeps "
-            "happening, tell your Loopkeeper admin the error id.")
+    return (
+        f":x: Sorry, something went wrong on our side (error id `{error_id}`). Please try again; if it keeps "
+        "happening, tell your Loopkeeper admin the error id."
+    )
 
 
 def answering(respond: Callable[..., Any], work: Callable[[], None], *, where: str) -> Callable[[], None]:
     """``work`` made safe to run after the ack: any failure is answered privately through ``respond``."""
+
     def run() -> None:
         try:
             work()
@@ -98,14 +101,19 @@ def register(app: App, ctx: AppContext) -> None:
         kind = str(body.get("type") or ("slash_command" if "command" in body else "request"))
         text = unexpected(error, where=kind)
         if "command" in body:  # answered in the HTTP response, as a command's ack would be
-            return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": text}),
-                                headers={"content-type": ["application/json"]})
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_type": "ephemeral", "text": text}),
+                headers={"content-type": ["application/json"]},
+            )
         if kind == "view_submission":
             fields = list(((body.get("view") or {}).get("state") or {}).get("values") or {})
             if fields:
-                return BoltResponse(status=200, body=json.dumps({"response_action": "errors",
-                                                                 "errors": {fields[0]: text[:MODAL_ERROR]}}),
-                                    headers={"content-type": ["application/json"]})
+                return BoltResponse(
+                    status=200,
+                    body=json.dumps({"response_action": "errors", "errors": {fields[0]: text[:MODAL_ERROR]}}),
+                    headers={"content-type": ["application/json"]},
+                )
         if body.get("response_url"):
             ctx.after_ack.submit(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
             return BoltResponse(status=200, body="")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import AppContext
-from bot.loops.home import publish_home
 from bot.intake.slack_channels import ingest_channel_message
+from bot.loops.home import publish_home
 
 
 def register(app: App, ctx: AppContext) -> None:
@@ -19,15 +19,22 @@ def register(app: App, ctx: AppContext) -> None:
     def home_opened(event: dict, body: dict) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        published = publish_home(ctx.engine, workspace_id=body["team_id"], user_id=event["user"],
-                                 event_id=body["event_id"])
+        published = publish_home(
+            ctx.engine, workspace_id=body["team_id"], user_id=event["user"], event_id=body["event_id"]
+        )
         if published:
             ctx.on_outbox_write()
 
     @app.event("message")
     def channel_message(event: dict, body: dict) -> None:
-        result = ingest_channel_message(ctx.engine, workspace_id=body["team_id"], event_id=body["event_id"],
-                                        event=event, own_ids=ctx.own_ids, policy=ctx.intake_policy(via="slack"),
-                                        now=ctx.clock())
+        result = ingest_channel_message(
+            ctx.engine,
+            workspace_id=body["team_id"],
+            event_id=body["event_id"],
+            event=event,
+            own_ids=ctx.own_ids,
+            policy=ctx.intake_policy(via="slack"),
+            now=ctx.clock(),
+        )
         if result is not None and not result.duplicate:
             ctx.on_outbox_write()

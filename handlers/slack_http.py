@@ -51,5 +51,7 @@ def request_kind(raw: bytes) -> str:
     return match.group(1) if match else "other"
 
 
-_TYPE = re.compile(r'"type"\s*:\s*"(block_actions|view_submission|view_closed|shortcut|message_action|'
-                   r'block_suggestion)"')
+_TYPE = re.compile(
+    r'"type"\s*:\s*"(block_actions|view_submission|view_closed|shortcut|message_action|'
+    r'block_suggestion)"'
+)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
 from slack_bolt import Ack, App
 
 from bot.context import AppContext
@@ -22,8 +23,18 @@ def register(app: App, ctx: AppContext) -> None:
         if outcome not in OUTCOMES:
             ack(response_action="errors", errors={ModalField.OUTCOME: "Choose what happened with the customer."})
             return
-        _submit(ctx, ack, body, view, Resolve(outcome=outcome, contact_method=submitted(view, ModalField.CONTACT),
-                                              note=submitted(view, ModalField.NOTE)), field=ModalField.NOTE)
+        _submit(
+            ctx,
+            ack,
+            body,
+            view,
+            Resolve(
+                outcome=outcome,
+                contact_method=submitted(view, ModalField.CONTACT),
+                note=submitted(view, ModalField.NOTE),
+            ),
+            field=ModalField.NOTE,
+        )
 
     @app.view(ModalId.MOVE)
     def move_submitted(ack: Ack, body: dict, view: dict) -> None:
@@ -31,8 +42,14 @@ def register(app: App, ctx: AppContext) -> None:
         if not team:
             ack(response_action="errors", errors={ModalField.TEAM: "Choose the team that should own this."})
             return
-        _submit(ctx, ack, body, view, MoveToTeam(team_name=team, reason=submitted(view, ModalField.REASON) or ""),
-                field=ModalField.TEAM)
+        _submit(
+            ctx,
+            ack,
+            body,
+            view,
+            MoveToTeam(team_name=team, reason=submitted(view, ModalField.REASON) or ""),
+            field=ModalField.TEAM,
+        )
 
     @app.view(ModalId.SNOOZE)
     def snooze_submitted(ack: Ack, body: dict, view: dict) -> None:
@@ -40,8 +57,7 @@ def register(app: App, ctx: AppContext) -> None:
         if picked is None or picked <= ctx.clock().timestamp():
             ack(response_action="errors", errors={ModalField.UNTIL: "Pick a time in the future."})
             return
-        _submit(ctx, ack, body, view, Snooze(until=datetime.fromtimestamp(picked, timezone.utc)),
-                field=ModalField.UNTIL)
+        _submit(ctx, ack, body, view, Snooze(until=datetime.fromtimestamp(picked, UTC)), field=ModalField.UNTIL)
 
 
 def _submit(ctx: AppContext, ack: Ack, body: dict, view: dict, change: Change, *, field: str) -> None:
@@ -54,4 +70,3 @@ def _submit(ctx: AppContext, ack: Ack, body: dict, view: dict, change: Change, *
         return
     ack()
     ctx.on_outbox_write()
-

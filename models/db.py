@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -55,8 +55,11 @@ def _configure_sqlite(engine: Engine) -> None:
             return
         if not connection.info.get(_HOLDS_WRITE_LOCK):
             if not writers.acquire(timeout=BUSY_TIMEOUT_SECONDS):  # as SQLite's own busy timeout would
-                raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is locked (another writer "
-                                                                             f"held it {BUSY_TIMEOUT_SECONDS}s)"))
+                raise OperationalError(
+                    "BEGIN IMMEDIATE",
+                    None,
+                    TimeoutError(f"database is locked (another writer held it {BUSY_TIMEOUT_SECONDS}s)"),
+                )
             connection.info[_HOLDS_WRITE_LOCK] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -126,4 +129,5 @@ def pending_migrations(engine: Engine) -> list[str]:
     heads = set(script.get_heads())
     if current == heads:
         return []
-    return [rev.revision for rev in script.iterate_revisions(list(heads), list(current) or "base")]
+    lower = tuple(current) if current else "base"
+    return [rev.revision for rev in script.iterate_revisions(tuple(heads), lower)]

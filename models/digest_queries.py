@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.feedback import Feedback
 from models.loop import OPEN_STATUSES, Loop
@@ -15,72 +16,96 @@ from models.loop import OPEN_STATUSES, Loop
 BAD = ("detractor", "negative")
 
 
-def _seconds_between(start, end, dialect: str) -> ColumnElement:
+def _seconds_between(start: Any, end: Any, dialect: str) -> ColumnElement:
     if dialect == "postgresql":
         return func.extract("epoch", end - start)
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
-def _scope(team_id: int | None, workspace_id: str):
-    return [Loop.workspace_id == workspace_id, Loop.team_id == team_id if team_id is not None else literal(True)]
+def _scope(team_id: int | None, workspace_id: str) -> list[ColumnElement[bool]]:
+    return [
+        col(Loop.workspace_id) == workspace_id,
+        col(Loop.team_id) == team_id if team_id is not None else literal(True),
+    ]
 
 
-def open_by_age(*, session: Session, workspace_id: str, team_id: int | None, now: datetime,
-                edges: tuple[datetime, datetime, datetime]) -> dict[str, int]:
+def open_by_age(
+    *,
+    session: Session,
+    workspace_id: str,
+    team_id: int | None,
+    now: datetime,
+    edges: tuple[datetime, datetime, datetime],
+) -> dict[str, int]:
     """Open loops by age (< 1 day, 1–3 days, 3–7 days, older), unowned and overdue, in one query."""
     day1, day3, day7 = edges
-    overdue = or_(and_(Loop.status == "new", Loop.ack_due_at <= now), Loop.resolve_due_at <= now)
-    row = session.execute(select(
-        func.count(),
-        func.sum(case((Loop.created_at > day1, 1), else_=0)),
-        func.sum(case((and_(Loop.created_at <= day1, Loop.created_at > day3), 1), else_=0)),
-        func.sum(case((and_(Loop.created_at <= day3, Loop.created_at > day7), 1), else_=0)),
-        func.sum(case((Loop.created_at <= day7, 1), else_=0)),
-        func.sum(case((Loop.owner_id.is_(None), 1), else_=0)),
-        func.sum(case((overdue, 1), else_=0)),
-    ).where(*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES))).one()
+    overdue = or_(and_(col(Loop.status) == "new", col(Loop.ack_due_at) <= now), col(Loop.resolve_due_at) <= now)
+    row = session.execute(
+        select(
+            func.count(),
+            func.sum(case((col(Loop.created_at) > day1, 1), else_=0)),
+            func.sum(case((and_(col(Loop.created_at) <= day1, col(Loop.created_at) > day3), 1), else_=0)),
+            func.sum(case((and_(col(Loop.created_at) <= day3, col(Loop.created_at) > day7), 1), else_=0)),
+            func.sum(case((col(Loop.created_at) <= day7, 1), else_=0)),
+            func.sum(case((col(Loop.owner_id).is_(None), 1), else_=0)),
+            func.sum(case((overdue, 1), else_=0)),
+        ).where(*_scope(team_id, workspace_id), col(Loop.status).in_(OPEN_STATUSES))
+    ).one()
     keys = ("open", "under_1d", "1_3d", "3_7d", "older", "unowned", "overdue")
-    return {k: int(v or 0) for k, v in zip(keys, row)}
+    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
 
 
-def period_counts(*, session: Session, workspace_id: str, team_id: int | None, start: datetime,
-                  end: datetime) -> dict:
+def period_counts(*, session: Session, workspace_id: str, team_id: int | None, start: datetime, end: datetime) -> dict:
     """Opened and closed in [start, end), outcomes, and revenue retained (ARR of loops resolved as saved)."""
-    in_period = and_(Loop.resolved_at >= start, Loop.resolved_at < end)
-    opened_in_period = and_(Loop.created_at >= start, Loop.created_at < end)
-    row = session.execute(select(
-        func.sum(case((opened_in_period, 1), else_=0)),
-        func.sum(case((in_period, 1), else_=0)),
-        func.sum(case((and_(in_period, Loop.outcome == "saved"), 1), else_=0)),
-        func.sum(case((and_(in_period, Loop.outcome == "churned"), 1), else_=0)),
-        func.sum(case((and_(in_period, Loop.outcome == "saved"), Feedback.arr), else_=None)),
-    ).select_from(Loop).join(Feedback, Feedback.id == Loop.feedback_id)
-      .where(*_scope(team_id, workspace_id), or_(opened_in_period, in_period))).one()
+    in_period = and_(col(Loop.resolved_at) >= start, col(Loop.resolved_at) < end)
+    opened_in_period = and_(col(Loop.created_at) >= start, col(Loop.created_at) < end)
+    row = session.execute(
+        select(
+            func.sum(case((opened_in_period, 1), else_=0)),
+            func.sum(case((in_period, 1), else_=0)),
+            func.sum(case((and_(in_period, col(Loop.outcome) == "saved"), 1), else_=0)),
+            func.sum(case((and_(in_period, col(Loop.outcome) == "churned"), 1), else_=0)),
+            func.sum(case((and_(in_period, col(Loop.outcome) == "saved"), col(Feedback.arr)), else_=None)),
+        )
+        .select_from(Loop)
+        .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
+        .where(*_scope(team_id, workspace_id), or_(opened_in_period, in_period))
+    ).one()
     opened, closed, saved, churned, retained = row
-    return {"opened": int(opened or 0), "closed": int(closed or 0), "saved": int(saved or 0),
-            "churned": int(churned or 0), "retained": Decimal(retained or 0)}
+    return {
+        "opened": int(opened or 0),
+        "closed": int(closed or 0),
+        "saved": int(saved or 0),
+        "churned": int(churned or 0),
+        "retained": Decimal(retained or 0),
+    }
 
 
 def revenue_at_risk(*, session: Session, workspace_id: str, team_id: int | None) -> Decimal:
     """ARR of the customers behind open detractor/negative loops."""
-    value = session.execute(select(func.sum(Feedback.arr)).select_from(Loop)
-                            .join(Feedback, Feedback.id == Loop.feedback_id)
-                            .where(*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES),
-                                   Feedback.category.in_(BAD))).scalar()
+    value = session.execute(
+        select(func.sum(col(Feedback.arr)))
+        .select_from(Loop)
+        .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
+        .where(*_scope(team_id, workspace_id), col(Loop.status).in_(OPEN_STATUSES), col(Feedback.category).in_(BAD))
+    ).scalar()
     return Decimal(value or 0)
 
 
-def durations(*, session: Session, workspace_id: str, team_id: int | None, start: datetime, end: datetime,
-              until: str) -> tuple[float | None, float | None]:
+def durations(
+    *, session: Session, workspace_id: str, team_id: int | None, start: datetime, end: datetime, until: str
+) -> tuple[float | None, float | None]:
     """Median and 90th percentile, in seconds, of time to acknowledge (``until="ack"``) or to resolve,
     for loops acknowledged/resolved in [start, end). Nearest-rank percentiles by window functions, so
     SQLite and PostgreSQL compute the same figures."""
     dialect = session.get_bind().dialect.name
-    done = Loop.acknowledged_at if until == "ack" else Loop.resolved_at
-    seconds = _seconds_between(Loop.created_at, done, dialect).label("seconds")
-    ranked = (select(seconds, func.row_number().over(order_by=seconds).label("position"),
-                     func.count().over().label("total"))
-              .where(*_scope(team_id, workspace_id), done >= start, done < end).subquery())
+    done = col(Loop.acknowledged_at) if until == "ack" else col(Loop.resolved_at)
+    seconds = _seconds_between(col(Loop.created_at), done, dialect).label("seconds")
+    ranked = (
+        select(seconds, func.row_number().over(order_by=seconds).label("position"), func.count().over().label("total"))
+        .where(*_scope(team_id, workspace_id), done >= start, done < end)
+        .subquery()
+    )
     picks = []
     for fraction in (0.5, 0.9):
         # nearest rank: the smallest value with at least `fraction` of values at or below it
@@ -92,64 +117,111 @@ def durations(*, session: Session, workspace_id: str, team_id: int | None, start
     return (float(median) if median is not None else None, float(p90) if p90 is not None else None)
 
 
-def weakest(*, session: Session, workspace_id: str, team_id: int | None, start: datetime, end: datetime,
-            column, limit: int = 3) -> list[tuple[str, int, int]]:
+def weakest(
+    *,
+    session: Session,
+    workspace_id: str,
+    team_id: int | None,
+    start: datetime,
+    end: datetime,
+    column: Any,
+    limit: int = 3,
+) -> list[tuple[str, int, int]]:
     """(touchpoint or product, detractors this period, open loops) — most detractors first."""
-    detractors = func.sum(case((and_(Feedback.category.in_(BAD), Loop.created_at >= start,
-                                     Loop.created_at < end), 1), else_=0))
-    open_loops = func.sum(case((Loop.status.in_(OPEN_STATUSES), 1), else_=0))
-    rows = session.execute(select(column, detractors, open_loops).select_from(Loop)
-                           .join(Feedback, Feedback.id == Loop.feedback_id)
-                           .where(*_scope(team_id, workspace_id), column.is_not(None),
-                                  or_(Loop.status.in_(OPEN_STATUSES),
-                                      and_(Loop.created_at >= start, Loop.created_at < end)))
-                           .group_by(column).order_by(detractors.desc(), open_loops.desc(), column)
-                           .limit(limit)).all()
+    detractors = func.sum(
+        case(
+            (and_(col(Feedback.category).in_(BAD), col(Loop.created_at) >= start, col(Loop.created_at) < end), 1),
+            else_=0,
+        )
+    )
+    open_loops = func.sum(case((col(Loop.status).in_(OPEN_STATUSES), 1), else_=0))
+    rows = session.execute(
+        select(column, detractors, open_loops)
+        .select_from(Loop)
+        .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
+        .where(
+            *_scope(team_id, workspace_id),
+            column.is_not(None),
+            or_(col(Loop.status).in_(OPEN_STATUSES), and_(col(Loop.created_at) >= start, col(Loop.created_at) < end)),
+        )
+        .group_by(column)
+        .order_by(detractors.desc(), open_loops.desc(), column)
+        .limit(limit)
+    ).all()
     return [(name, int(d or 0), int(o or 0)) for name, d, o in rows if (d or o)]
 
 
 def open_by_owner(*, session: Session, workspace_id: str, team_id: int | None) -> list[tuple[str, int, datetime]]:
     """(owner, open loops, oldest opened) for each owner, most loaded first."""
-    rows = session.execute(select(Loop.owner_id, func.count(), func.min(Loop.created_at))
-                           .where(*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES),
-                                  Loop.owner_id.is_not(None))
-                           .group_by(Loop.owner_id).order_by(func.count().desc(), Loop.owner_id)).all()
+    rows = session.execute(
+        select(col(Loop.owner_id), func.count(), func.min(col(Loop.created_at)))
+        .where(*_scope(team_id, workspace_id), col(Loop.status).in_(OPEN_STATUSES), col(Loop.owner_id).is_not(None))
+        .group_by(col(Loop.owner_id))
+        .order_by(func.count().desc(), col(Loop.owner_id))
+    ).all()
     return [(owner, int(count), oldest) for owner, count, oldest in rows]
 
 
-def oldest_open_by_owner(*, session: Session, workspace_id: str, team_id: int | None,
-                         per_owner: int) -> dict[str, list[tuple[int, datetime, str, str | None]]]:
+def oldest_open_by_owner(
+    *, session: Session, workspace_id: str, team_id: int | None, per_owner: int
+) -> dict[str, list[tuple[int, datetime, str, str | None]]]:
     """Each owner's ``per_owner`` oldest open loops: (id, opened, channel, card ts), oldest first."""
-    rank = func.row_number().over(partition_by=Loop.owner_id, order_by=(Loop.created_at, Loop.id)).label("rank")
-    ranked = (select(Loop.owner_id, Loop.id, Loop.created_at, Loop.channel_id, Loop.card_ts, rank)
-              .where(*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES), Loop.owner_id.is_not(None))
-              .subquery())
-    rows = session.execute(select(ranked.c.owner_id, ranked.c.id, ranked.c.created_at, ranked.c.channel_id,
-                                  ranked.c.card_ts).where(ranked.c.rank <= per_owner)
-                           .order_by(ranked.c.owner_id, ranked.c.rank)).all()
+    rank = (
+        func.row_number()
+        .over(partition_by=col(Loop.owner_id), order_by=(col(Loop.created_at), col(Loop.id)))
+        .label("rank")
+    )
+    ranked = (
+        select(col(Loop.owner_id), col(Loop.id), col(Loop.created_at), col(Loop.channel_id), col(Loop.card_ts), rank)
+        .where(*_scope(team_id, workspace_id), col(Loop.status).in_(OPEN_STATUSES), col(Loop.owner_id).is_not(None))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.owner_id, ranked.c.id, ranked.c.created_at, ranked.c.channel_id, ranked.c.card_ts)
+        .where(ranked.c.rank <= per_owner)
+        .order_by(ranked.c.owner_id, ranked.c.rank)
+    ).all()
     out: dict[str, list] = {}
     for owner, loop_id, opened, channel, card_ts in rows:
         out.setdefault(owner, []).append((loop_id, opened, channel, card_ts))
     return out
 
 
-def detractor_comments(*, session: Session, workspace_id: str, team_id: int | None, start: datetime,
-                       end: datetime, limit: int = 500) -> list[str]:
+def detractor_comments(
+    *, session: Session, workspace_id: str, team_id: int | None, start: datetime, end: datetime, limit: int = 500
+) -> list[str]:
     """Comments of this period's detractors (bounded), for the theme counts."""
-    return list(session.execute(select(Feedback.comment).select_from(Loop)
-                                .join(Feedback, Feedback.id == Loop.feedback_id)
-                                .where(*_scope(team_id, workspace_id), Feedback.category.in_(BAD),
-                                       Feedback.comment.is_not(None), Loop.created_at >= start,
-                                       Loop.created_at < end)
-                                .order_by(Loop.id.desc()).limit(limit)).scalars())
+    return list(
+        session.execute(
+            select(col(Feedback.comment))
+            .select_from(Loop)
+            .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
+            .where(
+                *_scope(team_id, workspace_id),
+                col(Feedback.category).in_(BAD),
+                col(Feedback.comment).is_not(None),
+                col(Loop.created_at) >= start,
+                col(Loop.created_at) < end,
+            )
+            .order_by(col(Loop.id).desc())
+            .limit(limit)
+        ).scalars()
+    )
 
 
-def overdue_loops(*, session: Session, workspace_id: str, team_id: int | None, now: datetime,
-                  limit: int) -> tuple[list[Loop], int]:
+def overdue_loops(
+    *, session: Session, workspace_id: str, team_id: int | None, now: datetime, limit: int
+) -> tuple[list[Loop], int]:
     """The oldest overdue open loops (up to ``limit``) and how many there are in all."""
-    overdue = [*_scope(team_id, workspace_id), Loop.status.in_(OPEN_STATUSES),
-               or_(and_(Loop.status == "new", Loop.ack_due_at <= now), Loop.resolve_due_at <= now)]
+    overdue = [
+        *_scope(team_id, workspace_id),
+        col(Loop.status).in_(OPEN_STATUSES),
+        or_(and_(col(Loop.status) == "new", col(Loop.ack_due_at) <= now), col(Loop.resolve_due_at) <= now),
+    ]
     total = session.execute(select(func.count()).select_from(Loop).where(*overdue)).scalar()
-    loops = list(session.execute(select(Loop).where(*overdue).order_by(Loop.created_at, Loop.id)
-                                 .limit(limit)).scalars())
+    loops = list(
+        session.execute(
+            select(Loop).where(*overdue).order_by(col(Loop.created_at), col(Loop.id)).limit(limit)
+        ).scalars()
+    )
     return loops, int(total or 0)

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, UniqueConstraint, func
 from sqlalchemy import false as sa_false
-from sqlmodel import Column, Field, Session, SQLModel, select
+from sqlmodel import Column, Field, Session, SQLModel, col, select
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, primary_key, utcnow
 
 
 class Feedback(SQLModel, table=True):
@@ -19,19 +19,26 @@ class Feedback(SQLModel, table=True):
         Index("ix_feedback_customer_id", "workspace_id", "customer_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
     source: str = Field(max_length=40)
     external_id: str = Field(max_length=200)
     score: int | None = Field(default=None, description="None when the alert could not be parsed")
     scale: str = Field(max_length=10)
     category: str = Field(max_length=12)
-    unparsed: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()},
-                           description="kept as raw text; no score could be read")
+    unparsed: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": sa_false()},
+        description="kept as raw text; no score could be read",
+    )
     # The loop this feedback belongs to (its own, or an open one it joined). use_alter breaks
     # the feedback ⇄ loop foreign-key cycle for table ordering.
-    loop_id: int | None = Field(default=None, sa_column=Column(
-        Integer, ForeignKey("loop.id", use_alter=True, name="fk_feedback_loop_id"), index=True, nullable=True))
+    loop_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("loop.id", use_alter=True, name="fk_feedback_loop_id"), index=True, nullable=True
+        ),
+    )
     comment: str | None = Field(default=None)
     customer_id: str | None = Field(default=None, max_length=200)
     customer_email: str | None = Field(default=None, max_length=320)
@@ -54,9 +61,9 @@ def get_feedback_by_external_id(
     """The stored feedback for a source's response id, if it was already received."""
     return session.exec(
         select(Feedback).where(
-            Feedback.workspace_id == workspace_id,
-            Feedback.source == source,
-            Feedback.external_id == external_id,
+            col(Feedback.workspace_id) == workspace_id,
+            col(Feedback.source) == source,
+            col(Feedback.external_id) == external_id,
         )
     ).first()
 
@@ -66,20 +73,28 @@ def count_feedback(*, session: Session, workspace_id: str | None = None) -> int:
 
     query = select(func.count()).select_from(Feedback)
     if workspace_id is not None:
-        query = query.where(Feedback.workspace_id == workspace_id)
+        query = query.where(col(Feedback.workspace_id) == workspace_id)
     return session.exec(query).one()
 
 
 def count_feedback_in_loop(*, session: Session, loop_id: int) -> int:
     """How many feedback items belong to a loop (the one that opened it included)."""
-    return session.exec(select(func.count()).select_from(Feedback).where(Feedback.loop_id == loop_id)).one()
+    return session.exec(select(func.count()).select_from(Feedback).where(col(Feedback.loop_id) == loop_id)).one()
+
+
+def get_feedback(*, session: Session, feedback_id: int) -> Feedback:
+    """A stored feedback row (every loop has one: the foreign key guarantees it)."""
+    row = session.get(Feedback, feedback_id)
+    if row is None:
+        raise LookupError(f"feedback {feedback_id} is missing")
+    return row
 
 
 def feedback_by_id(*, session: Session, ids: list[int]) -> dict[int, Feedback]:
     """Many feedback rows by id in one query (renderers of loop lists take them loaded)."""
     if not ids:
         return {}
-    return {row.id: row for row in session.exec(select(Feedback).where(Feedback.id.in_(sorted(set(ids)))))}
+    return {row.id: row for row in session.exec(select(Feedback).where(col(Feedback.id).in_(sorted(set(ids)))))}
 
 
 def find_feedback(*, session: Session, workspace_id: str, keys: list[tuple[str, str]]) -> list[Feedback]:
@@ -91,6 +106,11 @@ def find_feedback(*, session: Session, workspace_id: str, keys: list[tuple[str, 
         by_source.setdefault(source, []).append(external_id)
     found: list[Feedback] = []
     for source, ids in by_source.items():
-        found += session.exec(select(Feedback).where(Feedback.workspace_id == workspace_id, Feedback.source == source,
-                                                     Feedback.external_id.in_(ids)))
+        found += session.exec(
+            select(Feedback).where(
+                col(Feedback.workspace_id) == workspace_id,
+                col(Feedback.source) == source,
+                col(Feedback.external_id).in_(ids),
+            )
+        )
     return found

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Column, Field, Session, SQLModel, delete, select
+from sqlmodel import Column, Field, Session, SQLModel, col, delete, select
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, primary_key, utcnow
 
 
 class IntakeChannel(SQLModel, table=True):
     __tablename__ = "intake_channel"
     __table_args__ = (UniqueConstraint("workspace_id", "channel_id", name="uq_intake_channel"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
     channel_id: str = Field(max_length=32)
     source: str | None = Field(default=None, max_length=40, description="the tool posting there, if known")
@@ -23,16 +23,24 @@ class IntakeChannel(SQLModel, table=True):
 
 def get_intake_channel(*, session: Session, workspace_id: str, channel_id: str) -> IntakeChannel | None:
     """The intake channel record for ``channel_id``, if it is one."""
-    return session.exec(select(IntakeChannel).where(
-        IntakeChannel.workspace_id == workspace_id, IntakeChannel.channel_id == channel_id)).first()
+    return session.exec(
+        select(IntakeChannel).where(
+            col(IntakeChannel.workspace_id) == workspace_id, col(IntakeChannel.channel_id) == channel_id
+        )
+    ).first()
 
 
 def list_intake_channels(*, session: Session, workspace_id: str) -> list[IntakeChannel]:
     """The workspace's intake channels."""
-    return list(session.exec(select(IntakeChannel).where(IntakeChannel.workspace_id == workspace_id)
-                             .order_by(IntakeChannel.channel_id)))
+    return list(
+        session.exec(
+            select(IntakeChannel)
+            .where(col(IntakeChannel.workspace_id) == workspace_id)
+            .order_by(col(IntakeChannel.channel_id))
+        )
+    )
 
 
 def delete_intake_channels(*, session: Session, workspace_id: str) -> None:
     """Stop reading every intake channel of the workspace (config import replaces them)."""
-    session.exec(delete(IntakeChannel).where(IntakeChannel.workspace_id == workspace_id))
+    session.exec(delete(IntakeChannel).where(col(IntakeChannel.workspace_id) == workspace_id))

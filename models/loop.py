@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint, and_, func, or_, update
-from sqlmodel import Column, Field, Session, SQLModel, select
+from sqlmodel import Column, Field, Session, SQLModel, col, select
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, primary_key, utcnow
 
 OPEN_STATUSES = ("new", "acknowledged", "in_progress")  # and "resolved"
 
@@ -26,7 +26,7 @@ class Loop(SQLModel, table=True):
         Index("ix_loop_owner_created", "owner_id", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
     feedback_id: int = Field(foreign_key="feedback.id", index=True)
     team_id: int | None = Field(default=None, foreign_key="team.id")
@@ -55,7 +55,7 @@ class Reminder(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("loop_id", "kind", "step", name="uq_reminder_step"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
     loop_id: int = Field(foreign_key="loop.id")
     kind: str = Field(max_length=10, description="ack or resolve")
@@ -68,7 +68,7 @@ class LoopEvent(SQLModel, table=True):
 
     __tablename__ = "loop_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
     loop_id: int = Field(foreign_key="loop.id", index=True)
     kind: str = Field(max_length=30)
@@ -88,7 +88,7 @@ def get_loop(*, session: Session, workspace_id: str, loop_id: int) -> Loop | Non
 
 def list_loops_for_feedback(*, session: Session, feedback_id: int) -> list[Loop]:
     """The loops opened for a feedback row (one per team it was routed to)."""
-    return list(session.exec(select(Loop).where(Loop.feedback_id == feedback_id).order_by(Loop.id)))
+    return list(session.exec(select(Loop).where(col(Loop.feedback_id) == feedback_id).order_by(col(Loop.id))))
 
 
 def compare_and_set_loop(
@@ -101,90 +101,122 @@ def compare_and_set_loop(
     """
     result = session.execute(
         update(Loop)
-        .where(Loop.id == loop_id, Loop.workspace_id == workspace_id, Loop.status.in_(expected_statuses))
-        .values(**values, version=Loop.version + 1, updated_at=utcnow())
+        .where(col(Loop.id) == loop_id, col(Loop.workspace_id) == workspace_id, col(Loop.status).in_(expected_statuses))
+        .values(**values, version=col(Loop.version) + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return int(getattr(result, "rowcount", 0)) == 1  # an UPDATE's result is a CursorResult
 
 
 def list_loop_events(*, session: Session, loop_id: int) -> list[LoopEvent]:
     """A loop's history, oldest first."""
-    return list(session.exec(select(LoopEvent).where(LoopEvent.loop_id == loop_id).order_by(LoopEvent.id)))
+    return list(session.exec(select(LoopEvent).where(col(LoopEvent.loop_id) == loop_id).order_by(col(LoopEvent.id))))
 
 
 def count_loops(*, session: Session, workspace_id: str, statuses: tuple[str, ...] | None = None) -> int:
     """How many loops a workspace has, optionally only in some statuses."""
-    query = select(func.count()).select_from(Loop).where(Loop.workspace_id == workspace_id)
+    query = select(func.count()).select_from(Loop).where(col(Loop.workspace_id) == workspace_id)
     if statuses is not None:
-        query = query.where(Loop.status.in_(statuses))
+        query = query.where(col(Loop.status).in_(statuses))
     return session.exec(query).one()
 
 
-def list_open_loops(*, session: Session, workspace_id: str, owner_id: str | None = None,
-                    team_ids: list[int] | None = None, unowned: bool = False, limit: int = 50) -> list[Loop]:
+def list_open_loops(
+    *,
+    session: Session,
+    workspace_id: str,
+    owner_id: str | None = None,
+    team_ids: list[int] | None = None,
+    unowned: bool = False,
+    limit: int = 50,
+) -> list[Loop]:
     """Open loops, oldest first: all, one owner's, some teams', or only those nobody owns."""
-    query = select(Loop).where(Loop.workspace_id == workspace_id, Loop.status.in_(OPEN_STATUSES))
+    query = select(Loop).where(col(Loop.workspace_id) == workspace_id, col(Loop.status).in_(OPEN_STATUSES))
     if owner_id is not None:
-        query = query.where(Loop.owner_id == owner_id)
+        query = query.where(col(Loop.owner_id) == owner_id)
     if team_ids is not None:
-        query = query.where(Loop.team_id.in_(team_ids))
+        query = query.where(col(Loop.team_id).in_(team_ids))
     if unowned:
-        query = query.where(Loop.owner_id.is_(None))
-    return list(session.exec(query.order_by(Loop.created_at, Loop.id).limit(limit)))
+        query = query.where(col(Loop.owner_id).is_(None))
+    return list(session.exec(query.order_by(col(Loop.created_at), col(Loop.id)).limit(limit)))
 
 
 def count_open_loops(*, session: Session, workspace_id: str, overdue_at: datetime | None = None) -> int:
     """Open loops (only those past a due time at ``overdue_at``, if given)."""
-    query = select(func.count()).select_from(Loop).where(Loop.workspace_id == workspace_id,
-                                                         Loop.status.in_(OPEN_STATUSES))
+    query = (
+        select(func.count())
+        .select_from(Loop)
+        .where(col(Loop.workspace_id) == workspace_id, col(Loop.status).in_(OPEN_STATUSES))
+    )
     if overdue_at is not None:
-        query = query.where((Loop.status == "new") & (Loop.ack_due_at <= overdue_at) | (Loop.resolve_due_at <= overdue_at))
+        query = query.where(
+            (col(Loop.status) == "new") & (col(Loop.ack_due_at) <= overdue_at)
+            | (col(Loop.resolve_due_at) <= overdue_at)
+        )
     return session.exec(query).one()
 
 
 def count_resolved_since(*, session: Session, workspace_id: str, since: datetime) -> int:
-    return session.exec(select(func.count()).select_from(Loop).where(
-        Loop.workspace_id == workspace_id, Loop.status == "resolved", Loop.resolved_at >= since)).one()
+    return session.exec(
+        select(func.count())
+        .select_from(Loop)
+        .where(col(Loop.workspace_id) == workspace_id, col(Loop.status) == "resolved", col(Loop.resolved_at) >= since)
+    ).one()
 
 
 def count_team_loops(*, session: Session, team_id: int) -> int:
     """How many loops (open or not) belong to a team."""
-    return session.exec(select(func.count()).select_from(Loop).where(Loop.team_id == team_id)).one()
+    return session.exec(select(func.count()).select_from(Loop).where(col(Loop.team_id) == team_id)).one()
 
 
-def open_loop_of_customer(*, session: Session, workspace_id: str, email: str | None, customer_id: str | None,
-                          since: datetime) -> Loop | None:
+def open_loop_of_customer(
+    *, session: Session, workspace_id: str, email: str | None, customer_id: str | None, since: datetime
+) -> Loop | None:
     """The newest open loop, opened since ``since``, holding feedback from the customer with this email or id."""
     from models.feedback import Feedback  # feedback refers to loop too; import at use keeps the modules apart
 
     same_customer = []
     if email:
-        same_customer.append(Feedback.customer_email == email.lower())
+        same_customer.append(col(Feedback.customer_email) == email.lower())
     if customer_id:
-        same_customer.append(Feedback.customer_id == customer_id)
+        same_customer.append(col(Feedback.customer_id) == customer_id)
     if not same_customer:
         return None
     # From the customer's feedback (indexed by email and id) to their loops, never the other way round:
     # a workspace has many open loops, a customer few.
-    theirs = select(Feedback.loop_id).where(Feedback.workspace_id == workspace_id, or_(*same_customer))
+    theirs = select(col(Feedback.loop_id)).where(col(Feedback.workspace_id) == workspace_id, or_(*same_customer))
     return session.exec(
-        select(Loop).where(Loop.id.in_(theirs), Loop.workspace_id == workspace_id,
-                           Loop.status.in_(OPEN_STATUSES), Loop.created_at >= since, Loop.channel_id != "")
-        .order_by(Loop.created_at.desc(), Loop.id.desc()).limit(1)
+        select(Loop)
+        .where(
+            col(Loop.id).in_(theirs),
+            col(Loop.workspace_id) == workspace_id,
+            col(Loop.status).in_(OPEN_STATUSES),
+            col(Loop.created_at) >= since,
+            col(Loop.channel_id) != "",
+        )
+        .order_by(col(Loop.created_at).desc(), col(Loop.id).desc())
+        .limit(1)
     ).first()
 
 
 def loops_past_due(*, session: Session, now: datetime) -> list[Loop]:
     """Open, unsnoozed loops with a posted card past a due time, oldest first (SLA reminders)."""
-    return list(session.exec(
-        select(Loop).where(
-            Loop.status.in_(OPEN_STATUSES), Loop.card_ts.is_not(None),
-            or_(and_(Loop.status == "new", Loop.ack_due_at <= now), Loop.resolve_due_at <= now),
-            or_(Loop.snoozed_until.is_(None), Loop.snoozed_until <= now),
-        ).order_by(Loop.id)))
+    return list(
+        session.exec(
+            select(Loop)
+            .where(
+                col(Loop.status).in_(OPEN_STATUSES),
+                col(Loop.card_ts).is_not(None),
+                or_(and_(col(Loop.status) == "new", col(Loop.ack_due_at) <= now), col(Loop.resolve_due_at) <= now),
+                or_(col(Loop.snoozed_until).is_(None), col(Loop.snoozed_until) <= now),
+            )
+            .order_by(col(Loop.id))
+        )
+    )
 
 
 def reminder_steps_sent(*, session: Session, loop_id: int, kind: str) -> set[int]:
     """The reminder steps of ``kind`` already sent for a loop."""
-    return set(session.exec(select(Reminder.step).where(Reminder.loop_id == loop_id, Reminder.kind == kind)))
+    return set(
+        session.exec(select(col(Reminder.step)).where(col(Reminder.loop_id) == loop_id, col(Reminder.kind) == kind))
+    )

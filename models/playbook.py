@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint
-from sqlmodel import Column, Field, Session, SQLModel, delete, select
+from sqlmodel import Column, Field, Session, SQLModel, col, delete, select
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, primary_key, utcnow
 
 
 class PlaybookRecord(SQLModel, table=True):
@@ -17,7 +17,7 @@ class PlaybookRecord(SQLModel, table=True):
     __tablename__ = "playbook"
     __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_playbook_name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
     name: str = Field(max_length=80)
     matchers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -28,15 +28,21 @@ class PlaybookRecord(SQLModel, table=True):
 
 
 def list_playbook_records(*, session: Session, workspace_id: str) -> list[PlaybookRecord]:
-    return list(session.exec(select(PlaybookRecord).where(PlaybookRecord.workspace_id == workspace_id)
-                             .order_by(PlaybookRecord.id)))
+    return list(
+        session.exec(
+            select(PlaybookRecord)
+            .where(col(PlaybookRecord.workspace_id) == workspace_id)
+            .order_by(col(PlaybookRecord.id))
+        )
+    )
 
 
 def get_playbook_record(*, session: Session, workspace_id: str, name: str) -> PlaybookRecord | None:
-    return session.exec(select(PlaybookRecord).where(PlaybookRecord.workspace_id == workspace_id,
-                                                     PlaybookRecord.name == name)).first()
+    return session.exec(
+        select(PlaybookRecord).where(col(PlaybookRecord.workspace_id) == workspace_id, col(PlaybookRecord.name) == name)
+    ).first()
 
 
 def delete_playbook_records(*, session: Session, workspace_id: str) -> None:
     """Remove every stored playbook of the workspace (config import replaces them)."""
-    session.exec(delete(PlaybookRecord).where(PlaybookRecord.workspace_id == workspace_id))
+    session.exec(delete(PlaybookRecord).where(col(PlaybookRecord.workspace_id) == workspace_id))

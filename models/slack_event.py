@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Column, Field, Session, SQLModel
+from sqlmodel import Column, Field, Session, SQLModel, col
 
 from models.base import UTCDateTime, utcnow
 
@@ -16,9 +16,7 @@ class ProcessedSlackEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     workspace_id: str = Field(max_length=32)
-    received_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
-    )
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
 def claim_slack_event(*, session: Session, workspace_id: str, event_id: str) -> bool:
@@ -34,5 +32,5 @@ def claim_slack_event(*, session: Session, workspace_id: str, event_id: str) -> 
 
 def prune_slack_events(*, session: Session, older_than: datetime) -> int:
     """Forget event ids Slack can no longer retry; returns how many were removed."""
-    result = session.execute(delete(ProcessedSlackEvent).where(ProcessedSlackEvent.received_at < older_than))
-    return result.rowcount
+    result = session.execute(delete(ProcessedSlackEvent).where(col(ProcessedSlackEvent.received_at) < older_than))
+    return int(getattr(result, "rowcount", 0))  # a DELETE's result is a CursorResult

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON
-from sqlmodel import Column, Field, Session, SQLModel, select
+from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from models.base import UTCDateTime, utcnow
 
@@ -15,7 +15,8 @@ class Workspace(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32, description="Slack team id, e.g. T0123")
     default_channel_id: str | None = Field(default=None, max_length=32)
     source_options: dict[str, Any] = Field(
-        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"),
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default="{}"),
         description="per-source intake options, e.g. Typeform field mappings per form",
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
@@ -44,4 +45,4 @@ def source_options(*, session: Session, workspace_id: str, source: str) -> dict[
 
 def list_workspace_ids(*, session: Session) -> list[str]:
     """The ids of every workspace in the database."""
-    return list(session.exec(select(Workspace.id).order_by(Workspace.id)))
+    return list(session.exec(select(col(Workspace.id)).order_by(col(Workspace.id))))

@@ -19,8 +19,23 @@ from tests.harness import Harness
 
 PG_URL = os.environ.get("LOOPKEEPER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-TABLES = ("delivery_notice", "digest_run", "reminder", "audit_entry", "admin", "playbook", "outbox", "loop_event", "loop", "feedback", "route", "team", "processed_slack_event", "intake_channel",
-          "workspace")
+TABLES = (
+    "delivery_notice",
+    "digest_run",
+    "reminder",
+    "audit_entry",
+    "admin",
+    "playbook",
+    "outbox",
+    "loop_event",
+    "loop",
+    "feedback",
+    "route",
+    "team",
+    "processed_slack_event",
+    "intake_channel",
+    "workspace",
+)
 
 TEST_CONFIG = {
     "default_channel": "C0DEFAULT",

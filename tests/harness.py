@@ -52,8 +52,15 @@ class Harness:
         self.app.stop()
 
     # -- feedback webhooks ----------------------------------------------------
-    def post_webhook(self, payload: Any, *, raw: bytes | None = None, secret: str | None = None,
-                     timestamp: int | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+    def post_webhook(
+        self,
+        payload: Any,
+        *,
+        raw: bytes | None = None,
+        secret: str | None = None,
+        timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         body = raw if raw is not None else json.dumps(payload).encode()
         ts = str(int(time.time()) if timestamp is None else timestamp)
         signed = generic_webhook_headers(secret or self.settings.webhook_secret, body, timestamp=ts)
@@ -62,69 +69,130 @@ class Harness:
 
     def post_source(self, source: str, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
         """POST raw bytes to /webhooks/<source> with the given (vendor signature) headers."""
-        return self.http.post(f"/webhooks/{source}", content=body,
-                              headers={"Content-Type": "application/json", **(headers or {})})
+        return self.http.post(
+            f"/webhooks/{source}", content=body, headers={"Content-Type": "application/json", **(headers or {})}
+        )
 
     # -- Slack requests ---------------------------------------------------------
-    def post_slack(self, body: str, *, content_type: str, secret: str | None = None, timestamp: int | None = None,
-                   retry_num: int | None = None) -> httpx.Response:
-        headers = slack_requests.signed_headers(secret or self.settings.slack_signing_secret, body,
-                                                content_type=content_type, timestamp=timestamp, retry_num=retry_num)
+    def post_slack(
+        self,
+        body: str,
+        *,
+        content_type: str,
+        secret: str | None = None,
+        timestamp: int | None = None,
+        retry_num: int | None = None,
+    ) -> httpx.Response:
+        headers = slack_requests.signed_headers(
+            secret or self.settings.slack_signing_secret,
+            body,
+            content_type=content_type,
+            timestamp=timestamp,
+            retry_num=retry_num,
+        )
         return self.http.post("/slack/events", content=body, headers=headers)
 
-    def click(self, card: dict, action_id: str, *, user_id: str = "U0DANA", channel_id: str | None = None,
-              value: str | None = None, **kwargs) -> httpx.Response:
+    def click(
+        self,
+        card: dict,
+        action_id: str,
+        *,
+        user_id: str = "U0DANA",
+        channel_id: str | None = None,
+        value: str | None = None,
+        **kwargs,
+    ) -> httpx.Response:
         channel_id = channel_id or card["channel"]
         value = value if value is not None else self.button_value(card, action_id)
         payload = slack_requests.block_actions(
-            team_id=self.workspace_id, user_id=user_id, channel_id=channel_id, message=card, action_id=action_id,
-            value=value, response_url=self.standin.response_url_base + "click", block_id=self.actions_block(card))
-        return self.post_slack(slack_requests.interactivity_body(payload),
-                               content_type="application/x-www-form-urlencoded", **kwargs)
+            team_id=self.workspace_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            message=card,
+            action_id=action_id,
+            value=value,
+            response_url=self.standin.response_url_base + "click",
+            block_id=self.actions_block(card),
+        )
+        return self.post_slack(
+            slack_requests.interactivity_body(payload), content_type="application/x-www-form-urlencoded", **kwargs
+        )
 
-    def select(self, card: dict, action_id: str, *, user_id: str = "U0DANA", selected_user: str | None = None,
-               option: str | None = None) -> httpx.Response:
+    def select(
+        self,
+        card: dict,
+        action_id: str,
+        *,
+        user_id: str = "U0DANA",
+        selected_user: str | None = None,
+        option: str | None = None,
+    ) -> httpx.Response:
         """Choose from a card's menu (users_select or static_select), as Slack sends it."""
         payload = slack_requests.block_actions(
-            team_id=self.workspace_id, user_id=user_id, channel_id=card["channel"], message=card,
-            action_id=action_id, value="", response_url=self.standin.response_url_base + "click",
-            block_id=self.actions_block(card))
+            team_id=self.workspace_id,
+            user_id=user_id,
+            channel_id=card["channel"],
+            message=card,
+            action_id=action_id,
+            value="",
+            response_url=self.standin.response_url_base + "click",
+            block_id=self.actions_block(card),
+        )
         element = payload["actions"][0]
         element.pop("value")
         if selected_user is not None:
             element.update(type="users_select", selected_user=selected_user)
         else:
-            element.update(type="static_select", selected_option={
-                "text": {"type": "plain_text", "text": option, "emoji": True}, "value": option})
-        return self.post_slack(slack_requests.interactivity_body(payload),
-                               content_type="application/x-www-form-urlencoded")
+            element.update(
+                type="static_select",
+                selected_option={"text": {"type": "plain_text", "text": option, "emoji": True}, "value": option},
+            )
+        return self.post_slack(
+            slack_requests.interactivity_body(payload), content_type="application/x-www-form-urlencoded"
+        )
 
     def open_modal(self, card: dict, action_id: str, *, user_id: str = "U0DANA") -> dict:
         """Click a button that opens a modal; return the view the stand-in was asked to open."""
         before = len(self.standin.calls_to("views.open"))
         self.click(card, action_id, user_id=user_id)
-        calls = self.standin.wait_for(lambda: len(self.standin.calls_to("views.open")) > before and
-                                      self.standin.calls_to("views.open"))
+        calls = self.standin.wait_for(
+            lambda: len(self.standin.calls_to("views.open")) > before and self.standin.calls_to("views.open")
+        )
         return calls[-1].args["view"]
 
     def submit(self, view: dict, values: dict, *, user_id: str = "U0DANA") -> httpx.Response:
-        payload = slack_requests.view_submission(team_id=self.workspace_id, user_id=user_id, view=view,
-                                                 values=values)
-        return self.post_slack(slack_requests.interactivity_body(payload),
-                               content_type="application/x-www-form-urlencoded")
+        payload = slack_requests.view_submission(team_id=self.workspace_id, user_id=user_id, view=view, values=values)
+        return self.post_slack(
+            slack_requests.interactivity_body(payload), content_type="application/x-www-form-urlencoded"
+        )
 
-    def resolve(self, card: dict, outcome: str = "contacted_fixed", *, contact: str | None = "call",
-                note: str | None = "Called them; fixed.", user_id: str = "U0DANA") -> httpx.Response:
+    def resolve(
+        self,
+        card: dict,
+        outcome: str = "contacted_fixed",
+        *,
+        contact: str | None = "call",
+        note: str | None = "Called them; fixed.",
+        user_id: str = "U0DANA",
+    ) -> httpx.Response:
         view = self.open_modal(card, "loop_resolve", user_id=user_id)
-        values = {"outcome": slack_requests.selected(outcome),
-                  "contact_method": slack_requests.selected(contact) if contact else {"type": "static_select",
-                                                                                       "selected_option": None},
-                  "note": slack_requests.typed(note)}
+        values = {
+            "outcome": slack_requests.selected(outcome),
+            "contact_method": slack_requests.selected(contact)
+            if contact
+            else {"type": "static_select", "selected_option": None},
+            "note": slack_requests.typed(note),
+        }
         return self.submit(view, values, user_id=user_id)
 
     def slash(self, text: str, *, user_id: str = "U0DANA", channel_id: str = "C0BILLING") -> httpx.Response:
-        body = slack_requests.slash_command_body(team_id=self.workspace_id, user_id=user_id, channel_id=channel_id,
-                                                 text=text, response_url=self.standin.response_url_base + "cmd")
+        body = slack_requests.slash_command_body(
+            team_id=self.workspace_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            text=text,
+            response_url=self.standin.response_url_base + "cmd",
+        )
         return self.post_slack(body, content_type="application/x-www-form-urlencoded")
 
     def event(self, event: dict, *, event_id: str, retry_num: int | None = None) -> httpx.Response:
@@ -151,7 +219,8 @@ class Harness:
     def cards(self, channel_id: str, count: int = 1, timeout: float = 10) -> list[dict]:
         """Wait for ``count`` top-level messages in ``channel_id``; each gets its ``channel``."""
         messages = self.standin.wait_for(
-            lambda: (m := self.standin.messages(channel_id)) and len(m) >= count and m, timeout=timeout)
+            lambda: (m := self.standin.messages(channel_id)) and len(m) >= count and m, timeout=timeout
+        )
         return [{**m, "channel": channel_id} for m in messages]
 
     def card(self, channel_id: str, ts: str) -> dict:

@@ -30,11 +30,19 @@ class AppProcess:
     def __init__(self, *, database_url: str, slack_api_url: str, bot_token: str, log_path: Path, **env: str):
         self.port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOOPKEEPER_", "DATABASE"))}
-        self.env.update(PYTHONPATH=str(ROOT), DATABASE_URL=database_url, SLACK_API_URL=slack_api_url,
-                        SLACK_BOT_TOKEN=bot_token, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                        LOOPKEEPER_WEBHOOK_SECRET=WEBHOOK_SECRET, LOOPKEEPER_PORT=str(self.port),
-                        LOOPKEEPER_DEFAULT_CHANNEL="C0DEFAULT", LOOPKEEPER_DELIVERY_LEASE_SECONDS="5",
-                        LOOPKEEPER_SLACK_TIMEOUT_SECONDS="2", **env)
+        self.env.update(
+            PYTHONPATH=str(ROOT),
+            DATABASE_URL=database_url,
+            SLACK_API_URL=slack_api_url,
+            SLACK_BOT_TOKEN=bot_token,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            LOOPKEEPER_WEBHOOK_SECRET=WEBHOOK_SECRET,
+            LOOPKEEPER_PORT=str(self.port),
+            LOOPKEEPER_DEFAULT_CHANNEL="C0DEFAULT",
+            LOOPKEEPER_DELIVERY_LEASE_SECONDS="5",
+            LOOPKEEPER_SLACK_TIMEOUT_SECONDS="2",
+            **env,
+        )
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
@@ -42,10 +50,11 @@ class AppProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> "AppProcess":
+    def start(self, timeout: float = 30) -> AppProcess:
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "run"], cwd=ROOT, env=self.env,
-                                        stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli.main", "run"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -76,7 +85,8 @@ def post_alert(client: httpx.Client, base_url: str, payload: dict) -> int:
     """POST one signed generic webhook; returns the status (0 when the server could not be reached)."""
     body = json.dumps(payload).encode()
     try:
-        return client.post(base_url + "/webhooks/generic", content=body,
-                           headers=generic_webhook_headers(WEBHOOK_SECRET, body)).status_code
+        return client.post(
+            base_url + "/webhooks/generic", content=body, headers=generic_webhook_headers(WEBHOOK_SECRET, body)
+        ).status_code
     except httpx.HTTPError:
         return 0

@@ -37,10 +37,14 @@ def app(settings, faulty_slack):
 
 def alert(n: int) -> dict:
     # three channels: billing, support (CSAT) and the default channel
-    shape = [{"touchpoint": "billing"}, {"scale": "csat", "score": 2, "touchpoint": "support"},
-             {"touchpoint": "website"}][n % 3]
-    return feedback_payload(id=f"fault-{n}", customer={"id": f"cus_{n}", "email": f"c{n}@x.io", "name": f"C {n}",
-                                                       "arr": 1000}, **shape)
+    shape = [
+        {"touchpoint": "billing"},
+        {"scale": "csat", "score": 2, "touchpoint": "support"},
+        {"touchpoint": "website"},
+    ][n % 3]
+    return feedback_payload(
+        id=f"fault-{n}", customer={"id": f"cus_{n}", "email": f"c{n}@x.io", "name": f"C {n}", "arr": 1000}, **shape
+    )
 
 
 def test_every_accepted_alert_is_posted_once_despite_429s_5xx_and_timeouts(app, faulty_slack):

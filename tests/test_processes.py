@@ -27,17 +27,23 @@ CHANNELS = 50  # Slack allows about one post a second per channel: spread the bu
 
 
 def configure(database_url: str, workspace_id: str) -> None:
-    doc = {"default_channel": "C0DEFAULT",
-           "teams": [{"name": f"team{n}", "channel": f"C0TEAM{n:02d}"} for n in range(CHANNELS)],
-           "routes": [{"team": f"team{n}", "match": [f"product=p{n}"]} for n in range(CHANNELS)]}
+    doc = {
+        "default_channel": "C0DEFAULT",
+        "teams": [{"name": f"team{n}", "channel": f"C0TEAM{n:02d}"} for n in range(CHANNELS)],
+        "routes": [{"team": f"team{n}", "match": [f"product=p{n}"]} for n in range(CHANNELS)],
+    }
     engine = make_engine(database_url)
     import_config(engine, workspace_id=workspace_id, doc=parse_config(doc))
     engine.dispose()
 
 
 def alert(n: int) -> dict:
-    return feedback_payload(id=f"burst-{n}", product=f"p{n % CHANNELS}", touchpoint="checkout",
-                            customer={"id": f"cus_{n}", "email": f"c{n}@x.io", "name": f"C {n}"})
+    return feedback_payload(
+        id=f"burst-{n}",
+        product=f"p{n % CHANNELS}",
+        touchpoint="checkout",
+        customer={"id": f"cus_{n}", "email": f"c{n}@x.io", "name": f"C {n}"},
+    )
 
 
 def send_burst(urls: list[str], *, accepted: Counter, stop_after: float = 120) -> None:
@@ -88,8 +94,9 @@ def cards_by_loop(standin) -> Counter:
 
 def test_kill_9_mid_burst_then_restart_every_card_exactly_once(database_url, standin, tmp_path):
     configure(database_url, standin.team_id)
-    app = AppProcess(database_url=database_url, slack_api_url=standin.url, bot_token=standin.bot_token,
-                     log_path=tmp_path / "app.log").start()
+    app = AppProcess(
+        database_url=database_url, slack_api_url=standin.url, bot_token=standin.bot_token, log_path=tmp_path / "app.log"
+    ).start()
     accepted: Counter = Counter()
     sender = threading.Thread(target=send_burst, args=([app.url],), kwargs={"accepted": accepted})
     try:
@@ -105,16 +112,25 @@ def test_kill_9_mid_burst_then_restart_every_card_exactly_once(database_url, sta
     finally:
         app.stop()
     posted = cards_by_loop(standin)
-    assert len(posted) == ALERTS and set(posted.values()) == {1}, \
+    assert len(posted) == ALERTS and set(posted.values()) == {1}, (
         f"duplicates: {[k for k, v in posted.items() if v > 1][:10]}"
+    )
 
 
 if PG_URL:  # several replicas are a PostgreSQL deployment; on SQLite Loopkeeper is one process
+
     @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
     def test_two_replicas_on_postgresql_post_every_card_exactly_once(database_url, standin, tmp_path):
         configure(database_url, standin.team_id)
-        apps = [AppProcess(database_url=database_url, slack_api_url=standin.url, bot_token=standin.bot_token,
-                           log_path=tmp_path / f"app{n}.log").start() for n in range(2)]
+        apps = [
+            AppProcess(
+                database_url=database_url,
+                slack_api_url=standin.url,
+                bot_token=standin.bot_token,
+                log_path=tmp_path / f"app{n}.log",
+            ).start()
+            for n in range(2)
+        ]
         try:
             accepted: Counter = Counter()
             send_burst([a.url for a in apps], accepted=accepted)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.factories import SOURCE_SECRETS
 
@@ -22,7 +22,7 @@ def vendor_headers(source: str, body: bytes, *, secret: bytes | None = None) -> 
         digest = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
         return {"Typeform-Signature": f"sha256={digest}"}
     if source == "zendesk":
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         digest = base64.b64encode(hmac.new(key, stamp.encode() + body, hashlib.sha256).digest()).decode()
         return {"X-Zendesk-Webhook-Signature": digest, "X-Zendesk-Webhook-Signature-Timestamp": stamp}
     if source == "intercom":

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.admin.registry import Invocation, Subcommand, channel_arg, need, user_arg
 from bot.admin.config.parse import TEAM_NAME
+from bot.admin.registry import Invocation, Subcommand, channel_arg, need, user_arg
 from bot.errors import CommandError
 from models.admin import Admin, get_admin, list_admins, recent_audit
 from models.intake_channel import (
@@ -83,8 +83,9 @@ def intake_list(inv: Invocation) -> str:
     rows = list_intake_channels(session=inv.session, workspace_id=inv.workspace_id)
     if not rows:
         return f"No intake channels. Add one: `{INTAKE}`"
-    return "*Intake channels*\n" + "\n".join(f"• <#{r.channel_id}>" + (f" ({r.source})" if r.source else "")
-                                             for r in rows)
+    return "*Intake channels*\n" + "\n".join(
+        f"• <#{r.channel_id}>" + (f" ({r.source})" if r.source else "") for r in rows
+    )
 
 
 def audit(inv: Invocation) -> str:
@@ -97,12 +98,14 @@ def audit(inv: Invocation) -> str:
         return "No configuration changes yet."
     lines = [f"*Last {len(entries)} change(s)*"]
     for entry in entries:
-        lines.append(f"• {entry.at:%Y-%m-%d %H:%M} UTC <@{entry.actor}> `{entry.action}` {entry.target}: "
-                     f"{_short(entry.before)} → {_short(entry.after)}")
+        lines.append(
+            f"• {entry.at:%Y-%m-%d %H:%M} UTC <@{entry.actor}> `{entry.action}` {entry.target}: "
+            f"{_short(entry.before)} → {_short(entry.after)}"
+        )
     return "\n".join(lines)
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     if value is None:
         return "∅"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -110,19 +113,54 @@ def _short(value) -> str:
 
 
 SUBCOMMANDS = [
-    Subcommand(("admin", "add"), "/loops admin add @user", "Let someone change Loopkeeper's configuration",
-               "/loops admin add @dana", admin_add, admin=True, writes=True),
-    Subcommand(("admin", "remove"), "/loops admin remove @user", "Take that away again",
-               "/loops admin remove @dana", admin_remove, admin=True, writes=True),
-    Subcommand(("admin", "list"), "/loops admin list", "Who can change the configuration", "/loops admin list",
-               admin_list),
-    Subcommand(("intake", "add"), "/loops intake add #channel [source]",
-               "Read alerts other apps post in a channel as feedback", INTAKE, intake_add, admin=True, writes=True,
-               channel_arg=0),
-    Subcommand(("intake", "list"), "/loops intake list", "Channels read as feedback", "/loops intake list",
-               intake_list),
-    Subcommand(("intake", "remove"), "/loops intake remove #channel", "Stop reading a channel",
-               "/loops intake remove #nps-alerts", intake_remove, admin=True, writes=True),
-    Subcommand(("audit",), "/loops audit [n]", "The last configuration changes: who, when, what, before → after",
-               "/loops audit 20", audit),
+    Subcommand(
+        ("admin", "add"),
+        "/loops admin add @user",
+        "Let someone change Loopkeeper's configuration",
+        "/loops admin add @dana",
+        admin_add,
+        admin=True,
+        writes=True,
+    ),
+    Subcommand(
+        ("admin", "remove"),
+        "/loops admin remove @user",
+        "Take that away again",
+        "/loops admin remove @dana",
+        admin_remove,
+        admin=True,
+        writes=True,
+    ),
+    Subcommand(
+        ("admin", "list"), "/loops admin list", "Who can change the configuration", "/loops admin list", admin_list
+    ),
+    Subcommand(
+        ("intake", "add"),
+        "/loops intake add #channel [source]",
+        "Read alerts other apps post in a channel as feedback",
+        INTAKE,
+        intake_add,
+        admin=True,
+        writes=True,
+        channel_arg=0,
+    ),
+    Subcommand(
+        ("intake", "list"), "/loops intake list", "Channels read as feedback", "/loops intake list", intake_list
+    ),
+    Subcommand(
+        ("intake", "remove"),
+        "/loops intake remove #channel",
+        "Stop reading a channel",
+        "/loops intake remove #nps-alerts",
+        intake_remove,
+        admin=True,
+        writes=True,
+    ),
+    Subcommand(
+        ("audit",),
+        "/loops audit [n]",
+        "The last configuration changes: who, when, what, before → after",
+        "/loops audit 20",
+        audit,
+    ),
 ]

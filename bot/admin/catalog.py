@@ -16,6 +16,15 @@ from bot.admin.registry import CommandRegistry
 
 
 def build_registry() -> CommandRegistry:
-    return CommandRegistry([*general.SUBCOMMANDS, *loops.SUBCOMMANDS, *teams.SUBCOMMANDS, *routes.SUBCOMMANDS,
-                            *playbooks.SUBCOMMANDS, *digests.SUBCOMMANDS, *deliveries.SUBCOMMANDS,
-                            *access.SUBCOMMANDS])
+    return CommandRegistry(
+        [
+            *general.SUBCOMMANDS,
+            *loops.SUBCOMMANDS,
+            *teams.SUBCOMMANDS,
+            *routes.SUBCOMMANDS,
+            *playbooks.SUBCOMMANDS,
+            *digests.SUBCOMMANDS,
+            *deliveries.SUBCOMMANDS,
+            *access.SUBCOMMANDS,
+        ]
+    )

@@ -33,15 +33,27 @@ def send(inv: Invocation) -> str:
         raise NotAuthorized(f"only {team.name}'s leads and Loopkeeper admins can send its digest")
     chosen = period(name, now=inv.now, tz_name=team.timezone)
     if not send_digest(inv.session, team=team, period=chosen, now=inv.now, sent_by=inv.user_id):
-        return f"{team.name}'s digest for {chosen.label} was already sent; `/loops digest preview {team.name}` shows it."
+        return (
+            f"{team.name}'s digest for {chosen.label} was already sent; `/loops digest preview {team.name}` shows it."
+        )
     return f":outbox_tray: {team.name}'s digest for {chosen.label} is on its way to <#{team.channel_id}>."
 
 
 SUBCOMMANDS = [
-    Subcommand(("digest", "preview"), "/loops digest preview [team] [last-week|last-day|this-week]",
-               "What the team's digest says now: open loops, closures and times, outcomes, weakest links",
-               EXAMPLE, preview),
-    Subcommand(("digest", "send"), "/loops digest send <team> [last-week|last-day|this-week]",
-               "Send the team's digest now (leads and admins); each period is sent once",
-               "/loops digest send billing", send, writes=True, asks_admin=True),
+    Subcommand(
+        ("digest", "preview"),
+        "/loops digest preview [team] [last-week|last-day|this-week]",
+        "What the team's digest says now: open loops, closures and times, outcomes, weakest links",
+        EXAMPLE,
+        preview,
+    ),
+    Subcommand(
+        ("digest", "send"),
+        "/loops digest send <team> [last-week|last-day|this-week]",
+        "Send the team's digest now (leads and admins); each period is sent once",
+        "/loops digest send billing",
+        send,
+        writes=True,
+        asks_admin=True,
+    ),
 ]

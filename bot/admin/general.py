@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.admin.registry import Invocation, Subcommand
 from bot.admin.config.export import export_config, to_yaml
+from bot.admin.registry import Invocation, Subcommand
 from bot.errors import CommandError
 
 TOPICS = {
@@ -20,11 +20,12 @@ TOPICS = {
 
 
 def help_(inv: Invocation) -> str:
-    subcommands = inv.registry.subcommands
+    subcommands = inv.registry.subcommands if inv.registry else []
     if inv.args:
         topic = inv.args[0].lower()
-        chosen = [s for s in subcommands
-                  if s.words[0] == topic or s.topic == topic or s.name == " ".join(inv.args).lower()]
+        chosen = [
+            s for s in subcommands if s.words[0] == topic or s.topic == topic or s.name == " ".join(inv.args).lower()
+        ]
         if not chosen:
             raise CommandError(f"no help on `{inv.args[0]}`; topics: {', '.join(TOPICS)}", example="/loops help route")
         lines = [TOPICS.get(topic, "")] if topic in TOPICS else []
@@ -32,8 +33,10 @@ def help_(inv: Invocation) -> str:
             lock = " _(admins)_" if s.admin else ""
             lines.append(f"*{s.usage}*{lock}\n{s.summary}\nExample: `{s.example}`")
         return "\n".join(line for line in lines if line)
-    lines = ["*Loopkeeper* closes the loop on customer feedback. Cards in your team channel have buttons to "
-             "acknowledge, take ownership and resolve. Commands (`/loops help <topic>` for details and examples):"]
+    lines = [
+        "*Loopkeeper* closes the loop on customer feedback. Cards in your team channel have buttons to "
+        "acknowledge, take ownership and resolve. Commands (`/loops help <topic>` for details and examples):"
+    ]
     for topic, text in TOPICS.items():
         names = ", ".join(f"`{s.words[-1]}`" for s in subcommands if s.words[0] == topic and len(s.words) > 1)
         lines.append(f"• *{topic}* {names} — {text}".replace("*  —", "* —"))
@@ -42,12 +45,20 @@ def help_(inv: Invocation) -> str:
 
 def config_export(inv: Invocation) -> str:
     yaml_text = to_yaml(export_config(inv.session, workspace_id=inv.workspace_id))
-    return ("Your configuration — save it as `loopkeeper.yaml` and apply it with "
-            "`loopkeeper config import loopkeeper.yaml`:\n```\n" + yaml_text + "```")
+    return (
+        "Your configuration — save it as `loopkeeper.yaml` and apply it with "
+        "`loopkeeper config import loopkeeper.yaml`:\n```\n" + yaml_text + "```"
+    )
 
 
 SUBCOMMANDS = [
     Subcommand(("help",), "/loops help [topic]", "What you can do with /loops", "/loops help route", help_),
-    Subcommand(("config", "export"), "/loops config export", "The whole configuration as YAML",
-               "/loops config export", config_export, admin=True),
+    Subcommand(
+        ("config", "export"),
+        "/loops config export",
+        "The whole configuration as YAML",
+        "/loops config export",
+        config_export,
+        admin=True,
+    ),
 ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.loops import lists as loop_lists
 from bot.admin.registry import Invocation, Subcommand, need
 from bot.admin.teams import find_team
 from bot.errors import CommandError
+from bot.loops import lists as loop_lists
 
 
 def mine(inv: Invocation) -> str:
@@ -30,10 +30,16 @@ def show(inv: Invocation) -> str:
 
 
 SUBCOMMANDS = [
-    Subcommand(("mine",), "/loops mine", "Loops you own, oldest first, with due times", "/loops mine", mine,
-               topic="loops"),
-    Subcommand(("open",), "/loops open [team]", "Open loops (of one team): overdue first, unowned counted",
-               "/loops open billing", open_, topic="loops"),
-    Subcommand(("show",), "/loops show <loop id>", "One loop with its history", "/loops show 42", show,
-               topic="loops"),
+    Subcommand(
+        ("mine",), "/loops mine", "Loops you own, oldest first, with due times", "/loops mine", mine, topic="loops"
+    ),
+    Subcommand(
+        ("open",),
+        "/loops open [team]",
+        "Open loops (of one team): overdue first, unowned counted",
+        "/loops open billing",
+        open_,
+        topic="loops",
+    ),
+    Subcommand(("show",), "/loops show <loop id>", "One loop with its history", "/loops show 42", show, topic="loops"),
 ]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.admin.config.parse import TEAM_NAME
 from bot.admin.registry import Invocation, Subcommand, need
 from bot.admin.routes import parse_matchers
-from bot.admin.config.parse import TEAM_NAME
 from bot.durations import InvalidDuration, format_duration, parse_duration
 from bot.errors import CommandError
 from bot.loops.playbooks import BUILT_IN, BUILT_IN_NAMES, effective_playbooks
@@ -17,17 +17,26 @@ ADD = '/loops playbook add refunds comment=~refund do "Check the refund went thr
 def snapshot(record: PlaybookRecord | None) -> dict | None:
     if record is None:
         return None
-    return {"name": record.name, "match": list(record.matchers), "steps": list(record.steps),
-            "final": record.final, "disabled": record.disabled}
-
+    return {
+        "name": record.name,
+        "match": list(record.matchers),
+        "steps": list(record.steps),
+        "final": record.final,
+        "disabled": record.disabled,
+    }
 
 
 def list_(inv: Invocation) -> str:
     records = {r.name: r for r in list_playbook_records(session=inv.session, workspace_id=inv.workspace_id)}
     lines = ["*Playbooks* (checked in this order; steps of every match are suggested until a final one)"]
     for playbook in effective_playbooks(list(records.values())):
-        origin = ("built-in, overridden" if playbook.name in BUILT_IN_NAMES and playbook.name in records
-                  else "built-in" if playbook.name in BUILT_IN_NAMES else "yours")
+        origin = (
+            "built-in, overridden"
+            if playbook.name in BUILT_IN_NAMES and playbook.name in records
+            else "built-in"
+            if playbook.name in BUILT_IN_NAMES
+            else "yours"
+        )
         steps = "; ".join(f"{s.text} (within {format_duration(s.within)})" for s in playbook.steps)
         matchers = " ".join(f"`{m}`" for m in playbook.matchers)
         lines.append(f"• *{playbook.name}* ({origin}{', final' if playbook.final else ''}) {matchers} → {steps}")
@@ -45,7 +54,7 @@ def add(inv: Invocation) -> str:
         raise CommandError(f"`{args[0]}` cannot be a playbook name: lowercase letters, digits, - or _", example=ADD)
     lowered = [a.lower() for a in args]
     if "do" not in lowered[1:] or "within" not in lowered[1:]:
-        raise CommandError('write the step after `do` in quotes, then `within` and a duration', example=ADD)
+        raise CommandError("write the step after `do` in quotes, then `within` and a duration", example=ADD)
     do_at = lowered.index("do", 1)
     within_at = lowered.index("within", do_at)
     if within_at != do_at + 2 or within_at + 2 != len(args):
@@ -101,8 +110,9 @@ def restore(inv: Invocation) -> str:
     need(inv.args, 1, what="the built-in playbook's name", example=example)
     name = inv.args[0].lower()
     if name not in BUILT_IN_NAMES:
-        raise CommandError(f"`{name}` is not a built-in playbook; built-ins: {', '.join(sorted(BUILT_IN_NAMES))}",
-                           example=example)
+        raise CommandError(
+            f"`{name}` is not a built-in playbook; built-ins: {', '.join(sorted(BUILT_IN_NAMES))}", example=example
+        )
     record = get_playbook_record(session=inv.session, workspace_id=inv.workspace_id, name=name)
     if record is None:
         return f"*{name}* is already the built-in version."
@@ -113,13 +123,38 @@ def restore(inv: Invocation) -> str:
 
 
 SUBCOMMANDS = [
-    Subcommand(("playbook", "list"), "/loops playbook list", "The playbooks behind suggested steps, in order",
-               "/loops playbook list", list_),
-    Subcommand(("playbook", "add"), '/loops playbook add <name> <matchers…> do "<step>" within <duration>',
-               "Add a step to a playbook (a built-in's name overrides it)", ADD, add, admin=True, writes=True),
-    Subcommand(("playbook", "remove"), "/loops playbook remove <name>",
-               "Delete your playbook, or switch a built-in off", "/loops playbook remove refunds", remove,
-               admin=True, writes=True),
-    Subcommand(("playbook", "restore"), "/loops playbook restore <name>", "Bring back a built-in as shipped",
-               "/loops playbook restore nps-detractor", restore, admin=True, writes=True),
+    Subcommand(
+        ("playbook", "list"),
+        "/loops playbook list",
+        "The playbooks behind suggested steps, in order",
+        "/loops playbook list",
+        list_,
+    ),
+    Subcommand(
+        ("playbook", "add"),
+        '/loops playbook add <name> <matchers…> do "<step>" within <duration>',
+        "Add a step to a playbook (a built-in's name overrides it)",
+        ADD,
+        add,
+        admin=True,
+        writes=True,
+    ),
+    Subcommand(
+        ("playbook", "remove"),
+        "/loops playbook remove <name>",
+        "Delete your playbook, or switch a built-in off",
+        "/loops playbook remove refunds",
+        remove,
+        admin=True,
+        writes=True,
+    ),
+    Subcommand(
+        ("playbook", "restore"),
+        "/loops playbook restore <name>",
+        "Bring back a built-in as shipped",
+        "/loops playbook restore nps-detractor",
+        restore,
+        admin=True,
+        writes=True,
+    ),
 ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from sqlmodel import Session
 
@@ -35,12 +35,21 @@ class Invocation:
     via: str = "slash_command"
     is_admin: bool = False
     # Filled in for `help`: the registry itself.
-    registry: "CommandRegistry | None" = field(default=None, repr=False)
+    registry: CommandRegistry | None = field(default=None, repr=False)
 
     def audit(self, action: str, target: str, before: object, after: object) -> None:
         """Record this person's change in the audit trail, in the command's transaction."""
-        add_audit_entry(session=self.session, workspace_id=self.workspace_id, actor=self.user_id, via=self.via,
-                        action=action, target=target, before=before, after=after, at=self.now)
+        add_audit_entry(
+            session=self.session,
+            workspace_id=self.workspace_id,
+            actor=self.user_id,
+            via=self.via,
+            action=action,
+            target=target,
+            before=before,
+            after=after,
+            at=self.now,
+        )
 
 
 # What a subcommand answers: mrkdwn text, or {"text", "blocks"}.
@@ -78,8 +87,10 @@ def tokenize(text: str) -> list[str]:
     try:
         return shlex.split((text or "").translate(_SMART_QUOTES))
     except ValueError as exc:
-        raise CommandError(f"cannot read the command: {exc} (check your quotes)",
-                           example='/loops playbook add refunds comment=~refund do "Call them" within 4h') from None
+        raise CommandError(
+            f"cannot read the command: {exc} (check your quotes)",
+            example='/loops playbook add refunds comment=~refund do "Call them" within 4h',
+        ) from None
 
 
 class CommandRegistry:
@@ -108,8 +119,7 @@ class CommandRegistry:
         if group:
             options = ", ".join(f"`{s.words[-1]}`" for s in group)
             typed = words[1] if len(words) > 1 else "(nothing)"
-            raise CommandError(f"`{lowered[0]}` needs one of {options}; got `{typed}`",
-                               example=group[0].example)
+            raise CommandError(f"`{lowered[0]}` needs one of {options}; got `{typed}`", example=group[0].example)
         groups = sorted({s.words[0] for s in self._subcommands.values()})
         raise CommandError(f"unknown subcommand `{words[0]}`; known: {', '.join(groups)}", example="/loops help")
 
@@ -125,8 +135,9 @@ def channel_arg(token: str, *, example: str) -> str:
     match = _CHANNEL.match(token)
     if match:
         return match.group(1) or match.group(2)
-    raise CommandError(f"`{token}` is not a channel; type # and pick the channel so Slack sends its ID",
-                       example=example)
+    raise CommandError(
+        f"`{token}` is not a channel; type # and pick the channel so Slack sends its ID", example=example
+    )
 
 
 def user_arg(token: str, *, example: str) -> str:

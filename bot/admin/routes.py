@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 
 from bot.admin.registry import Invocation, Subcommand, channel_arg, need
@@ -45,8 +45,12 @@ def parse_matchers(tokens: tuple[str, ...], *, example: str) -> list[str]:
 
 
 def route_snapshot(route_row: Route, teams: dict[int, Team]) -> dict:
-    return {"position": route_row.position, "team": teams[route_row.team_id].name, "match": list(route_row.matchers),
-            "continue": route_row.continue_matching}
+    return {
+        "position": route_row.position,
+        "team": teams[route_row.team_id].name,
+        "match": list(route_row.matchers),
+        "continue": route_row.continue_matching,
+    }
 
 
 def _teams(inv: Invocation) -> dict[int, Team]:
@@ -58,7 +62,6 @@ def _renumber(routes: list[Route]) -> None:
         row.position = position
 
 
-
 def add(inv: Invocation) -> str:
     need(inv.args, 2, what="a team and at least one matcher", example=ADD)
     team = find_team(inv, inv.args[0], example=ADD)
@@ -66,8 +69,13 @@ def add(inv: Invocation) -> str:
     continue_matching = tokens[-1].lower() == "continue"
     matchers = parse_matchers(tokens[:-1] if continue_matching else tokens, example=ADD)
     routes = list_routes(session=inv.session, workspace_id=inv.workspace_id)
-    row = Route(workspace_id=inv.workspace_id, position=len(routes) + 1, team_id=team.id, matchers=matchers,
-                continue_matching=continue_matching)
+    row = Route(
+        workspace_id=inv.workspace_id,
+        position=len(routes) + 1,
+        team_id=team.id,
+        matchers=matchers,
+        continue_matching=continue_matching,
+    )
     inv.session.add(row)
     inv.session.flush()
     inv.audit("route.add", f"#{row.position}", None, route_snapshot(row, _teams(inv)))
@@ -82,20 +90,24 @@ def list_(inv: Invocation) -> str:
     for row in routes:
         team = teams[row.team_id]
         suffix = "  _continue_" if row.continue_matching else ""
-        lines.append(f"{row.position}. {' '.join(f'`{m}`' for m in row.matchers)} → *{team.name}* "
-                     f"<#{team.channel_id}>{suffix}")
+        lines.append(
+            f"{row.position}. {' '.join(f'`{m}`' for m in row.matchers)} → *{team.name}* <#{team.channel_id}>{suffix}"
+        )
     if not routes:
         lines.append(f"_none yet_ — e.g. `{ADD}`")
     default = (workspace.default_channel_id if workspace else None) or inv.default_channel
-    lines.append(f"Otherwise → {f'<#{default}>' if default else '_no default channel: set one with_ '}"
-                 f"{'' if default else '`/loops route default #channel`'}")
+    lines.append(
+        f"Otherwise → {f'<#{default}>' if default else '_no default channel: set one with_ '}"
+        f"{'' if default else '`/loops route default #channel`'}"
+    )
     return "\n".join(lines)
 
 
 def _route_at(inv: Invocation, routes: list[Route], token: str, example: str) -> Route:
     if not token.isdigit() or not 1 <= int(token) <= len(routes):
-        raise CommandError(f"`{token}` is not a route number (1–{len(routes)}); see `/loops route list`",
-                           example=example)
+        raise CommandError(
+            f"`{token}` is not a route number (1–{len(routes)}); see `/loops route list`", example=example
+        )
     return routes[int(token) - 1]
 
 
@@ -165,7 +177,8 @@ def sample_fields(tokens: tuple[str, ...]) -> dict[str, object]:
     if scale is None:
         raise CommandError(f"scale must be one of {', '.join(SCALES)}", example=TEST)
     if fields["category"] is None:
-        fields["category"] = UNSCORED if fields["score"] is None else scale.category(int(fields["score"]))
+        score = fields["score"]
+        fields["category"] = scale.category(score) if isinstance(score, int) else UNSCORED
     return fields
 
 
@@ -176,38 +189,84 @@ def test(inv: Invocation) -> str:
     teams = _teams(inv)
     rules = [Rule.parse(str(r.position), r.matchers, r.continue_matching) for r in routes]
     chosen = route(rules, fields)
-    lines = [f"*Dry run* for {' '.join(f'`{t}`' for t in inv.args)} (category *{fields['category']}*) — "
-             "nothing is created."]
+    lines = [
+        f"*Dry run* for {' '.join(f'`{t}`' for t in inv.args)} (category *{fields['category']}*) — nothing is created."
+    ]
     for rule in chosen:
         row = routes[int(rule.team) - 1]
         team = teams[row.team_id]
-        lines.append(f"• matches route {row.position} ({' '.join(row.matchers)}) → *{team.name}* "
-                     f"<#{team.channel_id}>{' and continues' if row.continue_matching else ''}")
+        lines.append(
+            f"• matches route {row.position} ({' '.join(row.matchers)}) → *{team.name}* "
+            f"<#{team.channel_id}>{' and continues' if row.continue_matching else ''}"
+        )
     if not chosen:
         workspace = get_workspace(session=inv.session, workspace_id=inv.workspace_id)
         default_channel = (workspace.default_channel_id if workspace else None) or inv.default_channel
-        lines.append("• no route matches → default channel " + (f"<#{default_channel}>" if default_channel
-                                                                 else "(none set: it would not be posted)"))
-    steps = suggest(fields, received_at=inv.now.astimezone(timezone.utc),
-                    playbooks=workspace_playbooks(inv.session, workspace_id=inv.workspace_id))
+        lines.append(
+            "• no route matches → default channel "
+            + (f"<#{default_channel}>" if default_channel else "(none set: it would not be posted)")
+        )
+    steps = suggest(
+        fields,
+        received_at=inv.now.astimezone(UTC),
+        playbooks=workspace_playbooks(inv.session, workspace_id=inv.workspace_id),
+    )
     lines.append("*Suggested steps:*" if steps else "_No playbook matches._")
     lines += [f"{n}. {s['text']} (within {s['within']}, from `{s['playbook']}`)" for n, s in enumerate(steps, 1)]
     return "\n".join(lines)
 
 
 SUBCOMMANDS = [
-    Subcommand(("route", "add"), "/loops route add <team> <matchers…> [continue]",
-               "Send feedback matching every matcher to a team. Matchers: field=value, field!=value, field=~regex, "
-               "field<N, <=, >, >=, field in a,b,c", ADD, add, admin=True, writes=True),
-    Subcommand(("route", "list"), "/loops route list", "Routes in evaluation order, and the default channel",
-               "/loops route list", list_),
-    Subcommand(("route", "move"), "/loops route move <n> <position>", "Change the order of routes",
-               "/loops route move 3 1", move, admin=True, writes=True),
-    Subcommand(("route", "remove"), "/loops route remove <n>", "Delete a route", "/loops route remove 2", remove,
-               admin=True, writes=True),
-    Subcommand(("route", "default"), "/loops route default #channel", "Where feedback no route claims goes",
-               "/loops route default #cx-feedback", default, admin=True, writes=True, channel_arg=0),
-    Subcommand(("route", "test"), "/loops route test <field=value…>",
-               "Dry run: which routes, team and channel would get such feedback, and the suggested steps", TEST,
-               test),
+    Subcommand(
+        ("route", "add"),
+        "/loops route add <team> <matchers…> [continue]",
+        "Send feedback matching every matcher to a team. Matchers: field=value, field!=value, field=~regex, "
+        "field<N, <=, >, >=, field in a,b,c",
+        ADD,
+        add,
+        admin=True,
+        writes=True,
+    ),
+    Subcommand(
+        ("route", "list"),
+        "/loops route list",
+        "Routes in evaluation order, and the default channel",
+        "/loops route list",
+        list_,
+    ),
+    Subcommand(
+        ("route", "move"),
+        "/loops route move <n> <position>",
+        "Change the order of routes",
+        "/loops route move 3 1",
+        move,
+        admin=True,
+        writes=True,
+    ),
+    Subcommand(
+        ("route", "remove"),
+        "/loops route remove <n>",
+        "Delete a route",
+        "/loops route remove 2",
+        remove,
+        admin=True,
+        writes=True,
+    ),
+    Subcommand(
+        ("route", "default"),
+        "/loops route default #channel",
+        "Where feedback no route claims goes",
+        "/loops route default #cx-feedback",
+        default,
+        admin=True,
+        writes=True,
+        channel_arg=0,
+    ),
+    Subcommand(
+        ("route", "test"),
+        "/loops route test <field=value…>",
+        "Dry run: which routes, team and channel would get such feedback, and the suggested steps",
+        TEST,
+        test,
+    ),
 ]

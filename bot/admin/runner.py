@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy.engine import Engine
 
@@ -25,31 +25,48 @@ class CommandRunner:
     when it raises, so a refused command changes nothing.
     """
 
-    def __init__(self, *, engine: Engine, directory: SlackDirectory, env_admins: tuple[str, ...] = (),
-                 default_channel: str | None = None, registry: CommandRegistry | None = None):
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        directory: SlackDirectory,
+        env_admins: tuple[str, ...] = (),
+        default_channel: str | None = None,
+        registry: CommandRegistry | None = None,
+    ):
         self.engine = engine
         self.directory = directory
         self.env_admins = env_admins
         self.default_channel = default_channel
         self.registry = registry or build_registry()
 
-    def run(self, *, workspace_id: str, user_id: str, channel_id: str, text: str, via: str,
-            now: datetime) -> Answer:
+    def run(self, *, workspace_id: str, user_id: str, channel_id: str, text: str, via: str, now: datetime) -> Answer:
         """The subcommand's answer; raises CommandError (with an example) or NotAuthorized, changing nothing."""
         subcommand, args = self.registry.resolve(tokenize(text) or ["help"])
         is_admin = False
         if subcommand.admin or subcommand.asks_admin:
             is_admin = self.is_admin(workspace_id=workspace_id, user_id=user_id)
         if subcommand.admin and not is_admin:
-            raise NotAuthorized(f"only Loopkeeper admins can run `/loops {subcommand.name}`. "
-                                "`/loops admin list` shows who they are; any of them can add you.")
+            raise NotAuthorized(
+                f"only Loopkeeper admins can run `/loops {subcommand.name}`. "
+                "`/loops admin list` shows who they are; any of them can add you."
+            )
         self._check_channel(subcommand, args)
         opened: Callable = transaction if subcommand.writes else (lambda e: new_session(e, read_only=True))
         with opened(self.engine) as session:
-            invocation = Invocation(session=session, workspace_id=workspace_id, user_id=user_id,
-                                    channel_id=channel_id, args=args, now=now, env_admins=self.env_admins,
-                                    default_channel=self.default_channel, via=via, is_admin=is_admin,
-                                    registry=self.registry)
+            invocation = Invocation(
+                session=session,
+                workspace_id=workspace_id,
+                user_id=user_id,
+                channel_id=channel_id,
+                args=args,
+                now=now,
+                env_admins=self.env_admins,
+                default_channel=self.default_channel,
+                via=via,
+                is_admin=is_admin,
+                registry=self.registry,
+            )
             return subcommand.run(invocation)
 
     def is_admin(self, *, workspace_id: str, user_id: str) -> bool:

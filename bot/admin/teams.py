@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.admin.registry import Invocation, Subcommand, channel_arg, need, user_arg
 from bot.admin.config.parse import TEAM_NAME
+from bot.admin.registry import Invocation, Subcommand, channel_arg, need, user_arg
 from bot.digest.personal import personal_digests_on
 from bot.durations import InvalidDuration, format_minutes, parse_duration
 from bot.errors import CommandError
@@ -19,11 +19,19 @@ ADD = "/loops team add billing #billing-feedback"
 
 def team_snapshot(team: Team) -> dict:
     """A team's settings as stored in the audit trail and config files."""
-    return {"name": team.name, "channel": team.channel_id, "leads": list(team.leads), "timezone": team.timezone,
-            "hours": team.hours, "sla_ack_minutes": team.sla_ack_minutes,
-            "sla_close_minutes": team.sla_close_minutes, "digest": team.digest_schedule,
-            "thread_log": team.thread_log, "moves": "leads" if team.leads_only_moves else "anyone",
-            "personal_digests": team.personal_digests}
+    return {
+        "name": team.name,
+        "channel": team.channel_id,
+        "leads": list(team.leads),
+        "timezone": team.timezone,
+        "hours": team.hours,
+        "sla_ack_minutes": team.sla_ack_minutes,
+        "sla_close_minutes": team.sla_close_minutes,
+        "digest": team.digest_schedule,
+        "thread_log": team.thread_log,
+        "moves": "leads" if team.leads_only_moves else "anyone",
+        "personal_digests": team.personal_digests,
+    }
 
 
 def find_team(inv: Invocation, name: str, *, example: str) -> Team:
@@ -34,23 +42,25 @@ def find_team(inv: Invocation, name: str, *, example: str) -> Team:
     return team
 
 
-
 def add(inv: Invocation) -> str:
     need(inv.args, 2, what="a team name and its channel", example=ADD)
     name, channel = inv.args[0].lower(), channel_arg(inv.args[1], example=ADD)
     if not TEAM_NAME.match(name):
-        raise CommandError(f"`{inv.args[0]}` cannot be a team name: use lowercase letters, digits, - or _",
-                           example=ADD)
+        raise CommandError(f"`{inv.args[0]}` cannot be a team name: use lowercase letters, digits, - or _", example=ADD)
     if get_team_by_name(session=inv.session, workspace_id=inv.workspace_id, name=name):
-        raise CommandError(f"team `{name}` already exists; change it with `/loops team set {name} …`",
-                           example=f"/loops team set {name} lead @dana")
+        raise CommandError(
+            f"team `{name}` already exists; change it with `/loops team set {name} …`",
+            example=f"/loops team set {name} lead @dana",
+        )
     get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
     team = Team(workspace_id=inv.workspace_id, name=name, channel_id=channel)
     inv.session.add(team)
     inv.session.flush()
     inv.audit("team.add", name, None, team_snapshot(team))
-    return (f":white_check_mark: Team *{name}* works in <#{channel}>. Send it feedback with a route, e.g. "
-            f"`/loops route add {name} touchpoint=billing`.")
+    return (
+        f":white_check_mark: Team *{name}* works in <#{channel}>. Send it feedback with a route, e.g. "
+        f"`/loops route add {name} touchpoint=billing`."
+    )
 
 
 def list_(inv: Invocation) -> str:
@@ -67,8 +77,11 @@ def remove(inv: Invocation) -> str:
     team = find_team(inv, inv.args[0], example=example)
     loops = count_team_loops(session=inv.session, team_id=team.id)
     if loops:
-        raise CommandError(f"team `{team.name}` still has {loops} loop(s); they keep their history, so the team "
-                           "stays. Change its routes instead", example="/loops route list")
+        raise CommandError(
+            f"team `{team.name}` still has {loops} loop(s); they keep their history, so the team "
+            "stays. Change its routes instead",
+            example="/loops route list",
+        )
     before = team_snapshot(team)
     routes = delete_routes(session=inv.session, workspace_id=inv.workspace_id, team_id=team.id)
     inv.session.delete(team)
@@ -90,8 +103,9 @@ def set_(inv: Invocation) -> str:
         try:
             ZoneInfo(values[0])
         except (ZoneInfoNotFoundError, ValueError):
-            raise CommandError(f"`{values[0]}` is not a timezone", example="/loops team set billing timezone "
-                                                                            "Europe/Berlin") from None
+            raise CommandError(
+                f"`{values[0]}` is not a timezone", example="/loops team set billing timezone Europe/Berlin"
+            ) from None
         team.timezone = values[0]
     elif setting == "hours":
         if values[0].lower() in ("24/7", "always", "off"):
@@ -108,32 +122,46 @@ def set_(inv: Invocation) -> str:
     elif setting == "personal-digests":
         choice = values[0].lower()
         if choice not in ("on", "off", "default"):
-            raise CommandError(f"`{values[0]}`: say on, off or default (on for weekly digests)",
-                               example="/loops team set billing personal-digests off")
+            raise CommandError(
+                f"`{values[0]}`: say on, off or default (on for weekly digests)",
+                example="/loops team set billing personal-digests off",
+            )
         team.personal_digests = None if choice == "default" else choice == "on"
     elif setting == "moves":
         if values[0].lower() not in ("leads", "anyone"):
-            raise CommandError("say who may move and reopen loops: leads or anyone",
-                               example="/loops team set billing moves leads")
+            raise CommandError(
+                "say who may move and reopen loops: leads or anyone", example="/loops team set billing moves leads"
+            )
         team.leads_only_moves = values[0].lower() == "leads"
     else:
-        raise CommandError(f"`{setting}` is not a team setting; settings: lead, timezone, hours, sla, digest, "
-                           "thread-log, personal-digests, moves", example=SET)
+        raise CommandError(
+            f"`{setting}` is not a team setting; settings: lead, timezone, hours, sla, digest, "
+            "thread-log, personal-digests, moves",
+            example=SET,
+        )
     inv.session.add(team)
-    inv.audit(f"team.set.{setting.rstrip('s') if setting == 'leads' else setting}", team.name, before,
-           team_snapshot(team))
+    inv.audit(
+        f"team.set.{setting.rstrip('s') if setting == 'leads' else setting}", team.name, before, team_snapshot(team)
+    )
     return f":white_check_mark: *{team.name}* updated.\n" + list_line(team)
 
 
 def list_line(team: Team) -> str:
-    sla = " / ".join(x for x in (
-        f"ack {format_minutes(team.sla_ack_minutes)}" if team.sla_ack_minutes else "",
-        f"close {format_minutes(team.sla_close_minutes)}" if team.sla_close_minutes else "") if x)
-    return (f"<#{team.channel_id}> · leads {' '.join(f'<@{u}>' for u in team.leads) or 'none'} · {team.timezone} · "
-            f"{format_hours(team.hours)} · SLA {sla or 'none'} · digest {team.digest_schedule}"
-            + ("" if team.thread_log else " · thread log off")
-            + (" · personal digests " + ("on" if personal_digests_on(team) else "off"))
-            + (" · moves: leads only" if team.leads_only_moves else ""))
+    sla = " / ".join(
+        x
+        for x in (
+            f"ack {format_minutes(team.sla_ack_minutes)}" if team.sla_ack_minutes else "",
+            f"close {format_minutes(team.sla_close_minutes)}" if team.sla_close_minutes else "",
+        )
+        if x
+    )
+    return (
+        f"<#{team.channel_id}> · leads {' '.join(f'<@{u}>' for u in team.leads) or 'none'} · {team.timezone} · "
+        f"{format_hours(team.hours)} · SLA {sla or 'none'} · digest {team.digest_schedule}"
+        + ("" if team.thread_log else " · thread log off")
+        + (" · personal digests " + ("on" if personal_digests_on(team) else "off"))
+        + (" · moves: leads only" if team.leads_only_moves else "")
+    )
 
 
 def _on_off(value: str, *, example: str) -> bool:
@@ -146,7 +174,7 @@ def _sla(values: tuple[str, ...], team: Team) -> tuple[int | None, int | None]:
     ack, close = team.sla_ack_minutes, team.sla_close_minutes
     if len(values) % 2:
         raise CommandError("write each SLA as a pair: ack <duration> and/or close <duration> (or off)", example=SET)
-    for key, value in zip(values[::2], values[1::2]):
+    for key, value in zip(values[::2], values[1::2], strict=True):
         if key.lower() not in ("ack", "close"):
             raise CommandError(f"`{key}` is not an SLA; use ack and close", example=SET)
         minutes = None
@@ -163,14 +191,41 @@ def _sla(values: tuple[str, ...], team: Team) -> tuple[int | None, int | None]:
 
 
 SUBCOMMANDS = [
-    Subcommand(("team", "add"), "/loops team add <name> #channel", "Add a team that owns feedback in a channel",
-               ADD, add, admin=True, writes=True, channel_arg=1),
-    Subcommand(("team", "list"), "/loops team list", "Teams with their channels, leads, hours, SLAs and digests",
-               "/loops team list", list_),
-    Subcommand(("team", "remove"), "/loops team remove <name>", "Remove a team (and its routes)",
-               "/loops team remove billing", remove, admin=True, writes=True),
-    Subcommand(("team", "set"), "/loops team set <name> lead|timezone|hours|sla|digest <value…>",
-               "Change a team: `lead @a @b`, `timezone Europe/Berlin`, `hours mon-fri 09:00-17:00`, "
-               "`sla ack 2h close 2d`, `digest \"weekly mon 09:00\"`, `thread-log off`, `personal-digests off`, "
-               "`moves leads`", SET, set_, admin=True, writes=True),
+    Subcommand(
+        ("team", "add"),
+        "/loops team add <name> #channel",
+        "Add a team that owns feedback in a channel",
+        ADD,
+        add,
+        admin=True,
+        writes=True,
+        channel_arg=1,
+    ),
+    Subcommand(
+        ("team", "list"),
+        "/loops team list",
+        "Teams with their channels, leads, hours, SLAs and digests",
+        "/loops team list",
+        list_,
+    ),
+    Subcommand(
+        ("team", "remove"),
+        "/loops team remove <name>",
+        "Remove a team (and its routes)",
+        "/loops team remove billing",
+        remove,
+        admin=True,
+        writes=True,
+    ),
+    Subcommand(
+        ("team", "set"),
+        "/loops team set <name> lead|timezone|hours|sla|digest <value…>",
+        "Change a team: `lead @a @b`, `timezone Europe/Berlin`, `hours mon-fri 09:00-17:00`, "
+        '`sla ack 2h close 2d`, `digest "weekly mon 09:00"`, `thread-log off`, `personal-digests off`, '
+        "`moves leads`",
+        SET,
+        set_,
+        admin=True,
+        writes=True,
+    ),
 ]

@@ -38,8 +38,10 @@ def pick_workspace(session: Session, given: str | None) -> str:
     ids = list_workspace_ids(session=session)
     if len(ids) == 1:
         return ids[0]
-    raise ConfigError("say which workspace with --workspace T0123ABCD "
-                      f"({'none is' if not ids else 'several are'} in the database; `loopkeeper run` records it)")
+    raise ConfigError(
+        "say which workspace with --workspace T0123ABCD "
+        f"({'none is' if not ids else 'several are'} in the database; `loopkeeper run` records it)"
+    )
 
 
 def config_export(*, workspace: str | None) -> int:
@@ -62,7 +64,9 @@ def config_import(path: str, *, dry_run: bool, workspace: str | None) -> int:
     finally:
         engine.dispose()
     sys.stdout.write(result.diff or "no changes\n")
-    print(f"{path}: {len(doc.teams)} team(s), {len(doc.routes)} route(s), {len(doc.playbooks)} playbook(s), "
-          f"{len(doc.intake_channels)} intake channel(s), {len(doc.admins)} admin(s) — "
-          + ("valid; nothing changed (dry run)" if dry_run else "applied"))
+    print(
+        f"{path}: {len(doc.teams)} team(s), {len(doc.routes)} route(s), {len(doc.playbooks)} playbook(s), "
+        f"{len(doc.intake_channels)} intake channel(s), {len(doc.admins)} admin(s) — "
+        + ("valid; nothing changed (dry run)" if dry_run else "applied")
+    )
     return 0

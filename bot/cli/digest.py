@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.cli.config import open_engine, pick_workspace
 from bot.demo.render import plain
@@ -41,7 +41,7 @@ def send_due_command(*, at: str | None) -> int:
             now = datetime.fromisoformat(at.replace("Z", "+00:00"))
         except ValueError:
             raise ConfigError(f"--at {at!r} is not an ISO date-time (e.g. 2026-11-23T09:05:00+00:00)") from None
-        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
     engine = open_engine()
     try:
         sent = send_due_digests(engine, now=now)

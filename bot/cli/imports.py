@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.cli.config import pick_workspace
+from bot.cli.terminal import ProgressBar
 from bot.durations import InvalidDuration, parse_duration
 from bot.errors import ConfigError
 from bot.intake.importer import (
@@ -18,7 +19,6 @@ from bot.intake.importer import (
     write_rejects,
 )
 from bot.settings import load_settings
-from bot.cli.terminal import ProgressBar
 from models.base import utcnow
 from models.db import make_engine, new_session
 
@@ -36,9 +36,10 @@ def cards_cutoff(text: str, *, now: datetime) -> datetime | None:
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"--cards-since {text!r}: give a date like 2026-11-01, a duration like 7d, or never") \
-            from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        raise ConfigError(
+            f"--cards-since {text!r}: give a date like 2026-11-01, a duration like 7d, or never"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def run_import_command(args: argparse.Namespace) -> int:
@@ -47,8 +48,12 @@ def run_import_command(args: argparse.Namespace) -> int:
         raise ConfigError(f"{path}: no such file")
     settings = load_settings()
     now = utcnow()
-    options = ImportOptions(source=args.source, columns=parse_mapping(args.map),
-                            cards_since=cards_cutoff(args.cards_since, now=now), dry_run=args.dry_run)
+    options = ImportOptions(
+        source=args.source,
+        columns=parse_mapping(args.map),
+        cards_since=cards_cutoff(args.cards_since, now=now),
+        dry_run=args.dry_run,
+    )
     from bot.app import prepare_database
 
     prepare_database(settings)
@@ -57,16 +62,25 @@ def run_import_command(args: argparse.Namespace) -> int:
         with new_session(engine, read_only=True) as session:
             workspace_id = pick_workspace(session, args.workspace)
         bar = ProgressBar(count_rows(path))
-        summary = run_import(engine, workspace_id=workspace_id, path=path, options=options,
-                             default_channel=settings.default_channel, now=now, progress=bar.update)
+        summary = run_import(
+            engine,
+            workspace_id=workspace_id,
+            path=path,
+            options=options,
+            default_channel=settings.default_channel,
+            now=now,
+            progress=bar.update,
+        )
         bar.close()
     finally:
         engine.dispose()
     out = sys.stdout
     verb = "would import" if args.dry_run else "imported"
     print(f"{path}: {summary.rows:,} rows in {summary.seconds:.1f}s ({summary.rows_per_second:,.0f} rows/s)", file=out)
-    print(f"  {verb}: {summary.imported:,}  duplicates: {summary.duplicates:,}  rejected: {len(summary.rejected):,}",
-          file=out)
+    print(
+        f"  {verb}: {summary.imported:,}  duplicates: {summary.duplicates:,}  rejected: {len(summary.rejected):,}",
+        file=out,
+    )
     for outcome, count in sorted(summary.outcomes.items()):
         print(f"    {outcome}: {count:,}", file=out)
     for number, reason, _ in summary.rejected[:MAX_REJECTS_SHOWN]:

@@ -15,61 +15,90 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="loopkeeper", description="Close the loop on customer feedback, in Slack.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="serve the bot (HTTP on LOOPKEEPER_HOST:PORT; Socket Mode if SLACK_APP_TOKEN)",
-                        description="Serve Loopkeeper with the settings from the environment and .env.")
-    demo = commands.add_parser("demo", help="walk through the whole flow against a local Slack stand-in",
-                               description="Start the real app on SQLite with a local Slack stand-in, feed it "
-                                           "feedback alerts and click Acknowledge. Needs no Slack account.")
+    commands.add_parser(
+        "run",
+        help="serve the bot (HTTP on LOOPKEEPER_HOST:PORT; Socket Mode if SLACK_APP_TOKEN)",
+        description="Serve Loopkeeper with the settings from the environment and .env.",
+    )
+    demo = commands.add_parser(
+        "demo",
+        help="walk through the whole flow against a local Slack stand-in",
+        description="Start the real app on SQLite with a local Slack stand-in, feed it "
+        "feedback alerts and click Acknowledge. Needs no Slack account.",
+    )
     demo.add_argument("--db", help="SQLite file to use (default: a new temporary file)")
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="SUBCOMMAND")
-    db_commands.add_parser("upgrade", help="apply pending migrations to DATABASE_URL",
-                           description="Apply pending Alembic migrations to DATABASE_URL.")
+    db_commands.add_parser(
+        "upgrade",
+        help="apply pending migrations to DATABASE_URL",
+        description="Apply pending Alembic migrations to DATABASE_URL.",
+    )
 
-    config = commands.add_parser("config", help="routing configuration as a file",
-                                 description="Routing configuration as a YAML file.")
+    config = commands.add_parser(
+        "config", help="routing configuration as a file", description="Routing configuration as a YAML file."
+    )
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
-    config_import = config_commands.add_parser("import", help="validate a YAML file and apply it",
-                                               description="Validate FILE whole, then apply it in one transaction.")
+    config_import = config_commands.add_parser(
+        "import",
+        help="validate a YAML file and apply it",
+        description="Validate FILE whole, then apply it in one transaction.",
+    )
     config_import.add_argument("file")
     config_import.add_argument("--dry-run", action="store_true", help="validate and show the diff; change nothing")
     config_import.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
-    config_export = config_commands.add_parser("export", help="print the configuration as YAML",
-                                               description="Print teams, routes, playbooks, intake channels, admins "
-                                                           "and source options as YAML (the input of import).")
+    config_export = config_commands.add_parser(
+        "export",
+        help="print the configuration as YAML",
+        description="Print teams, routes, playbooks, intake channels, admins "
+        "and source options as YAML (the input of import).",
+    )
     config_export.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
 
     importer = commands.add_parser(
-        "import", help="import feedback from a CSV or JSON-lines file",
+        "import",
+        help="import feedback from a CSV or JSON-lines file",
         description="Import feedback from FILE (.csv with a header row, or .jsonl). Rows are validated one by one; "
-                    "rejected rows are reported with their line numbers and written to a file. Only rows submitted "
-                    "since --cards-since open loops with cards (delivered by the running bot); older and undated "
-                    "rows are kept as history, so a backfill never floods Slack.")
+        "rejected rows are reported with their line numbers and written to a file. Only rows submitted "
+        "since --cards-since open loops with cards (delivered by the running bot); older and undated "
+        "rows are kept as history, so a backfill never floods Slack.",
+    )
     importer.add_argument("file")
     importer.add_argument("--source", required=True, help="where the feedback came from, e.g. surveymonkey")
-    importer.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
-                          help="read FIELD from COLUMN (fields: id, score, scale, comment, created_at, touchpoint, "
-                               "product, tags, url, customer_id, email, name, account, segment, arr); repeatable")
-    importer.add_argument("--cards-since", default="7d", metavar="DATE|DURATION",
-                          help="rows submitted since this ISO date, or this long ago (e.g. 7d), get cards "
-                               "(default 7d; 'never' for none)")
+    importer.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="read FIELD from COLUMN (fields: id, score, scale, comment, created_at, touchpoint, "
+        "product, tags, url, customer_id, email, name, account, segment, arr); repeatable",
+    )
+    importer.add_argument(
+        "--cards-since",
+        default="7d",
+        metavar="DATE|DURATION",
+        help="rows submitted since this ISO date, or this long ago (e.g. 7d), get cards (default 7d; 'never' for none)",
+    )
     importer.add_argument("--rejects", help="where to write rejected rows (default FILE.rejected.csv)")
     importer.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
     importer.add_argument("--dry-run", action="store_true", help="validate and count; write and post nothing")
 
     digest = commands.add_parser("digest", help="team-lead digests", description="Team-lead digests.")
     digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="SUBCOMMAND")
-    preview = digest_commands.add_parser("preview", help="print a team's digest as text",
-                                         description="Print what a team's digest says, as text.")
+    preview = digest_commands.add_parser(
+        "preview", help="print a team's digest as text", description="Print what a team's digest says, as text."
+    )
     preview.add_argument("--team", help="team name (default: all teams)")
     preview.add_argument("--period", default="last-week", choices=["last-week", "last-day", "this-week"])
     preview.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
     due = digest_commands.add_parser(
-        "send-due", help="queue every digest whose scheduled time has come",
+        "send-due",
+        help="queue every digest whose scheduled time has come",
         description="Queue every team's digest whose scheduled time has come and whose period was not sent yet "
-                    "(what the scheduler does each minute; safe to run from cron next to running replicas). "
-                    "A running `loopkeeper run` delivers them.")
+        "(what the scheduler does each minute; safe to run from cron next to running replicas). "
+        "A running `loopkeeper run` delivers them.",
+    )
     due.add_argument("--at", help="ISO date-time to evaluate schedules at (default: now)")
 
     args = parser.parse_args(argv)
@@ -129,8 +158,9 @@ def _run() -> int:
     prepare_database(settings)
     app = Loopkeeper(settings)
     app.start_workers()
-    log.info("Loopkeeper serving %s on http://%s:%d (workspace %s)", settings, settings.host, settings.port,
-             app.workspace_id)
+    log.info(
+        "Loopkeeper serving %s on http://%s:%d (workspace %s)", settings, settings.host, settings.port, app.workspace_id
+    )
     try:
         serve_forever(app.asgi, host=settings.host, port=settings.port)
     finally:

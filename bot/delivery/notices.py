@@ -7,8 +7,8 @@ import logging
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.mrkdwn import mention
 from bot.delivery.outbox import enqueue_message
+from bot.mrkdwn import mention
 from models.admin import list_admins
 from models.delivery_notice import DeliveryNotice
 from models.outbox import OutboxItem
@@ -45,11 +45,19 @@ def tell_admins_once(session: Session, *, item: OutboxItem, error: str, env_admi
     if not admins:
         log.warning("outbox item %s parked (%s) and no admin to tell; set LOOPKEEPER_ADMINS", item.id, error)
         return 0
-    text = (f":warning: Loopkeeper could not deliver a {item.kind.replace('_', ' ')} to {mention(item.destination)}: "
-            f"`{error}` — "
-            f"{HINTS.get(error, 'Slack refused it and retrying will not help')}. It is parked, not lost: "
-            "`/loops deliveries` lists it with a Retry button once the cause is fixed.")
+    text = (
+        f":warning: Loopkeeper could not deliver a {item.kind.replace('_', ' ')} to {mention(item.destination)}: "
+        f"`{error}` — "
+        f"{HINTS.get(error, 'Slack refused it and retrying will not help')}. It is parked, not lost: "
+        "`/loops deliveries` lists it with a Retry button once the cause is fixed."
+    )
     for admin in admins:
-        enqueue_message(session, workspace_id=item.workspace_id, channel_id=admin, ordering_key=f"notice:{admin}",
-                        kind=NOTICE_KIND, message={"text": text})
+        enqueue_message(
+            session,
+            workspace_id=item.workspace_id,
+            channel_id=admin,
+            ordering_key=f"notice:{admin}",
+            kind=NOTICE_KIND,
+            message={"text": text},
+        )
     return len(admins)

@@ -53,14 +53,21 @@ def enqueue_moved_card(session: Session, *, loop: Loop, channel_id: str, ts: str
     return _add(session, loop=loop, kind=MOVED_CARD, method="chat.update", payload=payload)
 
 
-def enqueue_thread_reply(session: Session, *, loop: Loop, text: str, channel_id: str | None = None,
-                         thread_ts: str | None = None) -> OutboxItem:
+def enqueue_thread_reply(
+    session: Session, *, loop: Loop, text: str, channel_id: str | None = None, thread_ts: str | None = None
+) -> OutboxItem:
     """Queue a short note in the card's thread (or in an explicit thread, e.g. a card left behind)."""
     payload = {"channel": channel_id or loop.channel_id, "text": text}
     if thread_ts:
         payload["thread_ts"] = thread_ts
-    return _add(session, loop=loop, kind="thread_reply", method="chat.postMessage", payload=payload,
-                card_ref=None if thread_ts else "thread_ts")
+    return _add(
+        session,
+        loop=loop,
+        kind="thread_reply",
+        method="chat.postMessage",
+        payload=payload,
+        card_ref=None if thread_ts else "thread_ts",
+    )
 
 
 def cancel_unsent_posts(session: Session, *, loop: Loop) -> int:
@@ -71,8 +78,14 @@ def cancel_unsent_posts(session: Session, *, loop: Loop) -> int:
 def enqueue_ephemeral(session: Session, *, loop: Loop, user_id: str, text: str) -> OutboxItem:
     """Queue a message only ``user_id`` sees, in the card's channel."""
     payload = {"channel": loop.channel_id, "user": user_id, "text": text}
-    return _add(session, loop=loop, kind="ephemeral", method="chat.postEphemeral", payload=payload,
-                ordering_key=f"ephemeral:{loop.id}:{user_id}")
+    return _add(
+        session,
+        loop=loop,
+        kind="ephemeral",
+        method="chat.postEphemeral",
+        payload=payload,
+        ordering_key=f"ephemeral:{loop.id}:{user_id}",
+    )
 
 
 def enqueue_home_view(session: Session, *, workspace_id: str, user_id: str) -> OutboxItem | None:
@@ -80,14 +93,28 @@ def enqueue_home_view(session: Session, *, workspace_id: str, user_id: str) -> O
     key = f"home:{user_id}"
     if waiting_outbox_item(session=session, ordering_key=key, kinds=(HOME,)):
         return None
-    item = OutboxItem(workspace_id=workspace_id, ordering_key=key, kind=HOME, method="views.publish",
-                      payload={"user_id": user_id}, rate_key=rate_key(workspace_id, "views.publish", {}))
+    item = OutboxItem(
+        workspace_id=workspace_id,
+        ordering_key=key,
+        kind=HOME,
+        method="views.publish",
+        payload={"user_id": user_id},
+        rate_key=rate_key(workspace_id, "views.publish", {}),
+    )
     session.add(item)
     return item
 
 
-def _add(session: Session, *, loop: Loop, kind: str, method: str, payload: dict, card_ref: str | None = None,
-         ordering_key: str | None = None) -> OutboxItem:
+def _add(
+    session: Session,
+    *,
+    loop: Loop,
+    kind: str,
+    method: str,
+    payload: dict,
+    card_ref: str | None = None,
+    ordering_key: str | None = None,
+) -> OutboxItem:
     item = OutboxItem(
         workspace_id=loop.workspace_id,
         ordering_key=ordering_key or card_key(loop.id),
@@ -102,11 +129,18 @@ def _add(session: Session, *, loop: Loop, kind: str, method: str, payload: dict,
     return item
 
 
-def enqueue_message(session: Session, *, workspace_id: str, channel_id: str, ordering_key: str, kind: str,
-                    message: dict) -> OutboxItem:
+def enqueue_message(
+    session: Session, *, workspace_id: str, channel_id: str, ordering_key: str, kind: str, message: dict
+) -> OutboxItem:
     """Queue a message that belongs to no loop (a digest, a notice)."""
     payload = {"channel": channel_id, **message, "unfurl_links": False, "unfurl_media": False}
-    item = OutboxItem(workspace_id=workspace_id, ordering_key=ordering_key, kind=kind, method="chat.postMessage",
-                      payload=payload, rate_key=rate_key(workspace_id, "chat.postMessage", payload))
+    item = OutboxItem(
+        workspace_id=workspace_id,
+        ordering_key=ordering_key,
+        kind=kind,
+        method="chat.postMessage",
+        payload=payload,
+        rate_key=rate_key(workspace_id, "chat.postMessage", payload),
+    )
     session.add(item)
     return item

@@ -13,13 +13,33 @@ from slack_sdk.errors import SlackApiError
 from models.outbox import PARKED, PENDING
 
 # Errors that retrying cannot fix: the item is parked with the reason for a person to look at.
-PERMANENT_ERRORS = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed", "account_inactive",
-    "token_revoked", "token_expired", "missing_scope", "msg_too_long", "invalid_blocks", "invalid_blocks_format",
-    "no_text", "invalid_arguments", "restricted_action", "message_not_found", "cant_update_message",
-    "user_not_in_channel", "invalid_metadata_format", "invalid_metadata_schema", "team_access_not_granted",
-    "thread_not_found",
-})
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "msg_too_long",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "no_text",
+        "invalid_arguments",
+        "restricted_action",
+        "message_not_found",
+        "cant_update_message",
+        "user_not_in_channel",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "team_access_not_granted",
+        "thread_not_found",
+    }
+)
+_RANDOM = random.Random()
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 300.0
 MAX_RETRY_AFTER_SECONDS = 3600
@@ -38,10 +58,10 @@ class Outcome:
     counted: bool = True  # False: we held it back ourselves, not an attempt
 
 
-def backoff(attempts: int, *, rng: random.Random = random) -> timedelta:
+def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
     """Exponential backoff with jitter: half the window fixed, half random."""
     window = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=window / 2 + rng.uniform(0, window / 2))
+    return timedelta(seconds=window / 2 + (rng or _RANDOM).uniform(0, window / 2))
 
 
 def classify(exc: Exception, *, attempts: int, now: datetime) -> Outcome:
@@ -54,19 +74,23 @@ def classify(exc: Exception, *, attempts: int, now: datetime) -> Outcome:
             return Outcome(PENDING, "ratelimited", now + timedelta(seconds=retry_after), retry_after=retry_after)
         if error in PERMANENT_ERRORS:
             return Outcome(PARKED, error)
-        return Outcome(PENDING, error or f"http {response.status_code}", now + backoff(attempts),
-                       in_doubt=response.status_code >= 500)
+        return Outcome(
+            PENDING,
+            error or f"http {response.status_code}",
+            now + backoff(attempts),
+            in_doubt=response.status_code >= 500,
+        )
     if isinstance(exc, (URLError, TimeoutError, socket.timeout, ConnectionError, OSError)):
         return Outcome(PENDING, f"{type(exc).__name__}", now + backoff(attempts), in_doubt=True)
     raise exc
 
 
 def _retry_after(headers: dict) -> int:
-    for name, value in (headers or {}).items():
+    for name, raw in (headers or {}).items():
         if name.lower() == "retry-after":
-            value = value[0] if isinstance(value, list) else value
-            if str(value).strip().isdigit():
-                return min(MAX_RETRY_AFTER_SECONDS, max(1, int(str(value).strip())))
+            value = str(raw[0] if isinstance(raw, list) else raw).strip()
+            if value.isdigit():
+                return min(MAX_RETRY_AFTER_SECONDS, max(1, int(value)))
     return 1
 
 

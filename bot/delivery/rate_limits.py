@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 PER_CHANNEL_METHODS = frozenset({"chat.postMessage"})
 # Slack's documented tiers, in calls per minute (https://api.slack.com/apis/rate-limits).
 TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 METHOD_TIERS = {
-    "chat.update": 3, "chat.delete": 3, "conversations.join": 3, "conversations.history": 3,
-    "conversations.replies": 3, "conversations.info": 3, "chat.postEphemeral": 4, "views.publish": 4,
-    "views.open": 4, "views.update": 4, "users.info": 4, "chat.getPermalink": 4,
+    "chat.update": 3,
+    "chat.delete": 3,
+    "conversations.join": 3,
+    "conversations.history": 3,
+    "conversations.replies": 3,
+    "conversations.info": 3,
+    "chat.postEphemeral": 4,
+    "views.publish": 4,
+    "views.open": 4,
+    "views.update": 4,
+    "users.info": 4,
+    "chat.getPermalink": 4,
 }
 DEFAULT_TIER = 3
 
@@ -53,8 +62,9 @@ class Bucket:
 class RateLimiter:
     """Token buckets by rate key; thread-safe; one per process (replicas share Slack's limit, not ours)."""
 
-    def __init__(self, *, post_per_second: float = 1.0, post_burst: int = 3,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, *, post_per_second: float = 1.0, post_burst: int = 3, clock: Callable[[], float] = time.monotonic
+    ):
         self.post_per_second = post_per_second
         self.post_burst = post_burst
         self.clock = clock

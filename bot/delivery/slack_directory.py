@@ -43,8 +43,10 @@ class WebDirectory:
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error == "channel_not_found":
-                return (f"I cannot see <#{channel_id}>: it does not exist, or it is private and I am not in it — "
-                        f"invite me there with `/invite @Loopkeeper`")
+                return (
+                    f"I cannot see <#{channel_id}>: it does not exist, or it is private and I am not in it — "
+                    f"invite me there with `/invite @Loopkeeper`"
+                )
             return f"Slack would not tell me about <#{channel_id}> ({error})"
         if channel.get("is_archived"):
             return f"<#{channel_id}> is archived; pick a channel people use"
@@ -55,6 +57,7 @@ class WebDirectory:
         try:
             self.client.conversations_join(channel=channel_id)
         except SlackApiError as exc:
-            return (f"I could not join <#{channel_id}> ({exc.response.get('error')}): "
-                    "invite me with `/invite @Loopkeeper`")
+            return (
+                f"I could not join <#{channel_id}> ({exc.response.get('error')}): invite me with `/invite @Loopkeeper`"
+            )
         return None

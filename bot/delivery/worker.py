@@ -6,20 +6,23 @@ import logging
 import socket
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Callable, Mapping
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.delivery.notices import tell_admins_once
+from bot.delivery.outbox import CARD
 from bot.delivery.outcomes import Outcome, backoff, classify, slack_error
+from bot.delivery.rate_limits import RateLimiter, rate_key
 from bot.ids import MESSAGE_METADATA_EVENT
 from bot.metrics import Metrics
-from bot.delivery.rate_limits import RateLimiter, rate_key
 from models.base import utcnow
 from models.db import new_session, transaction
 from models.loop import Loop
@@ -48,10 +51,21 @@ class DeliveryWorker:
     has room, and sent by a small pool, so a slow or rate-limited channel never holds up the rest.
     """
 
-    def __init__(self, engine: Engine, client: WebClient, *, clock: Callable[[], datetime] = utcnow,
-                 poll_seconds: float = 1.0, lease: timedelta = timedelta(seconds=60), batch: int = 50,
-                 limiter: RateLimiter | None = None, concurrency: int = 4, admins: tuple[str, ...] = (),
-                 metrics: Metrics | None = None, renderers: Mapping[str, Renderer] | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        client: WebClient,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        poll_seconds: float = 1.0,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 50,
+        limiter: RateLimiter | None = None,
+        concurrency: int = 4,
+        admins: tuple[str, ...] = (),
+        metrics: Metrics | None = None,
+        renderers: Mapping[str, Renderer] | None = None,
+    ):
         self.engine = engine
         self.client = client
         # Retries belong to the outbox (durable, ordered), not to the HTTP client.
@@ -109,7 +123,7 @@ class DeliveryWorker:
                 for chain in chains:
                     future = self._pool.submit(self._deliver_chain, chain)
                     in_flight[future] = chain[0].rate_key
-                    future.add_done_callback(lambda done: (in_flight.pop(done, None), self._wake.set()))
+                    future.add_done_callback(self._finished(in_flight))
                 claimed = len(chains)
             if claimed == 0 and free > 0:
                 # Nothing to claim: sleep until something falls due; a wake (new work) cuts it short,
@@ -142,21 +156,32 @@ class DeliveryWorker:
             wait = min(wait, room_in)
         return max(MIN_IDLE_SECONDS, wait)
 
+    def _finished(self, in_flight: dict) -> Callable[[Future], None]:
+        """When a chain is done: its rate key is free again, and the loop looks for more work."""
+
+        def done(future: Future) -> None:
+            in_flight.pop(future, None)
+            self._wake.set()
+
+        return done
+
     def run_once(self) -> int:
         """Claim one batch that fits the rate limits, send it and wait; returns how many items were attempted."""
         chains = self._claim_chains(limit=self.batch, keys=self.batch)
         list(self._pool.map(self._deliver_chain, chains))
         return sum(len(chain) for chain in chains)
 
-    def _claim_chains(self, *, limit: int, keys: int, busy: set[str] = frozenset()) -> list[list[OutboxItem]]:
+    def _claim_chains(self, *, limit: int, keys: int, busy: AbstractSet[str] = frozenset()) -> list[list[OutboxItem]]:
         """Lease up to ``limit`` sendable items whose rate key has room now (taking that room), from at most
         ``keys`` rate keys not ``busy``; grouped by key in id order, so one channel's posts go out in order."""
         now = self.clock()
         with new_session(self.engine, read_only=True) as session:
-            candidates = sendable_outbox_items(session=session, now=now,
-                                               skip_rate_keys=self.limiter.full_keys() | set(busy),
-                                               limit=max(limit * 4, 50))
-        chosen, taken, full = [], set(), set(busy)
+            candidates = sendable_outbox_items(
+                session=session, now=now, skip_rate_keys=self.limiter.full_keys() | set(busy), limit=max(limit * 4, 50)
+            )
+        chosen: list[int] = []
+        taken: set[str] = set()
+        full = set(busy)
         for item_id, key in candidates:
             if key in full or (key not in taken and len(taken) == keys):
                 continue
@@ -169,8 +194,7 @@ class DeliveryWorker:
             else:
                 full.add(key)
         with transaction(self.engine) as session:
-            items = claim_outbox_items(session=session, ids=chosen, worker_id=self.worker_id, now=now,
-                                       lease=self.lease)
+            items = claim_outbox_items(session=session, ids=chosen, worker_id=self.worker_id, now=now, lease=self.lease)
         chains: dict[str, list[OutboxItem]] = {}
         for item in items:
             chains.setdefault(item.rate_key, []).append(item)
@@ -181,8 +205,9 @@ class DeliveryWorker:
         for item in items:
             held = self.limiter.held_for(item.rate_key)
             if held > 0:
-                self._record(item, Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=held),
-                                           counted=False))
+                self._record(
+                    item, Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=held), counted=False)
+                )
             else:
                 self._deliver(item)
 
@@ -219,7 +244,7 @@ class DeliveryWorker:
                     return checked
         key = item.rate_key or rate_key(item.workspace_id, item.method, args)  # its room was taken at claim
         try:
-            return Outcome(SENT, response=dict(self.client.api_call(api_method=item.method, json=args).data))
+            return Outcome(SENT, response=_data(self.client.api_call(api_method=item.method, json=args)))
         except SlackApiError as exc:
             if slack_error(exc) == "not_in_channel" and "channel" in args:
                 return self._join_and_send(item, args)
@@ -236,10 +261,15 @@ class DeliveryWorker:
         try:
             self.client.conversations_join(channel=args["channel"])
             log.info("joined channel %s to deliver outbox item %s", args["channel"], item.id)
-            return Outcome(SENT, response=dict(self.client.api_call(api_method=item.method, json=args).data))
+            return Outcome(SENT, response=_data(self.client.api_call(api_method=item.method, json=args)))
         except SlackApiError as exc:
-            if slack_error(exc) in ("method_not_supported_for_channel_type", "channel_not_found", "is_archived",
-                               "missing_scope", "not_in_channel"):
+            if slack_error(exc) in (
+                "method_not_supported_for_channel_type",
+                "channel_not_found",
+                "is_archived",
+                "missing_scope",
+                "not_in_channel",
+            ):
                 return Outcome(PARKED, "not_in_channel")
             return classify(exc, attempts=item.attempts, now=self.clock())
         except Exception as exc:
@@ -257,21 +287,21 @@ class DeliveryWorker:
             return None
         key = rate_key(item.workspace_id, "conversations.history", {})
         if not self.limiter.acquire(key, timeout=1.0):
-            return Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=1), counted=False,
-                           in_doubt=True)
+            return Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=1), counted=False, in_doubt=True)
         created = item.created_at.timestamp() - 60
         try:
             if args.get("thread_ts"):
-                response = self.client.conversations_replies(channel=channel, ts=args["thread_ts"], limit=200,
-                                                             include_all_metadata=True)
+                response = self.client.conversations_replies(
+                    channel=channel, ts=args["thread_ts"], limit=200, include_all_metadata=True
+                )
             else:
-                response = self.client.conversations_history(channel=channel, oldest=f"{created:.6f}", limit=200,
-                                                             include_all_metadata=True)
+                response = self.client.conversations_history(
+                    channel=channel, oldest=f"{created:.6f}", limit=200, include_all_metadata=True
+                )
         except Exception as exc:
             outcome = classify(exc, attempts=item.attempts, now=self.clock())
             if outcome.state == PARKED:  # no access to the history: send again, at-least-once
-                log.warning("cannot check %s for outbox item %s (%s); sending again", channel, item.id,
-                            outcome.error)
+                log.warning("cannot check %s for outbox item %s (%s); sending again", channel, item.id, outcome.error)
                 return None
             if outcome.retry_after is not None:
                 self.limiter.hold(key, outcome.retry_after)
@@ -284,8 +314,11 @@ class DeliveryWorker:
         return None
 
     def _record(self, item: OutboxItem, outcome: Outcome) -> None:
-        result = "deduplicated" if outcome.error == "deduplicated" else \
-            {SENT: "sent", PENDING: "retry", PARKED: "parked", CANCELLED: "cancelled"}[outcome.state]
+        result = (
+            "deduplicated"
+            if outcome.error == "deduplicated"
+            else {SENT: "sent", PENDING: "retry", PARKED: "parked", CANCELLED: "cancelled"}[outcome.state]
+        )
         if outcome.counted:
             self.metrics.deliveries.inc(item.method, result)
             if outcome.state == PENDING:
@@ -299,29 +332,34 @@ class DeliveryWorker:
             if not outcome.counted:
                 row.attempts -= 1
             if outcome.state == SENT:
+                response = outcome.response or {}
                 row.last_error, row.in_doubt = None, False
                 row.sent_at = self.clock()
-                row.result = {k: outcome.response[k] for k in ("channel", "ts") if k in outcome.response}
-                if item.kind == "card" and item.loop_id is not None:
-                    loop = session.get(Loop, item.loop_id)
-                    loop.card_ts = outcome.response.get("ts")
+                row.result = {k: response[k] for k in ("channel", "ts") if k in response}
+                loop = session.get(Loop, item.loop_id) if item.kind == CARD and item.loop_id is not None else None
+                if loop is not None:
+                    loop.card_ts = response.get("ts")
                     session.add(loop)
             elif outcome.state == PENDING:
                 row.last_error = outcome.error
                 row.in_doubt = row.in_doubt or outcome.in_doubt
-                row.available_at = outcome.retry_at
+                row.available_at = outcome.retry_at or self.clock()
                 if outcome.counted:
-                    log.info("outbox item %s (%s) retry at %s: %s", row.id, row.method, outcome.retry_at,
-                             outcome.error)
+                    log.info("outbox item %s (%s) retry at %s: %s", row.id, row.method, outcome.retry_at, outcome.error)
             elif outcome.state == CANCELLED:
                 row.last_error = outcome.error
             else:
                 row.last_error = outcome.error
                 log.warning("outbox item %s (%s) parked: %s", row.id, row.method, outcome.error)
-                tell_admins_once(session, item=row, error=outcome.error, env_admins=self.admins)
+                tell_admins_once(session, item=row, error=outcome.error or "unknown", env_admins=self.admins)
             session.add(row)
         if outcome.state == PARKED:
             self.wake()  # the admins' notice is in the outbox now
+
+
+def _data(response: SlackResponse) -> dict:
+    """A Web API answer's JSON body (every method we call answers JSON, never bytes)."""
+    return dict(response.data) if isinstance(response.data, dict) else {}
 
 
 def _metadata(item: OutboxItem, metadata: dict | None) -> dict:

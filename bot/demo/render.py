@@ -8,8 +8,18 @@ import re
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
 _USER = re.compile(r"<@([A-Z0-9]+)>")
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
-_EMOJI = {":outbox_tray:": "📤", ":sparkles:": "✨", ":alarm_clock:": "⏰", ":rotating_light:": "🚨", ":zzz:": "💤", ":speech_balloon:": "💬",
-          ":pencil2:": "✏️", ":arrow_right:": "➡️", ":arrow_left:": "⬅️", ":warning:": "⚠️"}
+_EMOJI = {
+    ":outbox_tray:": "📤",
+    ":sparkles:": "✨",
+    ":alarm_clock:": "⏰",
+    ":rotating_light:": "🚨",
+    ":zzz:": "💤",
+    ":speech_balloon:": "💬",
+    ":pencil2:": "✏️",
+    ":arrow_right:": "➡️",
+    ":arrow_left:": "⬅️",
+    ":warning:": "⚠️",
+}
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 
 
@@ -43,8 +53,12 @@ def render_message(message: dict, *, channel: str, users: dict[str, str] | None 
         elif kind == "divider":
             lines.append("─" * (width - 4))
         elif kind == "actions":
-            lines.append("  ".join(f"[ {e['text']['text']} ]" if e.get("text") else f"[ {e['placeholder']['text']} ▾ ]"
-                                   for e in block["elements"]))
+            lines.append(
+                "  ".join(
+                    f"[ {e['text']['text']} ]" if e.get("text") else f"[ {e['placeholder']['text']} ▾ ]"
+                    for e in block["elements"]
+                )
+            )
     top = f"┌─ #{channel} " + "─" * max(0, width - len(channel) - 6)
     body = [f"│ {line}" for line in lines]
     return "\n".join([top, *body, "└" + "─" * (width - 1)])

@@ -6,6 +6,7 @@ import json
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
@@ -13,9 +14,9 @@ from typing import TextIO
 
 import httpx
 
-from bot.app import Loopkeeper, prepare_database
 from bot.admin.config.apply import import_config
 from bot.admin.config.parse import load_config
+from bot.app import Loopkeeper, prepare_database
 from bot.demo import slack_requests
 from bot.demo.clock import TravellingClock
 from bot.demo.render import plain, render_message
@@ -28,8 +29,13 @@ from bot.settings import Settings
 from models.db import new_session
 from models.loop import Loop
 
-CHANNEL_NAMES = {"C0CXESCAL": "cx-escalations", "C0BILLING": "billing-feedback", "C0SUPPORT": "support-feedback",
-                 "C0PRODUCT": "product-feedback", "C0CXGENERAL": "cx-general"}
+CHANNEL_NAMES = {
+    "C0CXESCAL": "cx-escalations",
+    "C0BILLING": "billing-feedback",
+    "C0SUPPORT": "support-feedback",
+    "C0PRODUCT": "product-feedback",
+    "C0CXGENERAL": "cx-general",
+}
 USERS = {"U0PRIYA": "priya", "U0CXLEAD": "cx-lead", "U0BILLLEAD": "billing-lead", "U0SUPLEAD": "support-lead"}
 
 
@@ -43,9 +49,14 @@ def run_demo(out: TextIO, *, db_path: Path | None = None) -> int:
     for user_id, name in USERS.items():
         standin.add_user(user_id, name)
     settings = Settings(
-        slack_bot_token=standin.bot_token, slack_signing_secret=secrets.token_hex(16),
-        webhook_secret=secrets.token_hex(16), slack_api_url=standin.url, database_url=f"sqlite:///{db_path}",
-        default_channel="C0CXGENERAL", demo=True, delivery_poll_seconds=0.2,
+        slack_bot_token=standin.bot_token,
+        slack_signing_secret=secrets.token_hex(16),
+        webhook_secret=secrets.token_hex(16),
+        slack_api_url=standin.url,
+        database_url=f"sqlite:///{db_path}",
+        default_channel="C0CXGENERAL",
+        demo=True,
+        delivery_poll_seconds=0.2,
     )
     say = lambda text="": print(text, file=out, flush=True)  # noqa: E731
     say(f"Loopkeeper demo — SQLite at {db_path}, Slack stand-in at {standin.url}")
@@ -54,8 +65,10 @@ def run_demo(out: TextIO, *, db_path: Path | None = None) -> int:
     app = Loopkeeper(settings, clock=clock)
     config_path = resources.files("bot.demo") / "loopkeeper.yaml"
     import_config(app.engine, workspace_id=app.workspace_id, doc=load_config(str(config_path)))
-    say("Configuration imported from bot/demo/loopkeeper.yaml (the same code as `loopkeeper config import`): "
-        "4 teams with SLAs, 5 routes.")
+    say(
+        "Configuration imported from bot/demo/loopkeeper.yaml (the same code as `loopkeeper config import`): "
+        "4 teams with SLAs, 5 routes."
+    )
     app.start_workers()
     server = BackgroundServer(app.asgi).start()
     try:
@@ -66,8 +79,14 @@ def run_demo(out: TextIO, *, db_path: Path | None = None) -> int:
         standin.stop()
 
 
-def _walkthrough(app: Loopkeeper, server: BackgroundServer, standin: SlackStandIn, settings: Settings, say,
-                 clock: TravellingClock) -> int:
+def _walkthrough(
+    app: Loopkeeper,
+    server: BackgroundServer,
+    standin: SlackStandIn,
+    settings: Settings,
+    say: Callable[..., None],
+    clock: TravellingClock,
+) -> int:
     alerts = json.loads((resources.files("bot.demo") / "alerts.json").read_text(encoding="utf-8"))
     say(f"\n▶ Posting {len(alerts)} feedback alerts to {server.url}/webhooks/generic (signed)")
     expected_cards = 0
@@ -101,26 +120,43 @@ def _walkthrough(app: Loopkeeper, server: BackgroundServer, standin: SlackStandI
         say(f"\n▶ @priya clicks [ Resolve… ] on loop #{_loop_id(support_card)}: Slack opens the modal")
         clicker.click(support_card, support_channel, CardAction.RESOLVE, "U0PRIYA")
         view = standin.wait_for(lambda: standin.calls_to("views.open"), timeout=20)[-1].args["view"]
-        say(f"  modal “{view['title']['text']}”: " + ", ".join(b["label"]["text"] for b in view["blocks"]
-                                                            if b["type"] == "input"))
+        say(
+            f"  modal “{view['title']['text']}”: "
+            + ", ".join(b["label"]["text"] for b in view["blocks"] if b["type"] == "input")
+        )
         say("  she picks “Customer saved / retained”, “Call”, and writes a note, then submits")
-        clicker.submit(view, "U0PRIYA", {"outcome": slack_requests.selected("saved"),
-                                         "contact_method": slack_requests.selected("call"),
-                                         "note": slack_requests.typed("Called Michael; export fixed, credit applied.")})
+        clicker.submit(
+            view,
+            "U0PRIYA",
+            {
+                "outcome": slack_requests.selected("saved"),
+                "contact_method": slack_requests.selected("call"),
+                "note": slack_requests.typed("Called Michael; export fixed, credit applied."),
+            },
+        )
         standin.wait_for(lambda: standin.replies(support_channel, support_card["ts"]), timeout=20)
         _settled_health(http)
         say("")
-        say(render_message(_message(standin, support_channel, support_card["ts"]),
-                           channel=CHANNEL_NAMES[support_channel], users=USERS))
+        say(
+            render_message(
+                _message(standin, support_channel, support_card["ts"]),
+                channel=CHANNEL_NAMES[support_channel],
+                users=USERS,
+            )
+        )
         for reply in standin.replies(support_channel, support_card["ts"]):
             say("  ↳ thread: " + plain(reply["text"], USERS).replace("\n", "\n            "))
 
         overdue_channel, overdue_card = next((c, m) for c, m in posted if c == "C0CXESCAL")
         with new_session(app.engine, read_only=True) as session:
             loop = session.get(Loop, int(_loop_id(overdue_card)))
+        if loop is None or loop.ack_due_at is None:
+            raise RuntimeError("the escalated loop should have an acknowledge-by time (its team's SLA)")
         later = loop.ack_due_at + timedelta(minutes=1)
-        say(f"\n▶ Time passes: it is now {later:%Y-%m-%d %H:%M} UTC and nobody acknowledged loop #{loop.id} "
-            f"(cx-escalations' SLA: acknowledge within 30 minutes). The scheduler checks SLAs:")
+        say(
+            f"\n▶ Time passes: it is now {later:%Y-%m-%d %H:%M} UTC and nobody acknowledged loop #{loop.id} "
+            f"(cx-escalations' SLA: acknowledge within 30 minutes). The scheduler checks SLAs:"
+        )
         clock.travel_to(later)  # the whole app moves on, workers too
         check_reminders(app.engine, now=later)
         app.worker.wake()
@@ -128,19 +164,32 @@ def _walkthrough(app: Loopkeeper, server: BackgroundServer, standin: SlackStandI
         _settled_health(http)
         for reply in standin.replies(overdue_channel, overdue_card["ts"]):
             say("  ↳ thread: " + plain(reply["text"], USERS).replace("\n", "\n            "))
-        status = next(b for b in _message(standin, overdue_channel, overdue_card["ts"])["blocks"]
-                      if b.get("block_id") == "loop_status")
+        status = next(
+            b
+            for b in _message(standin, overdue_channel, overdue_card["ts"])["blocks"]
+            if b.get("block_id") == "loop_status"
+        )
         say(f"  card status: {plain(status['elements'][0]['text'], USERS)}")
 
         say("\n▶ The billing lead asks for this week's digest so far: `/loops digest send billing this-week`")
-        body = slack_requests.slash_command_body(team_id=app.workspace_id, user_id="U0BILLLEAD",
-                                                 channel_id="C0BILLING", text="digest send billing this-week",
-                                                 response_url=standin.response_url_base + "2")
-        answer = http.post("/slack/events", content=body, headers=slack_requests.signed_headers(
-            settings.slack_signing_secret, body, content_type="application/x-www-form-urlencoded")).json()
+        body = slack_requests.slash_command_body(
+            team_id=app.workspace_id,
+            user_id="U0BILLLEAD",
+            channel_id="C0BILLING",
+            text="digest send billing this-week",
+            response_url=standin.response_url_base + "2",
+        )
+        answer = http.post(
+            "/slack/events",
+            content=body,
+            headers=slack_requests.signed_headers(
+                settings.slack_signing_secret, body, content_type="application/x-www-form-urlencoded"
+            ),
+        ).json()
         say(f"  ephemeral answer: {plain(answer['text'], USERS)}")
-        digest = standin.wait_for(lambda: [m for m in standin.messages("C0BILLING")
-                                           if "digest" in m.get("text", "")], timeout=20)[-1]
+        digest = standin.wait_for(
+            lambda: [m for m in standin.messages("C0BILLING") if "digest" in m.get("text", "")], timeout=20
+        )[-1]
         say("")
         say(render_message(digest, channel=CHANNEL_NAMES["C0BILLING"], users=USERS))
         health = _settled_health(http)
@@ -157,19 +206,40 @@ class _Clicker:
 
     def _post(self, payload: dict) -> httpx.Response:
         body = slack_requests.interactivity_body(payload)
-        return self.http.post("/slack/events", content=body, headers=slack_requests.signed_headers(
-            self.settings.slack_signing_secret, body, content_type="application/x-www-form-urlencoded"))
+        return self.http.post(
+            "/slack/events",
+            content=body,
+            headers=slack_requests.signed_headers(
+                self.settings.slack_signing_secret, body, content_type="application/x-www-form-urlencoded"
+            ),
+        )
 
     def click(self, card: dict, channel_id: str, action_id: str, user_id: str) -> httpx.Response:
         block = next(b for b in card["blocks"] if b["type"] == "actions")
-        return self._post(slack_requests.block_actions(
-            team_id=self.app.workspace_id, user_id=user_id, channel_id=channel_id, message=card, action_id=action_id,
-            value=_loop_id(card), response_url=self.standin.response_url_base + "1", block_id=block["block_id"],
-            user_name=USERS.get(user_id, "someone")))
+        return self._post(
+            slack_requests.block_actions(
+                team_id=self.app.workspace_id,
+                user_id=user_id,
+                channel_id=channel_id,
+                message=card,
+                action_id=action_id,
+                value=_loop_id(card),
+                response_url=self.standin.response_url_base + "1",
+                block_id=block["block_id"],
+                user_name=USERS.get(user_id, "someone"),
+            )
+        )
 
     def submit(self, view: dict, user_id: str, values: dict) -> httpx.Response:
-        return self._post(slack_requests.view_submission(team_id=self.app.workspace_id, user_id=user_id, view=view,
-                                                         values=values, user_name=USERS.get(user_id, "someone")))
+        return self._post(
+            slack_requests.view_submission(
+                team_id=self.app.workspace_id,
+                user_id=user_id,
+                view=view,
+                values=values,
+                user_name=USERS.get(user_id, "someone"),
+            )
+        )
 
 
 def _loop_id(card: dict) -> str:

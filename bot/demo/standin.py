@@ -14,9 +14,10 @@ import math
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 from bot.demo.standin_http import make_handler
 
@@ -58,8 +59,15 @@ class Channel:
 class SlackStandIn:
     """Start with ``start()``; ``url`` is the base URL to give WebClient."""
 
-    def __init__(self, *, bot_token: str = "xoxb-standin-token", team_id: str = "T0LOOPKEEP",
-                 bot_user_id: str = "U0LOOPBOT", bot_id: str = "B0LOOPBOT", auto_create_channels: bool = True):
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-standin-token",
+        team_id: str = "T0LOOPKEEP",
+        bot_user_id: str = "U0LOOPBOT",
+        bot_id: str = "B0LOOPBOT",
+        auto_create_channels: bool = True,
+    ):
         self.bot_token = bot_token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -88,7 +96,7 @@ class SlackStandIn:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------
-    def start(self) -> "SlackStandIn":
+    def start(self) -> SlackStandIn:
         handler = make_handler(self)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -102,14 +110,20 @@ class SlackStandIn:
             self._server.server_close()
 
     @property
-    def url(self) -> str:
+    def address(self) -> str:
+        """``host:port`` of the running server."""
+        if self._server is None:
+            raise RuntimeError("the stand-in is not started")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/"
+        return f"{host!s}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}/api/"
 
     @property
     def response_url_base(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/response/"
+        return f"http://{self.address}/response/"
 
     # -- setup ---------------------------------------------------------------
     def add_channel(self, channel_id: str, name: str, **flags: Any) -> Channel:
@@ -118,11 +132,20 @@ class SlackStandIn:
             self.channels[channel_id] = channel
             return channel
 
-    def add_user(self, user_id: str, name: str, *, is_admin: bool = False, is_owner: bool = False,
-                 tz: str = "UTC") -> None:
+    def add_user(
+        self, user_id: str, name: str, *, is_admin: bool = False, is_owner: bool = False, tz: str = "UTC"
+    ) -> None:
         with self._lock:
-            self.users[user_id] = {"id": user_id, "name": name, "real_name": name.title(), "is_admin": is_admin,
-                                   "is_owner": is_owner, "is_bot": False, "tz": tz, "team_id": self.team_id}
+            self.users[user_id] = {
+                "id": user_id,
+                "name": name,
+                "real_name": name.title(),
+                "is_admin": is_admin,
+                "is_owner": is_owner,
+                "is_bot": False,
+                "tz": tz,
+                "team_id": self.team_id,
+            }
 
     def inject(self, fault: Fault) -> None:
         with self._lock:
@@ -262,17 +285,32 @@ class SlackStandIn:
         return channel, None
 
     def _api_auth_test(self, args):
-        return {"ok": True, "url": "https://loopkeeper-demo.slack.com/", "team": "Loopkeeper Demo",
-                "user": "loopkeeper", "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id}
+        return {
+            "ok": True,
+            "url": "https://loopkeeper-demo.slack.com/",
+            "team": "Loopkeeper Demo",
+            "user": "loopkeeper",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+        }
 
     def _api_chat_postMessage(self, args):
         channel, error = self._writable(args)
         error = error or self._message_error(args)
-        if error:
+        if error or channel is None:
             return {"ok": False, "error": error}
-        message = {"type": "message", "ts": self._next_ts(), "text": args.get("text", ""),
-                   "blocks": _json_arg(args.get("blocks")) or [], "user": self.bot_user_id, "bot_id": self.bot_id,
-                   "metadata": _json_arg(args.get("metadata")), "replies": [], "edited": None}
+        message = {
+            "type": "message",
+            "ts": self._next_ts(),
+            "text": args.get("text", ""),
+            "blocks": _json_arg(args.get("blocks")) or [],
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "metadata": _json_arg(args.get("metadata")),
+            "replies": [],
+            "edited": None,
+        }
         thread_ts = args.get("thread_ts")
         if thread_ts:
             parent = self._find(channel.id, thread_ts)
@@ -302,7 +340,7 @@ class SlackStandIn:
         return {"ok": True, "channel": channel.id, "ts": message["ts"], "text": message["text"]}
 
     def _api_chat_postEphemeral(self, args):
-        channel, error = self._writable(args)
+        _, error = self._writable(args)
         if error:
             return {"ok": False, "error": error}
         if not args.get("user"):
@@ -313,15 +351,26 @@ class SlackStandIn:
         if self._find(args.get("channel"), args.get("message_ts")) is None:
             return {"ok": False, "error": "message_not_found"}
         ts = args["message_ts"].replace(".", "")
-        return {"ok": True, "channel": args["channel"],
-                "permalink": f"https://loopkeeper-demo.slack.com/archives/{args['channel']}/p{ts}"}
+        return {
+            "ok": True,
+            "channel": args["channel"],
+            "permalink": f"https://loopkeeper-demo.slack.com/archives/{args['channel']}/p{ts}",
+        }
 
     def _api_conversations_info(self, args):
         channel = self._channel(args.get("channel"))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": {"id": channel.id, "name": channel.name, "is_private": channel.is_private,
-                                        "is_member": channel.is_member, "is_archived": channel.is_archived}}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel.id,
+                "name": channel.name,
+                "is_private": channel.is_private,
+                "is_member": channel.is_member,
+                "is_archived": channel.is_archived,
+            },
+        }
 
     def _api_conversations_join(self, args):
         channel = self._channel(args.get("channel"))
@@ -346,7 +395,7 @@ class SlackStandIn:
         if parent is None:
             return {"ok": False, "error": "thread_not_found"}
         thread = [parent, *parent.get("replies", [])]
-        return {"ok": True, "messages": [_listed(m, args) for m in thread][:int(args.get("limit") or 100)]}
+        return {"ok": True, "messages": [_listed(m, args) for m in thread][: int(args.get("limit") or 100)]}
 
     def _api_users_info(self, args):
         user = self.users.get(args.get("user"))
@@ -355,12 +404,18 @@ class SlackStandIn:
         return {"ok": True, "user": user}
 
     def _api_views_publish(self, args):
-        return {"ok": True, "view": {"id": "V" + self._next_ts().replace(".", ""), **(_json_arg(args.get("view")) or {})}}
+        return {
+            "ok": True,
+            "view": {"id": "V" + self._next_ts().replace(".", ""), **(_json_arg(args.get("view")) or {})},
+        }
 
     def _api_views_open(self, args):
         if not args.get("trigger_id"):
             return {"ok": False, "error": "invalid_trigger_id"}
-        return {"ok": True, "view": {"id": "V" + self._next_ts().replace(".", ""), **(_json_arg(args.get("view")) or {})}}
+        return {
+            "ok": True,
+            "view": {"id": "V" + self._next_ts().replace(".", ""), **(_json_arg(args.get("view")) or {})},
+        }
 
     _api_views_update = _api_views_publish
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from http.server import BaseHTTPRequestHandler
@@ -13,14 +14,14 @@ if TYPE_CHECKING:
     from bot.demo.standin import SlackStandIn
 
 
-def make_handler(standin: "SlackStandIn") -> type[BaseHTTPRequestHandler]:
+def make_handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def log_message(self, format, *args):  # keep test and demo output clean
             return
 
-        def do_POST(self):  # noqa: N802 (http.server naming)
+        def do_POST(self):
             parsed = urlparse(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -36,8 +37,8 @@ def make_handler(standin: "SlackStandIn") -> type[BaseHTTPRequestHandler]:
             if not parsed.path.startswith("/api/"):
                 return self._send(404, {"ok": False, "error": "unknown_path"}, {})
             auth = self.headers.get("Authorization", "")
-            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else args.pop("token", None)
-            status, body, headers, delay = standin.handle(parsed.path[len("/api/"):], args, token)
+            token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else args.pop("token", None)
+            status, body, headers, delay = standin.handle(parsed.path[len("/api/") :], args, token)
             if delay:
                 time.sleep(delay)
             self._send(status, body, headers)
@@ -52,9 +53,8 @@ def make_handler(standin: "SlackStandIn") -> type[BaseHTTPRequestHandler]:
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            try:
+            # the client may have given up (e.g. its timeout); Slack would not notice either
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (e.g. its timeout); Slack would not notice either
 
     return Handler

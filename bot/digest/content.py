@@ -7,8 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import digest_queries as q
 from models.feedback import Feedback
@@ -17,11 +18,127 @@ from models.team import Team
 
 OVERDUE_SHOWN = 5
 OWNER_LOOPS_SHOWN = 3
-STOPWORDS = frozenset("""a about after again all also am an and any are as at be because been but by can could did
-do does doing don for from get got had has have having he her here him his how i if in into is it its just me
-more most my no not now of on once only or other our out over same she should so some than that the their them
-then there these they this those through to too under until up very was we were what when where which while who
-why will with would you your yours really still even much many one two get got us im it's i'm don't can't""".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "again",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "don",
+        "for",
+        "from",
+        "get",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "not",
+        "now",
+        "of",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "really",
+        "still",
+        "even",
+        "much",
+        "many",
+        "one",
+        "two",
+        "get",
+        "got",
+        "us",
+        "im",
+        "it's",
+        "i'm",
+        "don't",
+        "can't",
+    ]
+)
 WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]{2,}")
 
 
@@ -32,7 +149,7 @@ class Period:
     label: str
 
     @property
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         span = self.end - self.start
         return Period(self.start - span, self.start, f"the {self.label} before")
 
@@ -78,16 +195,17 @@ def themes(comments: list[str], *, top: int = 5) -> list[tuple[str, int]]:
     return ranked[:top]
 
 
-def build_digest(session: Session, *, workspace_id: str, team: Team | None, period: Period,
-                 now: datetime) -> Digest:
+def build_digest(session: Session, *, workspace_id: str, team: Team | None, period: Period, now: datetime) -> Digest:
     """Every figure of a digest; each query aggregates in the database."""
     team_id = team.id if team else None
-    scope = {"workspace_id": workspace_id, "team_id": team_id}
+    scope: dict[str, Any] = {"workspace_id": workspace_id, "team_id": team_id}
     edges = (now - timedelta(days=1), now - timedelta(days=3), now - timedelta(days=7))
     before = period.previous
     overdue, overdue_total = q.overdue_loops(session=session, now=now, limit=OVERDUE_SHOWN, **scope)
     return Digest(
-        team=team, period=period, now=now,
+        team=team,
+        period=period,
+        now=now,
         open=q.open_by_age(session=session, now=now, edges=edges, **scope),
         current=q.period_counts(session=session, start=period.start, end=period.end, **scope),
         previous=q.period_counts(session=session, start=before.start, end=before.end, **scope),
@@ -96,10 +214,13 @@ def build_digest(session: Session, *, workspace_id: str, team: Team | None, peri
         resolve_times=q.durations(session=session, start=period.start, end=period.end, until="resolve", **scope),
         resolve_times_before=q.durations(session=session, start=before.start, end=before.end, until="resolve", **scope),
         revenue_at_risk=q.revenue_at_risk(session=session, **scope),
-        touchpoints=q.weakest(session=session, start=period.start, end=period.end, column=Feedback.touchpoint, **scope),
-        products=q.weakest(session=session, start=period.start, end=period.end, column=Feedback.product, **scope),
+        touchpoints=q.weakest(
+            session=session, start=period.start, end=period.end, column=col(Feedback.touchpoint), **scope
+        ),
+        products=q.weakest(session=session, start=period.start, end=period.end, column=col(Feedback.product), **scope),
         themes=themes(q.detractor_comments(session=session, start=period.start, end=period.end, **scope)),
         owners=q.open_by_owner(session=session, **scope),
         owner_loops=q.oldest_open_by_owner(session=session, per_owner=OWNER_LOOPS_SHOWN, **scope),
-        overdue=overdue, overdue_total=overdue_total,
+        overdue=overdue,
+        overdue_total=overdue_total,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.digest.content import Period
@@ -19,10 +19,10 @@ def period(name: str, *, now: datetime, tz_name: str = "UTC") -> Period:
     monday = datetime.combine(today - timedelta(days=today.weekday()), time(0), tzinfo=tz)
     if name == "last-week":
         start = datetime.combine(monday.date() - timedelta(days=7), time(0), tzinfo=tz)
-        return Period(start.astimezone(timezone.utc), monday.astimezone(timezone.utc), "last week")
+        return Period(start.astimezone(UTC), monday.astimezone(UTC), "last week")
     if name == "last-day":
         start = datetime.combine(today - timedelta(days=1), time(0), tzinfo=tz)
-        return Period(start.astimezone(timezone.utc), midnight.astimezone(timezone.utc), "yesterday")
+        return Period(start.astimezone(UTC), midnight.astimezone(UTC), "yesterday")
     if name == "this-week":
-        return Period(monday.astimezone(timezone.utc), now, "this week so far")
+        return Period(monday.astimezone(UTC), now, "this week so far")
     raise CommandError(f"`{name}` is not a period; use {', '.join(NAMES)}", example="/loops digest preview billing")

@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from bot.digest.content import Period
 from bot.loops.lists import shown_lines
-from bot.mrkdwn import slack_date, truncate
 from bot.loops.sla import breached
+from bot.mrkdwn import slack_date, truncate
 from bot.slack_limits import SECTION_TEXT
 from models.loop import list_open_loops
 from models.team import Team
@@ -26,16 +26,26 @@ def personal_digests_on(team: Team) -> bool:
 
 def personal_message(session: Session, *, team: Team, owner_id: str, period: Period, now: datetime) -> dict | None:
     """``text`` and ``blocks`` of one owner's DM, or None when they own nothing open in the team."""
-    loops = list_open_loops(session=session, workspace_id=team.workspace_id, owner_id=owner_id,
-                            team_ids=[team.id], limit=LOOPS_FETCHED)
+    loops = list_open_loops(
+        session=session, workspace_id=team.workspace_id, owner_id=owner_id, team_ids=[team.id], limit=LOOPS_FETCHED
+    )
     if not loops:
         return None
     overdue = sum(1 for loop in loops if breached(loop, now))
     count = f"{len(loops)}{'+' if len(loops) == LOOPS_FETCHED else ''}"
-    head = (f"*Your open loops in {team.name}*: {count}" + (f", {overdue} overdue" if overdue else "")
-            + f" — {period.label} ending {slack_date(period.end, fmt='{date_short}')}")
+    head = (
+        f"*Your open loops in {team.name}*: {count}"
+        + (f", {overdue} overdue" if overdue else "")
+        + f" — {period.label} ending {slack_date(period.end, fmt='{date_short}')}"
+    )
     body = "\n".join([head, *shown_lines(session, loops, now, empty="")])
-    return {"text": f"Your open loops in {team.name}: {count}",
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(body, SECTION_TEXT)}},
-                       {"type": "context", "elements": [{"type": "mrkdwn", "text": "Oldest first · `/loops mine` "
-                                                         "lists them any time."}]}]}
+    return {
+        "text": f"Your open loops in {team.name}: {count}",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": truncate(body, SECTION_TEXT)}},
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": "Oldest first · `/loops mine` lists them any time."}],
+            },
+        ],
+    }

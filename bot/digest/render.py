@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from slack_sdk.models.blocks import (
+    Block,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -11,10 +14,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.digest.content import Digest
 from bot.loops.cards import format_money
-from bot.slack_limits import SECTION_TEXT
 from bot.loops.lists import card_link, card_url
 from bot.mrkdwn import escape, slack_date, truncate
+from bot.slack_limits import SECTION_TEXT
 
 OWNERS_SHOWN = 10
 
@@ -39,77 +43,102 @@ def _change(now: float | None, before: float | None, *, lower_is_better: bool = 
     return f" {arrow} from {_duration(before)}" + (" 👍" if good else "")
 
 
-def _loop_link(loop_id: int, opened, channel: str, ts: str | None) -> str:
+def _loop_link(loop_id: int, opened: datetime, channel: str, ts: str | None) -> str:
     """``#12 since Nov 3``, linked to the card when it is posted."""
     label = f"#{loop_id} since {slack_date(opened, fmt='{date_short}')}"
     return f"<{card_url(channel, ts)}|{label}>" if ts else label
 
 
-def sections(digest) -> list[str]:
+def sections(digest: Digest) -> list[str]:
     """The digest's sections in mrkdwn, each within Slack's limits."""
     name = digest.team.name if digest.team else "all teams"
-    head = f"*{name}* — {digest.period.label} ({slack_date(digest.period.start, fmt='{date_short}')} – " \
-           f"{slack_date(digest.period.end, fmt='{date_short}')})"
+    head = (
+        f"*{name}* — {digest.period.label} ({slack_date(digest.period.start, fmt='{date_short}')} – "
+        f"{slack_date(digest.period.end, fmt='{date_short}')})"
+    )
     if digest.late:
         head += "  _(sent late: Loopkeeper was down at the scheduled time)_"
     if digest.all_clear:
         return [head, ":sparkles: All clear: nothing is open and nothing came in this period."]
     o, c, p = digest.open, digest.current, digest.previous
     out = [head]
-    lines = [f"*Open loops: {o['open']}*  ({o['unowned']} unowned, {o['overdue']} overdue)",
-             f"by age: < 1 day {o['under_1d']} · 1–3 days {o['1_3d']} · 3–7 days {o['3_7d']} · older {o['older']}"]
+    lines = [
+        f"*Open loops: {o['open']}*  ({o['unowned']} unowned, {o['overdue']} overdue)",
+        f"by age: < 1 day {o['under_1d']} · 1–3 days {o['1_3d']} · 3–7 days {o['3_7d']} · older {o['older']}",
+    ]
     if digest.overdue:
         lines.append("*Overdue first:*")
         for loop in digest.overdue:
             owner = f"<@{loop.owner_id}>" if loop.owner_id else "_unowned_"
-            lines.append(f"• #{loop.id} {owner} opened {slack_date(loop.created_at, fmt='{date_short}')} · "
-                         f"{card_link(loop)}")
+            lines.append(
+                f"• #{loop.id} {owner} opened {slack_date(loop.created_at, fmt='{date_short}')} · {card_link(loop)}"
+            )
         if digest.overdue_total > len(digest.overdue):
-            lines.append(f"…and {digest.overdue_total - len(digest.overdue)} more (`/loops open "
-                         f"{digest.team.name if digest.team else ''}`)".replace(" `)", "`)"))
+            lines.append(
+                f"…and {digest.overdue_total - len(digest.overdue)} more (`/loops open "
+                f"{digest.team.name if digest.team else ''}`)".replace(" `)", "`)")
+            )
     out.append("\n".join(lines))
     rate = f"{digest.closure_rate:.0%}" if digest.closure_rate is not None else "—"
-    out.append("\n".join([
-        f"*Closed this period: {c['closed']}* (last period {p['closed']}) · opened {c['opened']} · "
-        f"closure rate {rate}",
-        f"time to acknowledge: median {_duration(digest.ack_times[0])}{_change(digest.ack_times[0], digest.ack_times_before[0])}"
-        f" · p90 {_duration(digest.ack_times[1])}{_change(digest.ack_times[1], digest.ack_times_before[1])}",
-        f"time to resolve: median {_duration(digest.resolve_times[0])}"
-        f"{_change(digest.resolve_times[0], digest.resolve_times_before[0])}"
-        f" · p90 {_duration(digest.resolve_times[1])}{_change(digest.resolve_times[1], digest.resolve_times_before[1])}",
-    ]))
-    out.append("\n".join([
-        f"*Outcomes:* {c['saved']} customers saved · {c['churned']} churned",
-        f"revenue at risk (open detractors): {format_money(digest.revenue_at_risk)} · "
-        f"revenue retained this period: {format_money(c['retained'])}",
-    ]))
+    out.append(
+        "\n".join(
+            [
+                f"*Closed this period: {c['closed']}* (last period {p['closed']}) · opened {c['opened']} · "
+                f"closure rate {rate}",
+                f"time to acknowledge: median {_duration(digest.ack_times[0])}"
+                f"{_change(digest.ack_times[0], digest.ack_times_before[0])}"
+                f" · p90 {_duration(digest.ack_times[1])}{_change(digest.ack_times[1], digest.ack_times_before[1])}",
+                f"time to resolve: median {_duration(digest.resolve_times[0])}"
+                f"{_change(digest.resolve_times[0], digest.resolve_times_before[0])}"
+                f" · p90 {_duration(digest.resolve_times[1])}"
+                f"{_change(digest.resolve_times[1], digest.resolve_times_before[1])}",
+            ]
+        )
+    )
+    out.append(
+        "\n".join(
+            [
+                f"*Outcomes:* {c['saved']} customers saved · {c['churned']} churned",
+                f"revenue at risk (open detractors): {format_money(digest.revenue_at_risk)} · "
+                f"revenue retained this period: {format_money(c['retained'])}",
+            ]
+        )
+    )
     weak = []
     for title, rows in (("Touchpoints", digest.touchpoints), ("Products", digest.products)):
         if rows:
-            weak.append(f"{title}: " + ", ".join(f"{escape(n)} ({d} detractor{'s' if d != 1 else ''}, {o_} open)"
-                                                 for n, d, o_ in rows))
+            weak.append(
+                f"{title}: "
+                + ", ".join(f"{escape(n)} ({d} detractor{'s' if d != 1 else ''}, {o_} open)" for n, d, o_ in rows)
+            )
     if digest.themes:
         weak.append("Themes in detractor comments: " + ", ".join(f"“{escape(w)}” ×{n}" for w, n in digest.themes))
     if weak:
         out.append("*Weakest links*\n" + "\n".join(weak))
     if digest.owners:
-        owners = [f"• <@{owner}>: {count} open — " + ", ".join(
-                      _loop_link(loop_id, opened, channel, ts) for loop_id, opened, channel, ts in
-                      digest.owner_loops.get(owner, [])) + (" …" if count > len(digest.owner_loops.get(owner, []))
-                                                            else "")
-                  for owner, count, oldest in digest.owners[:OWNERS_SHOWN]]
+        owners = [
+            f"• <@{owner}>: {count} open — "
+            + ", ".join(
+                _loop_link(loop_id, opened, channel, ts)
+                for loop_id, opened, channel, ts in digest.owner_loops.get(owner, [])
+            )
+            + (" …" if count > len(digest.owner_loops.get(owner, [])) else "")
+            for owner, count, oldest in digest.owners[:OWNERS_SHOWN]
+        ]
         if len(digest.owners) > OWNERS_SHOWN:
             owners.append(f"…and {len(digest.owners) - OWNERS_SHOWN} more owners")
         out.append("*By owner*\n" + "\n".join(owners))
     return [truncate(s, SECTION_TEXT) for s in out]
 
 
-def render_blocks(digest) -> dict:
+def render_blocks(digest: Digest) -> dict:
     """``text`` and ``blocks`` for chat.postMessage."""
     parts = sections(digest)
-    blocks = [HeaderBlock(text=PlainTextObject(text="Loopkeeper digest"))]
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Loopkeeper digest"))]
     for part in parts:
         blocks += [SectionBlock(text=MarkdownTextObject(text=part)), DividerBlock()]
     blocks[-1] = ContextBlock(elements=[MarkdownTextObject(text="`/loops open` lists every open loop.")])
-    return {"text": f"Loopkeeper digest for {digest.team.name if digest.team else 'all teams'}",
-            "blocks": [b.to_dict() for b in blocks]}
+    return {
+        "text": f"Loopkeeper digest for {digest.team.name if digest.team else 'all teams'}",
+        "blocks": [b.to_dict() for b in blocks],
+    }

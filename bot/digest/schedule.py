@@ -8,7 +8,7 @@ Schedules are read from the database on each check, so changes apply without a r
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -49,11 +49,11 @@ def last_two_occurrences(schedule: str, tz_name: str, now: datetime) -> tuple[da
         fire = cron.get_next_fire_time(fire, fire + timedelta(seconds=1))
     if previous is None or current is None:
         return None
-    return previous.astimezone(timezone.utc), current.astimezone(timezone.utc)
+    return previous.astimezone(UTC), current.astimezone(UTC)
 
 
 def period_label(schedule: str) -> str:
-    return {"weekly": "last week", "daily": "yesterday"}.get(schedule.split()[0], "since the last digest")
+    return {"weekly": "last week", "daily": "yesterday"}.get(schedule.split(maxsplit=1)[0], "since the last digest")
 
 
 def send_due_digests(engine: Engine, *, now: datetime) -> int:
@@ -73,7 +73,8 @@ def send_due_digests(engine: Engine, *, now: datetime) -> int:
             continue  # the team did not exist yet at that time
         period = Period(start, end, period_label(team.digest_schedule))
         with transaction(engine) as session:
-            if send_digest(session, team=team, period=period, now=now, sent_by="scheduler",
-                           late=now - end > LATE_AFTER):
+            if send_digest(
+                session, team=team, period=period, now=now, sent_by="scheduler", late=now - end > LATE_AFTER
+            ):
                 sent += 1
     return sent

@@ -7,17 +7,18 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.delivery.outbox import enqueue_message
 from bot.digest.content import Period, build_digest
 from bot.digest.personal import personal_digests_on, personal_message
 from bot.digest.render import render_blocks
-from bot.delivery.outbox import enqueue_message
 from models.db import engine_of, new_session
 from models.digest_run import DigestRun, digest_was_sent
 from models.team import Team
 
 
-def send_digest(session: Session, *, team: Team, period: Period, now: datetime, sent_by: str,
-                late: bool = False) -> bool:
+def send_digest(
+    session: Session, *, team: Team, period: Period, now: datetime, sent_by: str, late: bool = False
+) -> bool:
     """Queue ``team``'s digest for ``period`` in the caller's transaction unless it was sent already.
 
     The digest is built in a read-only session first, so building never holds the write lock;
@@ -39,14 +40,35 @@ def send_digest(session: Session, *, team: Team, period: Period, now: datetime, 
         message = render_blocks(digest)
     try:
         with session.begin_nested():
-            session.add(DigestRun(workspace_id=team.workspace_id, team_id=team.id, period_start=period.start,
-                                  period_end=period.end, late=late, sent_by=sent_by, created_at=now))
+            session.add(
+                DigestRun(
+                    workspace_id=team.workspace_id,
+                    team_id=team.id,
+                    period_start=period.start,
+                    period_end=period.end,
+                    late=late,
+                    sent_by=sent_by,
+                    created_at=now,
+                )
+            )
             session.flush()
     except IntegrityError:
         return False
-    enqueue_message(session, workspace_id=team.workspace_id, channel_id=team.channel_id,
-                    ordering_key=f"digest:{team.id}", kind="digest", message=message)
+    enqueue_message(
+        session,
+        workspace_id=team.workspace_id,
+        channel_id=team.channel_id,
+        ordering_key=f"digest:{team.id}",
+        kind="digest",
+        message=message,
+    )
     for owner_id, dm in personal:  # a user id as the channel posts to the app's DM with them
-        enqueue_message(session, workspace_id=team.workspace_id, channel_id=owner_id,
-                        ordering_key=f"digest:{team.id}:{owner_id}", kind="personal_digest", message=dm)
+        enqueue_message(
+            session,
+            workspace_id=team.workspace_id,
+            channel_id=owner_id,
+            ordering_key=f"digest:{team.id}:{owner_id}",
+            kind="personal_digest",
+            message=dm,
+        )
     return True

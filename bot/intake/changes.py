@@ -13,20 +13,36 @@ _TEXT_FIELDS = (("touchpoint", "touchpoint"), ("product", "product"), ("url", "l
 def _incoming(feedback: FeedbackIn) -> dict:
     customer = feedback.customer
     return {
-        "score": feedback.score, "scale": feedback.scale, "category": feedback.category,
-        "comment": feedback.comment, "customer_id": customer.id,
+        "score": feedback.score,
+        "scale": feedback.scale,
+        "category": feedback.category,
+        "comment": feedback.comment,
+        "customer_id": customer.id,
         "customer_email": customer.email.lower() if customer.email else None,
-        "customer_name": customer.name, "account": customer.account, "segment": customer.segment,
-        "arr": customer.arr, "touchpoint": feedback.touchpoint, "product": feedback.product,
-        "tags": list(feedback.tags), "url": feedback.url, "submitted_at": feedback.submitted_at,
+        "customer_name": customer.name,
+        "account": customer.account,
+        "segment": customer.segment,
+        "arr": customer.arr,
+        "touchpoint": feedback.touchpoint,
+        "product": feedback.product,
+        "tags": list(feedback.tags),
+        "url": feedback.url,
+        "submitted_at": feedback.submitted_at,
         "unparsed": feedback.unparsed,
     }
 
 
 def feedback_values(workspace_id: str, feedback: FeedbackIn, now: datetime) -> dict:
     """Column values of a new feedback row, for bulk inserts."""
-    return {"workspace_id": workspace_id, "source": feedback.source, "external_id": feedback.external_id,
-            "received_at": now, "loop_id": None, "updated_at": None, **_incoming(feedback)}
+    return {
+        "workspace_id": workspace_id,
+        "source": feedback.source,
+        "external_id": feedback.external_id,
+        "received_at": now,
+        "loop_id": None,
+        "updated_at": None,
+        **_incoming(feedback),
+    }
 
 
 def apply_changes(row: Feedback, feedback: FeedbackIn) -> None:
@@ -45,10 +61,10 @@ def describe_changes(row: Feedback, feedback: FeedbackIn) -> list[str]:
             change += f" ({row.category} → {new['category']})"
         changes.append(change)
     if new["comment"] != row.comment:
-        changes.append("comment added" if not row.comment else "comment removed" if not new["comment"]
-                       else "comment changed")
-    if any(new[k] != getattr(row, k) for k in ("customer_id", "customer_email", "customer_name", "account",
-                                                  "segment")):
+        changes.append(
+            "comment added" if not row.comment else "comment removed" if not new["comment"] else "comment changed"
+        )
+    if any(new[k] != getattr(row, k) for k in ("customer_id", "customer_email", "customer_name", "account", "segment")):
         changes.append("customer details changed")
     if new["arr"] != row.arr:
         changes.append("ARR changed")

@@ -12,10 +12,11 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
@@ -32,13 +33,30 @@ from models.workspace import get_or_create_workspace
 
 # Our field → the column it is read from by default (override with --map field=column).
 DEFAULT_COLUMNS = {
-    "id": "id", "score": "score", "scale": "scale", "comment": "comment", "created_at": "created_at",
-    "touchpoint": "touchpoint", "product": "product", "tags": "tags", "url": "url",
-    "customer_id": "customer_id", "email": "email", "name": "name", "account": "account", "segment": "segment",
+    "id": "id",
+    "score": "score",
+    "scale": "scale",
+    "comment": "comment",
+    "created_at": "created_at",
+    "touchpoint": "touchpoint",
+    "product": "product",
+    "tags": "tags",
+    "url": "url",
+    "customer_id": "customer_id",
+    "email": "email",
+    "name": "name",
+    "account": "account",
+    "segment": "segment",
     "arr": "arr",
 }
-_CUSTOMER_FIELDS = {"customer_id": "id", "email": "email", "name": "name", "account": "account",
-                    "segment": "segment", "arr": "arr"}
+_CUSTOMER_FIELDS = {
+    "customer_id": "id",
+    "email": "email",
+    "name": "name",
+    "account": "account",
+    "segment": "segment",
+    "arr": "arr",
+}
 
 
 @dataclass(frozen=True)
@@ -140,8 +158,16 @@ def row_payload(row: dict[str, Any], options: ImportOptions) -> dict[str, Any]:
     return payload
 
 
-def run_import(engine: Engine, *, workspace_id: str, path: Path, options: ImportOptions, default_channel: str | None,
-               now: datetime, progress: Callable[[int], None] = lambda done: None) -> ImportSummary:
+def run_import(
+    engine: Engine,
+    *,
+    workspace_id: str,
+    path: Path,
+    options: ImportOptions,
+    default_channel: str | None,
+    now: datetime,
+    progress: Callable[[int], None] = lambda done: None,
+) -> ImportSummary:
     """Import ``path``; returns what happened to every row. Nothing is written on a dry run."""
     summary = ImportSummary()
     started = time.perf_counter()
@@ -160,8 +186,16 @@ def run_import(engine: Engine, *, workspace_id: str, path: Path, options: Import
     return summary
 
 
-def _import_batch(engine: Engine, batch: list[tuple[int, dict]], workspace_id: str, options: ImportOptions,
-                  default_channel: str | None, now: datetime, summary: ImportSummary, seen: set[str]) -> None:
+def _import_batch(
+    engine: Engine,
+    batch: list[tuple[int, dict]],
+    workspace_id: str,
+    options: ImportOptions,
+    default_channel: str | None,
+    now: datetime,
+    summary: ImportSummary,
+    seen: set[str],
+) -> None:
     """One transaction per batch. History rows (no card) are inserted in bulk; rows that open loops,
     and changed re-imports, take the same path as a webhook delivery."""
     valid: list[FeedbackIn] = []
@@ -177,8 +211,12 @@ def _import_batch(engine: Engine, batch: list[tuple[int, dict]], workspace_id: s
 
     opened = new_session(engine, read_only=True) if options.dry_run else transaction(engine)
     with opened as session:
-        existing = {(f.source, f.external_id): f for f in find_feedback(
-            session=session, workspace_id=workspace_id, keys=[(f.source, f.external_id) for f in valid])}
+        existing = {
+            (f.source, f.external_id): f
+            for f in find_feedback(
+                session=session, workspace_id=workspace_id, keys=[(f.source, f.external_id) for f in valid]
+            )
+        }
         history: list[dict] = []
         for feedback in valid:
             key = f"{feedback.source}\x00{feedback.external_id}"
@@ -187,8 +225,11 @@ def _import_batch(engine: Engine, batch: list[tuple[int, dict]], workspace_id: s
                 count(DUPLICATE)
                 continue
             seen.add(key)
-            recent = (options.cards_since is not None and feedback.submitted_at is not None
-                      and feedback.submitted_at >= options.cards_since)
+            recent = (
+                options.cards_since is not None
+                and feedback.submitted_at is not None
+                and feedback.submitted_at >= options.cards_since
+            )
             if options.dry_run:
                 count("would update" if stored is not None else "would import")
             elif stored is None and not recent:
@@ -198,8 +239,11 @@ def _import_batch(engine: Engine, batch: list[tuple[int, dict]], workspace_id: s
                 policy = IntakePolicy(default_channel=default_channel, open_loops=recent, via="import")
                 try:
                     with session.begin_nested():
-                        count(ingest_in_transaction(session, workspace_id=workspace_id, feedback=feedback,
-                                                    policy=policy, now=now).outcome)
+                        count(
+                            ingest_in_transaction(
+                                session, workspace_id=workspace_id, feedback=feedback, policy=policy, now=now
+                            ).outcome
+                        )
                 except IntegrityError:
                     count(DUPLICATE)  # stored meanwhile by the running bot
         if options.dry_run:
@@ -207,7 +251,7 @@ def _import_batch(engine: Engine, batch: list[tuple[int, dict]], workspace_id: s
         if history:
             get_or_create_workspace(session=session, workspace_id=workspace_id)
             # Core executemany: batched multi-row INSERTs, without ORM bookkeeping per row.
-            session.connection().execute(insert(Feedback.__table__), history)
+            session.connection().execute(insert(Feedback), history)
     if not options.dry_run:
         refresh_statistics(engine, batch_number=summary.rows // max(1, options.batch_size))
 

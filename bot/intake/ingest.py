@@ -57,28 +57,31 @@ class IntakePolicy:
     via: str = "webhook"
 
 
-def ingest(engine: Engine, *, workspace_id: str, feedback: FeedbackIn, policy: IntakePolicy,
-           now: datetime) -> IngestResult:
+def ingest(
+    engine: Engine, *, workspace_id: str, feedback: FeedbackIn, policy: IntakePolicy, now: datetime
+) -> IngestResult:
     """Store, update or recognise ``feedback`` in one transaction of its own (the intake entry point)."""
     try:
         with transaction(engine) as session:
-            return ingest_in_transaction(session, workspace_id=workspace_id, feedback=feedback, policy=policy,
-                                         now=now)
+            return ingest_in_transaction(session, workspace_id=workspace_id, feedback=feedback, policy=policy, now=now)
     except IntegrityError:
         # Another request stored the same response between our check and our insert.
         with new_session(engine, read_only=True) as session:
-            existing = get_feedback_by_external_id(session=session, workspace_id=workspace_id,
-                                                   source=feedback.source, external_id=feedback.external_id)
+            existing = get_feedback_by_external_id(
+                session=session, workspace_id=workspace_id, source=feedback.source, external_id=feedback.external_id
+            )
             if existing is None:
                 raise
             return _result(session, existing, DUPLICATE)
 
 
-def ingest_in_transaction(session: Session, *, workspace_id: str, feedback: FeedbackIn, policy: IntakePolicy,
-                          now: datetime) -> IngestResult:
+def ingest_in_transaction(
+    session: Session, *, workspace_id: str, feedback: FeedbackIn, policy: IntakePolicy, now: datetime
+) -> IngestResult:
     """The work of :func:`ingest` without committing (imports batch many rows per transaction)."""
-    existing = get_feedback_by_external_id(session=session, workspace_id=workspace_id, source=feedback.source,
-                                           external_id=feedback.external_id)
+    existing = get_feedback_by_external_id(
+        session=session, workspace_id=workspace_id, source=feedback.source, external_id=feedback.external_id
+    )
     if existing is not None:
         changes = describe_changes(existing, feedback)
         if not changes:
@@ -86,25 +89,46 @@ def ingest_in_transaction(session: Session, *, workspace_id: str, feedback: Feed
         return _update(session, existing, feedback, changes, policy=policy, now=now)
 
     get_or_create_workspace(session=session, workspace_id=workspace_id)
-    row = Feedback(workspace_id=workspace_id, source=feedback.source, external_id=feedback.external_id,
-                   scale=feedback.scale, category=feedback.category, received_at=now)
+    row = Feedback(
+        workspace_id=workspace_id,
+        source=feedback.source,
+        external_id=feedback.external_id,
+        scale=feedback.scale,
+        category=feedback.category,
+        received_at=now,
+    )
     apply_changes(row, feedback)
     session.add(row)
     session.flush()
     if not policy.open_loops:
         return IngestResult(row.id, (), STORED)
 
-    joined = open_loop_of_customer(session=session, workspace_id=workspace_id, email=feedback.customer.email,
-                                   customer_id=feedback.customer.id,
-                                   since=now - policy.customer_window) if policy.customer_window else None
+    joined = (
+        open_loop_of_customer(
+            session=session,
+            workspace_id=workspace_id,
+            email=feedback.customer.email,
+            customer_id=feedback.customer.id,
+            since=now - policy.customer_window,
+        )
+        if policy.customer_window
+        else None
+    )
     if joined is not None:
         attach_feedback(session, feedback=row, loop=joined, via=policy.via, now=now)
         return IngestResult(row.id, (joined.id,), ATTACHED)
 
-    suggestions = suggest(feedback.routing_fields(), received_at=now,
-                          playbooks=workspace_playbooks(session, workspace_id=workspace_id))
-    loops = open_loops(session, feedback=row, targets=_targets(session, workspace_id, feedback, policy),
-                       suggestions=suggestions, via=policy.via, now=now)
+    suggestions = suggest(
+        feedback.routing_fields(), received_at=now, playbooks=workspace_playbooks(session, workspace_id=workspace_id)
+    )
+    loops = open_loops(
+        session,
+        feedback=row,
+        targets=_targets(session, workspace_id, feedback, policy),
+        suggestions=suggestions,
+        via=policy.via,
+        now=now,
+    )
     row.loop_id = loops[0].id
     session.add(row)
     return IngestResult(row.id, tuple(loop.id for loop in loops), CREATED)
@@ -112,9 +136,12 @@ def ingest_in_transaction(session: Session, *, workspace_id: str, feedback: Feed
 
 def _targets(session: Session, workspace_id: str, feedback: FeedbackIn, policy: IntakePolicy) -> list[Target]:
     """The routed teams with their channels, else the default channel."""
-    return [(get_team(session=session, team_id=d.team_id), d.channel_id)
-            for d in destinations(session, workspace_id=workspace_id, fields=feedback.routing_fields(),
-                                  default_channel=policy.default_channel)]
+    return [
+        (get_team(session=session, team_id=d.team_id), d.channel_id)
+        for d in destinations(
+            session, workspace_id=workspace_id, fields=feedback.routing_fields(), default_channel=policy.default_channel
+        )
+    ]
 
 
 def _result(session: Session, feedback: Feedback, outcome: str) -> IngestResult:
@@ -123,8 +150,9 @@ def _result(session: Session, feedback: Feedback, outcome: str) -> IngestResult:
     return IngestResult(feedback.id, loop_ids, outcome)
 
 
-def _update(session: Session, row: Feedback, feedback: FeedbackIn, changes: list[str], *, policy: IntakePolicy,
-            now: datetime) -> IngestResult:
+def _update(
+    session: Session, row: Feedback, feedback: FeedbackIn, changes: list[str], *, policy: IntakePolicy, now: datetime
+) -> IngestResult:
     old_category = row.category
     apply_changes(row, feedback)
     row.updated_at = now
@@ -132,9 +160,20 @@ def _update(session: Session, row: Feedback, feedback: FeedbackIn, changes: list
     loops = list_loops_for_feedback(session=session, feedback_id=row.id)
     reroute, suggestions = None, None
     if loops and row.category != old_category:
-        suggestions = suggest(feedback.routing_fields(), received_at=now,
-                              playbooks=workspace_playbooks(session, workspace_id=row.workspace_id))
+        suggestions = suggest(
+            feedback.routing_fields(),
+            received_at=now,
+            playbooks=workspace_playbooks(session, workspace_id=row.workspace_id),
+        )
         reroute = _targets(session, row.workspace_id, feedback, policy)[0]
-    feedback_changed(session, feedback=row, loops=loops, changes=changes, via=policy.via, now=now, reroute=reroute,
-                     suggestions=suggestions)
+    feedback_changed(
+        session,
+        feedback=row,
+        loops=loops,
+        changes=changes,
+        via=policy.via,
+        now=now,
+        reroute=reroute,
+        suggestions=suggestions,
+    )
     return IngestResult(row.id, tuple(loop.id for loop in loops), UPDATED)

@@ -17,8 +17,9 @@ class Destination:
     channel_id: str | None
 
 
-def destinations(session: Session, *, workspace_id: str, fields: dict[str, object],
-                 default_channel: str | None) -> list[Destination]:
+def destinations(
+    session: Session, *, workspace_id: str, fields: dict[str, object], default_channel: str | None
+) -> list[Destination]:
     """The routed teams, in order (one per team), else the default channel."""
     rows = list_routes(session=session, workspace_id=workspace_id)
     teams = {team.id: team for team in list_teams(session=session, workspace_id=workspace_id)}

@@ -25,8 +25,11 @@ def sign_generic(secret: str, timestamp: str, body: bytes) -> str:
 def generic_webhook_headers(secret: str, body: bytes, *, timestamp: str | None = None) -> dict[str, str]:
     """The headers a sender of ``POST /webhooks/generic`` attaches to ``body``, signed now (or at ``timestamp``)."""
     timestamp = timestamp or str(int(time.time()))
-    return {"Content-Type": "application/json", "X-Loopkeeper-Timestamp": timestamp,
-            "X-Loopkeeper-Signature": sign_generic(secret, timestamp, body)}
+    return {
+        "Content-Type": "application/json",
+        "X-Loopkeeper-Timestamp": timestamp,
+        "X-Loopkeeper-Signature": sign_generic(secret, timestamp, body),
+    }
 
 
 def verify_generic(
@@ -47,8 +50,16 @@ def verify_generic(
         raise BadSignature("X-Loopkeeper-Signature does not match the body")
 
 
-def check_hmac(secret: str, message: bytes, *, header: str, value: str | None, algorithm: str = "sha256",
-               encoding: str = "hex", prefix: str = "") -> None:
+def check_hmac(
+    secret: str,
+    message: bytes,
+    *,
+    header: str,
+    value: str | None,
+    algorithm: str = "sha256",
+    encoding: str = "hex",
+    prefix: str = "",
+) -> None:
     """Raise BadSignature unless ``value`` is ``prefix`` + the encoded HMAC of ``message``.
 
     For the vendors' schemes: Delighted (sha256, hex), Typeform (sha256=, base64),

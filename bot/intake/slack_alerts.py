@@ -16,20 +16,26 @@ from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_tex
 _LINK = re.compile(r"<(?:mailto:)?([^|>]+)\|([^>]+)>|<(?:mailto:)?([^>|]+)>")
 _FORMAT = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
-_OUT_OF = re.compile(r"\b(?:nps|score[sd]?|rating|rated|csat|ces|gave)\b[^\d\n]{0,20}?(\d{1,2})\s*(?:/|out of)\s*"
-                     r"(5|7|10)\b", re.IGNORECASE)
+_OUT_OF = re.compile(
+    r"\b(?:nps|score[sd]?|rating|rated|csat|ces|gave)\b[^\d\n]{0,20}?(\d{1,2})\s*(?:/|out of)\s*"
+    r"(5|7|10)\b",
+    re.IGNORECASE,
+)
 _NPS = re.compile(r"\bNPS\b(?:\s+(?:score|response|rating))?\W{0,5}(\d{1,2})\b", re.IGNORECASE)
 _LABELLED = re.compile(r"\b(?:score|rating)\W{1,3}(\d{1,2})\b", re.IGNORECASE)
 _STAR_CHARS = re.compile(r"(★+)(☆*)")
 _STAR_EMOJI = re.compile(r"((?::star:\s*)+)")
 _STARS_WORD = re.compile(r"\b([1-5])[\s-]*stars?\b", re.IGNORECASE)
-_COMMENT_LABEL = re.compile(r"^[ \t]*(?:comment|feedback|reason|remark|message|review)[ \t]*[:\-][ \t]*(\S.*)$",
-                            re.IGNORECASE | re.MULTILINE)
+_COMMENT_LABEL = re.compile(
+    r"^[ \t]*(?:comment|feedback|reason|remark|message|review)[ \t]*[:\-][ \t]*(\S.*)$", re.IGNORECASE | re.MULTILINE
+)
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,500})[\"”]")
-_NAME_LABEL = re.compile(r"^[ \t]*(?:customer|name|from|respondent|requester|user)[ \t]*[:\-][ \t]*(\S.*)$",
-                         re.IGNORECASE | re.MULTILINE)
-_ACCOUNT_LABEL = re.compile(r"^[ \t]*(?:company|account|organi[sz]ation)[ \t]*[:\-][ \t]*(\S.*)$",
-                            re.IGNORECASE | re.MULTILINE)
+_NAME_LABEL = re.compile(
+    r"^[ \t]*(?:customer|name|from|respondent|requester|user)[ \t]*[:\-][ \t]*(\S.*)$", re.IGNORECASE | re.MULTILINE
+)
+_ACCOUNT_LABEL = re.compile(
+    r"^[ \t]*(?:company|account|organi[sz]ation)[ \t]*[:\-][ \t]*(\S.*)$", re.IGNORECASE | re.MULTILINE
+)
 # Alerts are short; reading more than this only gives a hostile message more to chew on.
 MAX_ALERT_TEXT = 6000
 _DENOMINATOR_SCALE = {"10": "nps", "5": "csat", "7": "ces"}
@@ -56,9 +62,9 @@ def message_text(message: dict[str, Any]) -> str:
 def _block_texts(node: Any) -> list[str]:
     if isinstance(node, dict):
         found = []
-        if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
-            found.append(node["text"])
-        elif node.get("type") == "text" and isinstance(node.get("text"), str):  # rich_text leaves
+        if (node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str)) or (
+            node.get("type") == "text" and isinstance(node.get("text"), str)
+        ):
             found.append(node["text"])
         for key, value in node.items():
             if key != "text" or not isinstance(value, str):
@@ -132,9 +138,21 @@ def parse_alert(message: dict[str, Any], *, channel_id: str, source: str | None)
         account=clean_text(account.group(1) if account else None, limit=MAX_SHORT),
     )
     score = read_score(text)
-    source_name = clean_text(f"slack-{source}" if source else "slack", limit=40)
+    source_name = clean_text(f"slack-{source}" if source else "slack", limit=40) or "slack"
     if score is None:
-        return FeedbackIn(source=source_name, external_id=external_id, score=None, unparsed=True,
-                          comment=clean_text(text, limit=MAX_COMMENT), customer=customer)
-    return FeedbackIn(source=source_name, external_id=external_id, score=score[0], scale=score[1],
-                      comment=clean_text(read_comment(text), limit=MAX_COMMENT), customer=customer)
+        return FeedbackIn(
+            source=source_name,
+            external_id=external_id,
+            score=None,
+            unparsed=True,
+            comment=clean_text(text, limit=MAX_COMMENT),
+            customer=customer,
+        )
+    return FeedbackIn(
+        source=source_name,
+        external_id=external_id,
+        score=score[0],
+        scale=score[1],
+        comment=clean_text(read_comment(text), limit=MAX_COMMENT),
+        customer=customer,
+    )

@@ -18,8 +18,16 @@ from models.slack_event import claim_slack_event
 ALERT_SUBTYPES = (None, "bot_message", "message_changed")
 
 
-def ingest_channel_message(engine: Engine, *, workspace_id: str, event_id: str, event: dict[str, Any],
-                           own_ids: set[str], policy: IntakePolicy, now: datetime) -> IngestResult | None:
+def ingest_channel_message(
+    engine: Engine,
+    *,
+    workspace_id: str,
+    event_id: str,
+    event: dict[str, Any],
+    own_ids: set[str],
+    policy: IntakePolicy,
+    now: datetime,
+) -> IngestResult | None:
     """Turn a message event in an intake channel into feedback, once per Slack event id.
 
     The event id is recorded in the same transaction as the feedback, so a
@@ -43,7 +51,6 @@ def ingest_channel_message(engine: Engine, *, workspace_id: str, event_id: str, 
         with transaction(engine) as session:
             if not claim_slack_event(session=session, workspace_id=workspace_id, event_id=event_id):
                 return None
-            return ingest_in_transaction(session, workspace_id=workspace_id, feedback=feedback, policy=policy,
-                                         now=now)
+            return ingest_in_transaction(session, workspace_id=workspace_id, feedback=feedback, policy=policy, now=now)
     except IntegrityError:
         return None  # the same alert raced in through another delivery; that one stored it

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.schedules import DAYS
@@ -16,11 +16,12 @@ def _window(day: datetime, hours: dict, tz: ZoneInfo) -> tuple[datetime, datetim
     local = day.date()
     start = datetime.combine(local, time(start_h, start_m), tzinfo=tz)
     end = datetime.combine(local, time(end_h, end_m), tzinfo=tz)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def add_business_time(start: datetime, duration: timedelta, *, tz_name: str = "UTC",
-                      hours: dict | None = None) -> datetime:
+def add_business_time(
+    start: datetime, duration: timedelta, *, tz_name: str = "UTC", hours: dict | None = None
+) -> datetime:
     """When ``duration`` of working time has passed after ``start``.
 
     With no business hours the clock runs around the clock. Otherwise only time
@@ -35,14 +36,15 @@ def add_business_time(start: datetime, duration: timedelta, *, tz_name: str = "U
     tz = ZoneInfo(tz_name)
     remaining = duration
     if duration >= timedelta(days=1) and duration % timedelta(days=1) == timedelta(0):
-        day_length = datetime.combine(datetime.min, time.fromisoformat(hours["end"])) - \
-            datetime.combine(datetime.min, time.fromisoformat(hours["start"]))
+        day_length = datetime.combine(datetime.min, time.fromisoformat(hours["end"])) - datetime.combine(
+            datetime.min, time.fromisoformat(hours["start"])
+        )
         remaining = (duration // timedelta(days=1)) * day_length
     cursor = start.astimezone(tz)
     for _ in range(MAX_DAYS_SEARCHED):
         if DAYS[cursor.weekday()] in hours["days"]:
             open_at, close_at = _window(cursor, hours, tz)
-            begin = max(open_at, cursor.astimezone(timezone.utc))
+            begin = max(open_at, cursor.astimezone(UTC))
             if begin < close_at:
                 available = close_at - begin
                 if remaining <= available:
@@ -60,7 +62,8 @@ def next_opening(after: datetime, *, tz_name: str, hours: dict | None, at: str =
     day = after.astimezone(tz).date() + timedelta(days=1)
     for _ in range(14):
         if hours is None or DAYS[day.weekday()] in hours["days"]:
-            return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(timezone.utc)
+            return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
         day += timedelta(days=1)
-    return datetime.combine(after.astimezone(tz).date() + timedelta(days=1), time(hour, minute),
-                            tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(after.astimezone(tz).date() + timedelta(days=1), time(hour, minute), tzinfo=tz).astimezone(
+        UTC
+    )

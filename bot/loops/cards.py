@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InteractiveElement,
     MarkdownTextObject,
     Option,
     PlainTextObject,
@@ -22,16 +23,21 @@ from slack_sdk.models.blocks import (
 
 from bot.feedback import SCALES
 from bot.ids import SNOOZE_CHOICES, CardAction, CardBlock
-from bot.mrkdwn import escape, quote, slack_date, truncate, user
 from bot.loops.outcomes import OUTCOMES
 from bot.loops.sla import breached
+from bot.mrkdwn import escape, quote, slack_date, truncate, user
 from bot.slack_limits import HEADER_TEXT, SECTION_FIELD, SECTION_TEXT
 from models.feedback import Feedback
 from models.loop import Loop
 
 FALLBACK_COMMENT = 200
 _MARKERS = {
-    "detractor": "🔴", "negative": "🔴", "passive": "🟡", "neutral": "🟡", "promoter": "🟢", "positive": "🟢",
+    "detractor": "🔴",
+    "negative": "🔴",
+    "passive": "🟡",
+    "neutral": "🟡",
+    "promoter": "🟢",
+    "positive": "🟢",
 }
 STATUS_LABELS = {"new": "New", "acknowledged": "Acknowledged", "in_progress": "In progress", "resolved": "Resolved"}
 
@@ -58,11 +64,18 @@ def score_label(feedback: Feedback) -> str:
 
 def customer_label(feedback: Feedback) -> str:
     """Who gave the feedback, in plain text, for headers and notifications."""
-    return feedback.customer_name or feedback.account or feedback.customer_email or feedback.customer_id or "Unknown customer"
+    return (
+        feedback.customer_name
+        or feedback.account
+        or feedback.customer_email
+        or feedback.customer_id
+        or "Unknown customer"
+    )
 
 
-def render_card(loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: str | None = None,
-                now: datetime | None = None) -> dict:
+def render_card(
+    loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: str | None = None, now: datetime | None = None
+) -> dict:
     """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update.
 
     ``attached`` counts later feedback from the same customer that joined this
@@ -74,8 +87,13 @@ def render_card(loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: 
         SectionBlock(fields=_fields(feedback)),
     ]
     if feedback.unparsed:
-        blocks.append(ContextBlock(elements=[_md(
-            ":warning: *Unparsed* — no score could be read from this alert; its text is shown as it came.")]))
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    _md(":warning: *Unparsed* — no score could be read from this alert; its text is shown as it came.")
+                ]
+            )
+        )
     if feedback.comment:
         blocks.append(SectionBlock(text=_md(truncate(quote(escape(feedback.comment)), SECTION_TEXT))))
     else:
@@ -88,8 +106,12 @@ def render_card(loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: 
         blocks.append(ContextBlock(elements=[_md(f":speech_balloon: {more} from this customer in the thread")]))
     blocks.append(DividerBlock())
     if moved_to:
-        blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(
-            f"*Moved* to <#{moved_to}>  ·  Loop #{loop.id} continues there")]))
+        blocks.append(
+            ContextBlock(
+                block_id=CardBlock.STATUS,
+                elements=[_md(f"*Moved* to <#{moved_to}>  ·  Loop #{loop.id} continues there")],
+            )
+        )
         return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
     if loop.suggestions:
         blocks.append(SectionBlock(text=_md(_suggestions(loop))))
@@ -175,23 +197,36 @@ def status_line(loop: Loop, *, now: datetime | None = None) -> str:
     return "  ·  ".join(parts)
 
 
-def _controls(loop: Loop) -> list:
+def _controls(loop: Loop) -> list[InteractiveElement]:
     """The buttons and menus that make sense in the loop's state."""
     value = str(loop.id)
     if loop.status == "resolved":
         return [ButtonElement(text="Reopen", action_id=CardAction.REOPEN, value=value)]
-    controls = []
+    controls: list[InteractiveElement] = []
     if loop.status == "new":
-        controls.append(ButtonElement(text="Acknowledge", action_id=CardAction.ACKNOWLEDGE, value=value,
-                                      style="primary"))
+        controls.append(
+            ButtonElement(text="Acknowledge", action_id=CardAction.ACKNOWLEDGE, value=value, style="primary")
+        )
     if loop.status in ("new", "acknowledged"):
         controls.append(ButtonElement(text="Take ownership", action_id=CardAction.TAKE_OWNERSHIP, value=value))
-    controls.append(UserSelectElement(placeholder="Assign…" if not loop.owner_id else "Reassign…",
-                                      action_id=CardAction.ASSIGN))
-    controls.append(StaticSelectElement(placeholder="Snooze…", action_id=CardAction.SNOOZE, options=[
-        Option(value=key, label=label) for key, label in SNOOZE_CHOICES.items()]))
-    controls.append(ButtonElement(text="Resolve…", action_id=CardAction.RESOLVE, value=value,
-                                  style="primary" if loop.status == "in_progress" else None))
+    controls.append(
+        UserSelectElement(placeholder="Assign…" if not loop.owner_id else "Reassign…", action_id=CardAction.ASSIGN)
+    )
+    controls.append(
+        StaticSelectElement(
+            placeholder="Snooze…",
+            action_id=CardAction.SNOOZE,
+            options=[Option(value=key, label=label) for key, label in SNOOZE_CHOICES.items()],
+        )
+    )
+    controls.append(
+        ButtonElement(
+            text="Resolve…",
+            action_id=CardAction.RESOLVE,
+            value=value,
+            style="primary" if loop.status == "in_progress" else None,
+        )
+    )
     controls.append(ButtonElement(text="Move to team…", action_id=CardAction.MOVE, value=value))
     return controls
 

@@ -13,10 +13,12 @@ from models.loop import Loop, LoopEvent
 LOOPKEEPER = "loopkeeper"
 
 
-def record_event(session: Session, *, loop: Loop, kind: str, actor: str, via: str, at: datetime,
-                 **details: Any) -> LoopEvent:
+def record_event(
+    session: Session, *, loop: Loop, kind: str, actor: str, via: str, at: datetime, **details: Any
+) -> LoopEvent:
     """Add ``kind`` to the loop's history in the caller's transaction: who, from where, when, and details."""
-    event = LoopEvent(workspace_id=loop.workspace_id, loop_id=loop.id, kind=kind, actor=actor, via=via, at=at,
-                      details=details)
+    event = LoopEvent(
+        workspace_id=loop.workspace_id, loop_id=loop.id, kind=kind, actor=actor, via=via, at=at, details=details
+    )
     session.add(event)
     return event

@@ -30,25 +30,38 @@ def render_home(session: Session, *, workspace_id: str, user_id: str, now: datet
     numbers = lists.home_numbers(session, workspace_id=workspace_id, now=now)
     mine = list_open_loops(session=session, workspace_id=workspace_id, owner_id=user_id, limit=100)
     teams = lists.my_teams(session, workspace_id=workspace_id, user_id=user_id)
-    unowned = list_open_loops(session=session, workspace_id=workspace_id, unowned=True, limit=100,
-                              team_ids=[t.id for t in teams] if teams else None)
-    team_title = (f"Unowned loops of {', '.join(t.name for t in teams)}" if teams else "Unowned loops")
+    unowned = list_open_loops(
+        session=session,
+        workspace_id=workspace_id,
+        unowned=True,
+        limit=100,
+        team_ids=[t.id for t in teams] if teams else None,
+    )
+    team_title = f"Unowned loops of {', '.join(t.name for t in teams)}" if teams else "Unowned loops"
 
     def section(lines: list[str]) -> SectionBlock:
         return SectionBlock(text=MarkdownTextObject(text=truncate("\n".join(lines), SECTION_TEXT)))
 
-    view = View(type="home", blocks=[
-        HeaderBlock(text=PlainTextObject(text="Loopkeeper")),
-        section(["  ·  ".join(f"*{count}* {label}" for label, count in numbers.items())]),
-        DividerBlock(),
-        HeaderBlock(text=PlainTextObject(text=f"My open loops ({len(mine)})")),
-        section(lists.shown_lines(session, mine, now, empty="_Nothing is waiting on you._")),
-        HeaderBlock(text=PlainTextObject(text=f"{team_title} ({len(unowned)})"[:HEADER_TEXT])),
-        section(lists.shown_lines(session, unowned, now, empty="_Every open loop has an owner._")),
-        ContextBlock(elements=[MarkdownTextObject(
-            text="Each card is a customer waiting to hear back. Acknowledge it, take ownership, and resolve it "
-                 "once you have closed the loop. `/loops help` lists the commands.")]),
-    ])
+    view = View(
+        type="home",
+        blocks=[
+            HeaderBlock(text=PlainTextObject(text="Loopkeeper")),
+            section(["  ·  ".join(f"*{count}* {label}" for label, count in numbers.items())]),
+            DividerBlock(),
+            HeaderBlock(text=PlainTextObject(text=f"My open loops ({len(mine)})")),
+            section(lists.shown_lines(session, mine, now, empty="_Nothing is waiting on you._")),
+            HeaderBlock(text=PlainTextObject(text=f"{team_title} ({len(unowned)})"[:HEADER_TEXT])),
+            section(lists.shown_lines(session, unowned, now, empty="_Every open loop has an owner._")),
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="Each card is a customer waiting to hear back. Acknowledge it, take ownership, "
+                        "and resolve it once you have closed the loop. `/loops help` lists the commands."
+                    )
+                ]
+            ),
+        ],
+    )
     return view.to_dict()
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.delivery.outbox import enqueue_card_update, enqueue_ephemeral, enqueue_thread_reply
 from bot.errors import BadRequest, LoopMovedElsewhere, LoopNotFound
@@ -69,32 +69,69 @@ def apply_change(session: Session, *, actor: Actor, loop: Loop, change: Change) 
     user = actor.user_id
     match change:
         case Acknowledge():
-            return _transition(session, actor, loop, kind="acknowledged", expected=("new",),
-                               values={"status": "acknowledged", "acknowledged_by": user,
-                                       "acknowledged_at": actor.now},
-                               note=f"Acknowledged by <@{user}>")
+            return _transition(
+                session,
+                actor,
+                loop,
+                kind="acknowledged",
+                expected=("new",),
+                values={"status": "acknowledged", "acknowledged_by": user, "acknowledged_at": actor.now},
+                note=f"Acknowledged by <@{user}>",
+            )
         case TakeOwnership():
-            return _transition(session, actor, loop, kind="owned", expected=("new", "acknowledged"),
-                               values=_owner_values(user, user, actor.now), note=f"<@{user}> took ownership")
+            return _transition(
+                session,
+                actor,
+                loop,
+                kind="owned",
+                expected=("new", "acknowledged"),
+                values=_owner_values(user, user, actor.now),
+                note=f"<@{user}> took ownership",
+            )
         case Assign(owner_id=owner):
             if not USER_ID.match(owner):
                 raise BadRequest("pick a person from the menu to assign this loop to", field="owner")
-            return _transition(session, actor, loop, kind="assigned", expected=OPEN_STATUSES,
-                               values=_owner_values(owner, user, actor.now), details={"owner": owner},
-                               note=f"<@{user}> assigned this to <@{owner}>")
+            return _transition(
+                session,
+                actor,
+                loop,
+                kind="assigned",
+                expected=OPEN_STATUSES,
+                values=_owner_values(owner, user, actor.now),
+                details={"owner": owner},
+                note=f"<@{user}> assigned this to <@{owner}>",
+            )
         case Snooze():
             until = change.until or snooze_until(session, loop=loop, choice=change.choice or "", now=actor.now)
-            return _transition(session, actor, loop, kind="snoozed", expected=OPEN_STATUSES,
-                               values={"snoozed_until": until}, details={"until": until.isoformat()},
-                               note=f"<@{user}> snoozed reminders until {slack_date(until)}")
+            return _transition(
+                session,
+                actor,
+                loop,
+                kind="snoozed",
+                expected=OPEN_STATUSES,
+                values={"snoozed_until": until},
+                details={"until": until.isoformat()},
+                note=f"<@{user}> snoozed reminders until {slack_date(until)}",
+            )
         case Resolve():
             return _resolve(session, actor, loop, change)
         case Reopen():
             check_lead_rule(get_team(session=session, team_id=loop.team_id), user_id=user, verb="reopen")
-            return _transition(session, actor, loop, kind="reopened", expected=("resolved",),
-                               values={"status": "in_progress", "resolved_by": None, "resolved_at": None,
-                                       "outcome": None, "owner_id": func.coalesce(Loop.owner_id, user)},
-                               note=f"<@{user}> reopened this loop")
+            return _transition(
+                session,
+                actor,
+                loop,
+                kind="reopened",
+                expected=("resolved",),
+                values={
+                    "status": "in_progress",
+                    "resolved_by": None,
+                    "resolved_at": None,
+                    "outcome": None,
+                    "owner_id": func.coalesce(col(Loop.owner_id), user),
+                },
+                note=f"<@{user}> reopened this loop",
+            )
         case MoveToTeam(team_name=team_name, reason=reason):
             moved = move_to_team(session, actor=actor, loop=loop, team_name=team_name, reason=reason)
             return ActionResult(moved, loop)
@@ -112,29 +149,54 @@ def _resolve(session: Session, actor: Actor, loop: Loop, change: Resolve) -> Act
     if change.note:
         summary += "\n> " + escape(change.note).replace("\n", "\n> ")
     now = actor.now
-    return _transition(session, actor, loop, kind="resolved", expected=OPEN_STATUSES,
-                       values={"status": "resolved", "resolved_by": actor.user_id, "resolved_at": now,
-                               "outcome": change.outcome, "contact_method": change.contact_method,
-                               "resolution_note": change.note, "snoozed_until": None,
-                               "acknowledged_by": func.coalesce(Loop.acknowledged_by, actor.user_id),
-                               "acknowledged_at": func.coalesce(Loop.acknowledged_at, now)},
-                       details={"outcome": change.outcome, "contact_method": change.contact_method}, note=summary)
+    return _transition(
+        session,
+        actor,
+        loop,
+        kind="resolved",
+        expected=OPEN_STATUSES,
+        values={
+            "status": "resolved",
+            "resolved_by": actor.user_id,
+            "resolved_at": now,
+            "outcome": change.outcome,
+            "contact_method": change.contact_method,
+            "resolution_note": change.note,
+            "snoozed_until": None,
+            "acknowledged_by": func.coalesce(col(Loop.acknowledged_by), actor.user_id),
+            "acknowledged_at": func.coalesce(col(Loop.acknowledged_at), now),
+        },
+        details={"outcome": change.outcome, "contact_method": change.contact_method},
+        note=summary,
+    )
 
 
 def _owner_values(owner_id: str, by: str, now: datetime) -> dict:
-    return {"status": "in_progress", "owner_id": owner_id,
-            "acknowledged_by": func.coalesce(Loop.acknowledged_by, by),
-            "acknowledged_at": func.coalesce(Loop.acknowledged_at, now)}
+    return {
+        "status": "in_progress",
+        "owner_id": owner_id,
+        "acknowledged_by": func.coalesce(col(Loop.acknowledged_by), by),
+        "acknowledged_at": func.coalesce(col(Loop.acknowledged_at), now),
+    }
 
 
-def _transition(session: Session, actor: Actor, loop: Loop, *, kind: str, expected: tuple[str, ...], values: dict,
-                note: str, details: dict | None = None) -> ActionResult:
-    won = compare_and_set_loop(session=session, workspace_id=actor.workspace_id, loop_id=loop.id,
-                               expected_statuses=expected, values=values)
+def _transition(
+    session: Session,
+    actor: Actor,
+    loop: Loop,
+    *,
+    kind: str,
+    expected: tuple[str, ...],
+    values: dict,
+    note: str,
+    details: dict | None = None,
+) -> ActionResult:
+    won = compare_and_set_loop(
+        session=session, workspace_id=actor.workspace_id, loop_id=loop.id, expected_statuses=expected, values=values
+    )
     session.refresh(loop)
     if won:
-        record_event(session, loop=loop, kind=kind, actor=actor.user_id, via=actor.via, at=actor.now,
-                     **(details or {}))
+        record_event(session, loop=loop, kind=kind, actor=actor.user_id, via=actor.via, at=actor.now, **(details or {}))
         enqueue_card_update(session, loop=loop)
         if thread_log_on(session, loop):
             enqueue_thread_reply(session, loop=loop, text=note)
@@ -156,8 +218,9 @@ def why_not(loop: Loop, *, attempted: str, now: datetime) -> str:
     if loop.status == "resolved" and loop.resolved_by and loop.resolved_at:
         return f"Loop #{loop.id} was already resolved by <@{loop.resolved_by}> {ago(loop.resolved_at, now)}."
     if attempted == "acknowledged" and loop.acknowledged_by and loop.acknowledged_at:
-        return (f"Loop #{loop.id} was already acknowledged by <@{loop.acknowledged_by}> "
-                f"{ago(loop.acknowledged_at, now)}.")
+        return (
+            f"Loop #{loop.id} was already acknowledged by <@{loop.acknowledged_by}> {ago(loop.acknowledged_at, now)}."
+        )
     if attempted == "owned" and loop.owner_id:
         return f"Loop #{loop.id} is already owned by <@{loop.owner_id}>."
     if attempted == "reopened":

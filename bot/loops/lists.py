@@ -48,8 +48,10 @@ def card_link(loop: Loop) -> str:
 
 
 def loop_line(loop: Loop, feedback: Feedback, now: datetime) -> str:
-    parts = [f"*#{loop.id}* {score_label(feedback)} · {escape(customer_label(feedback))}",
-             STATUS_LABELS.get(loop.status, loop.status)]
+    parts = [
+        f"*#{loop.id}* {score_label(feedback)} · {escape(customer_label(feedback))}",
+        STATUS_LABELS.get(loop.status, loop.status),
+    ]
     if loop.owner_id:
         parts.append(f"<@{loop.owner_id}>")
     if breached(loop, now):
@@ -77,13 +79,16 @@ def my_teams(session: Session, *, workspace_id: str, user_id: str) -> list[Team]
 
 def mine(session: Session, *, workspace_id: str, user_id: str, now: datetime) -> str:
     loops = list_open_loops(session=session, workspace_id=workspace_id, owner_id=user_id, limit=200)
-    return "\n".join([f"*Your open loops* ({len(loops)})",
-                      *shown_lines(session, loops, now, empty="_None — nothing is waiting on you._")])
+    return "\n".join(
+        [
+            f"*Your open loops* ({len(loops)})",
+            *shown_lines(session, loops, now, empty="_None — nothing is waiting on you._"),
+        ]
+    )
 
 
 def open_loops(session: Session, *, workspace_id: str, team: Team | None, now: datetime) -> str:
-    loops = list_open_loops(session=session, workspace_id=workspace_id,
-                            team_ids=[team.id] if team else None, limit=500)
+    loops = list_open_loops(session=session, workspace_id=workspace_id, team_ids=[team.id] if team else None, limit=500)
     title = f"*Open loops of {team.name}*" if team else "*Open loops*"
     unowned = [loop for loop in loops if not loop.owner_id]
     overdue = [loop for loop in loops if breached(loop, now)]
@@ -110,8 +115,10 @@ def show(session: Session, *, workspace_id: str, loop_id: int, now: datetime) ->
     if feedback.comment:
         out.append("> " + escape(feedback.comment[:500]).replace("\n", "\n> "))
     if loop.outcome:
-        out.append(f"Outcome: *{OUTCOMES.get(loop.outcome, loop.outcome)}*"
-                   + (f" — {escape(loop.resolution_note)}" if loop.resolution_note else ""))
+        out.append(
+            f"Outcome: *{OUTCOMES.get(loop.outcome, loop.outcome)}*"
+            + (f" — {escape(loop.resolution_note)}" if loop.resolution_note else "")
+        )
     out.append("*History*")
     for event in list_loop_events(session=session, loop_id=loop.id):
         actor = "Loopkeeper" if event.actor == "loopkeeper" else f"<@{event.actor}>"
@@ -121,6 +128,8 @@ def show(session: Session, *, workspace_id: str, loop_id: int, now: datetime) ->
 
 def home_numbers(session: Session, *, workspace_id: str, now: datetime) -> dict[str, int]:
     week_start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    return {"open": count_open_loops(session=session, workspace_id=workspace_id),
-            "overdue": count_open_loops(session=session, workspace_id=workspace_id, overdue_at=now),
-            "closed this week": count_resolved_since(session=session, workspace_id=workspace_id, since=week_start)}
+    return {
+        "open": count_open_loops(session=session, workspace_id=workspace_id),
+        "overdue": count_open_loops(session=session, workspace_id=workspace_id, overdue_at=now),
+        "closed this week": count_resolved_since(session=session, workspace_id=workspace_id, since=week_start),
+    }

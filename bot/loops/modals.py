@@ -16,13 +16,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 
-from bot.loops.cards import customer_label
 from bot.errors import BadRequest, LoopNotFound
 from bot.ids import ModalField, ModalId
-from bot.slack_limits import HEADER_TEXT
+from bot.loops.cards import customer_label
 from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES
+from bot.slack_limits import HEADER_TEXT
 from models.db import new_session
-from models.feedback import Feedback
+from models.feedback import get_feedback
 from models.loop import Loop, get_loop
 from models.team import Team, list_teams
 
@@ -32,20 +32,39 @@ NOTE_LIMIT = 2000
 def resolve_modal(loop: Loop, customer: str) -> dict:
     """Outcome (required), how the customer was contacted, and a note."""
     return View(
-        type="modal", callback_id=ModalId.RESOLVE, private_metadata=str(loop.id),
-        title=PlainTextObject(text="Close the loop"), submit=PlainTextObject(text="Resolve"),
+        type="modal",
+        callback_id=ModalId.RESOLVE,
+        private_metadata=str(loop.id),
+        title=PlainTextObject(text="Close the loop"),
+        submit=PlainTextObject(text="Resolve"),
         close=PlainTextObject(text="Cancel"),
         blocks=[
             SectionBlock(text=PlainTextObject(text=f"Loop #{loop.id} — {customer}"[:HEADER_TEXT])),
-            InputBlock(block_id=ModalField.OUTCOME, label="Outcome", element=StaticSelectElement(
-                action_id=ModalField.OUTCOME, placeholder="What happened?",
-                options=[Option(value=k, label=v) for k, v in OUTCOMES.items()])),
-            InputBlock(block_id=ModalField.CONTACT, label="How did you reach them?", optional=True,
-                       element=StaticSelectElement(action_id=ModalField.CONTACT, placeholder="Call, email…",
-                                                   options=[Option(value=k, label=v)
-                                                            for k, v in CONTACT_METHODS.items()])),
-            InputBlock(block_id=ModalField.NOTE, label="Note", optional=True, element=PlainTextInputElement(
-                action_id=ModalField.NOTE, multiline=True, max_length=NOTE_LIMIT)),
+            InputBlock(
+                block_id=ModalField.OUTCOME,
+                label="Outcome",
+                element=StaticSelectElement(
+                    action_id=ModalField.OUTCOME,
+                    placeholder="What happened?",
+                    options=[Option(value=k, label=v) for k, v in OUTCOMES.items()],
+                ),
+            ),
+            InputBlock(
+                block_id=ModalField.CONTACT,
+                label="How did you reach them?",
+                optional=True,
+                element=StaticSelectElement(
+                    action_id=ModalField.CONTACT,
+                    placeholder="Call, email…",
+                    options=[Option(value=k, label=v) for k, v in CONTACT_METHODS.items()],
+                ),
+            ),
+            InputBlock(
+                block_id=ModalField.NOTE,
+                label="Note",
+                optional=True,
+                element=PlainTextInputElement(action_id=ModalField.NOTE, multiline=True, max_length=NOTE_LIMIT),
+            ),
         ],
     ).to_dict()
 
@@ -54,15 +73,27 @@ def move_modal(loop: Loop, teams: list[Team]) -> dict:
     """Pick the team that should own this loop, and say why."""
     others = [t for t in teams if t.id != loop.team_id][:100]
     return View(
-        type="modal", callback_id=ModalId.MOVE, private_metadata=str(loop.id),
-        title=PlainTextObject(text="Move to another team"), submit=PlainTextObject(text="Move"),
+        type="modal",
+        callback_id=ModalId.MOVE,
+        private_metadata=str(loop.id),
+        title=PlainTextObject(text="Move to another team"),
+        submit=PlainTextObject(text="Move"),
         close=PlainTextObject(text="Cancel"),
         blocks=[
-            InputBlock(block_id=ModalField.TEAM, label="Team", element=StaticSelectElement(
-                action_id=ModalField.TEAM, placeholder="Choose a team",
-                options=[Option(value=t.name, label=t.name) for t in others])),
-            InputBlock(block_id=ModalField.REASON, label="Why?", element=PlainTextInputElement(
-                action_id=ModalField.REASON, max_length=500)),
+            InputBlock(
+                block_id=ModalField.TEAM,
+                label="Team",
+                element=StaticSelectElement(
+                    action_id=ModalField.TEAM,
+                    placeholder="Choose a team",
+                    options=[Option(value=t.name, label=t.name) for t in others],
+                ),
+            ),
+            InputBlock(
+                block_id=ModalField.REASON,
+                label="Why?",
+                element=PlainTextInputElement(action_id=ModalField.REASON, max_length=500),
+            ),
         ],
     ).to_dict()
 
@@ -70,11 +101,21 @@ def move_modal(loop: Loop, teams: list[Team]) -> dict:
 def snooze_modal(loop: Loop, now: datetime) -> dict:
     """Pick when reminders for this loop should start again."""
     return View(
-        type="modal", callback_id=ModalId.SNOOZE, private_metadata=str(loop.id),
-        title=PlainTextObject(text="Snooze reminders"), submit=PlainTextObject(text="Snooze"),
+        type="modal",
+        callback_id=ModalId.SNOOZE,
+        private_metadata=str(loop.id),
+        title=PlainTextObject(text="Snooze reminders"),
+        submit=PlainTextObject(text="Snooze"),
         close=PlainTextObject(text="Cancel"),
-        blocks=[InputBlock(block_id=ModalField.UNTIL, label="Remind again at", element=DateTimePickerElement(
-            action_id=ModalField.UNTIL, initial_date_time=int((now + timedelta(days=1)).timestamp())))],
+        blocks=[
+            InputBlock(
+                block_id=ModalField.UNTIL,
+                label="Remind again at",
+                element=DateTimePickerElement(
+                    action_id=ModalField.UNTIL, initial_date_time=int((now + timedelta(days=1)).timestamp())
+                ),
+            )
+        ],
     ).to_dict()
 
 
@@ -108,7 +149,7 @@ def modal_for(engine: Engine, *, workspace_id: str, loop_id: int, kind: ModalId,
         if loop is None:
             raise LoopNotFound(f"Loop #{loop_id} no longer exists.")
         if kind == ModalId.RESOLVE:
-            return resolve_modal(loop, customer_label(session.get(Feedback, loop.feedback_id)))
+            return resolve_modal(loop, customer_label(get_feedback(session=session, feedback_id=loop.feedback_id)))
         if kind == ModalId.MOVE:
             return move_modal(loop, list_teams(session=session, workspace_id=workspace_id))
         return snooze_modal(loop, now)

@@ -16,18 +16,42 @@ from models.loop import Loop
 from models.team import Team, get_team, get_team_by_name
 
 
-def move_loop(session: Session, *, loop: Loop, team: Team | None, channel_id: str, reason: str, actor: str,
-              via: str, now: datetime) -> None:
+def move_loop(
+    session: Session,
+    *,
+    loop: Loop,
+    team: Team | None,
+    channel_id: str,
+    reason: str,
+    actor: str,
+    via: str,
+    now: datetime,
+) -> None:
     """Hand ``loop`` to ``team`` (or a bare channel) in the caller's transaction: old card marked, new posted."""
     old_channel, old_ts = loop.channel_id, loop.card_ts
     if old_ts:
         enqueue_moved_card(session, loop=loop, channel_id=old_channel, ts=old_ts, moved_to=channel_id)
-        enqueue_thread_reply(session, loop=loop, channel_id=old_channel, thread_ts=old_ts,
-                             text=f":arrow_right: Moved to <#{channel_id}>. {reason}")
+        enqueue_thread_reply(
+            session,
+            loop=loop,
+            channel_id=old_channel,
+            thread_ts=old_ts,
+            text=f":arrow_right: Moved to <#{channel_id}>. {reason}",
+        )
     else:
         cancel_unsent_posts(session, loop=loop)
-    record_event(session, loop=loop, kind="moved", actor=actor, via=via, at=now, from_channel=old_channel,
-                 to_channel=channel_id, from_team=loop.team_id, to_team=team.id if team else None)
+    record_event(
+        session,
+        loop=loop,
+        kind="moved",
+        actor=actor,
+        via=via,
+        at=now,
+        from_channel=old_channel,
+        to_channel=channel_id,
+        from_team=loop.team_id,
+        to_team=team.id if team else None,
+    )
     loop.team_id, loop.channel_id, loop.card_ts = (team.id if team else None), channel_id, None
     set_due_times(loop, team, since=now)
     session.add(loop)
@@ -46,7 +70,14 @@ def move_to_team(session: Session, *, actor: Actor, loop: Loop, team_name: str, 
     if team.id == loop.team_id:
         return False
     who = f"<@{actor.user_id}>"
-    move_loop(session, loop=loop, team=team, channel_id=team.channel_id,
-              reason=f"{who}: {reason}" if reason else f"By {who}.", actor=actor.user_id, via=actor.via,
-              now=actor.now)
+    move_loop(
+        session,
+        loop=loop,
+        team=team,
+        channel_id=team.channel_id,
+        reason=f"{who}: {reason}" if reason else f"By {who}.",
+        actor=actor.user_id,
+        via=actor.via,
+        now=actor.now,
+    )
     return True

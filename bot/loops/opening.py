@@ -21,18 +21,35 @@ log = logging.getLogger(__name__)
 Target = tuple[Team | None, str | None]
 
 
-def open_loops(session: Session, *, feedback: Feedback, targets: list[Target], suggestions: list[dict],
-               via: str, now: datetime) -> list[Loop]:
+def open_loops(
+    session: Session, *, feedback: Feedback, targets: list[Target], suggestions: list[dict], via: str, now: datetime
+) -> list[Loop]:
     """One loop per target for new feedback, each with its due times, its event and its card queued."""
     loops = []
     for team, channel_id in targets:
-        loop = Loop(workspace_id=feedback.workspace_id, feedback_id=feedback.id, team_id=team.id if team else None,
-                    channel_id=channel_id or "", suggestions=suggestions, created_at=now, updated_at=now)
+        loop = Loop(
+            workspace_id=feedback.workspace_id,
+            feedback_id=feedback.id,
+            team_id=team.id if team else None,
+            channel_id=channel_id or "",
+            suggestions=suggestions,
+            created_at=now,
+            updated_at=now,
+        )
         set_due_times(loop, team, since=now)
         session.add(loop)
         session.flush()
-        record_event(session, loop=loop, kind="opened", actor=LOOPKEEPER, via=via, at=now, source=feedback.source,
-                     team_id=loop.team_id, channel=channel_id)
+        record_event(
+            session,
+            loop=loop,
+            kind="opened",
+            actor=LOOPKEEPER,
+            via=via,
+            at=now,
+            source=feedback.source,
+            team_id=loop.team_id,
+            channel=channel_id,
+        )
         if channel_id:
             enqueue_card_post(session, loop=loop)
         else:
@@ -46,15 +63,33 @@ def attach_feedback(session: Session, *, feedback: Feedback, loop: Loop, via: st
     feedback.loop_id = loop.id
     session.add(feedback)
     session.flush()
-    record_event(session, loop=loop, kind="feedback_added", actor=LOOPKEEPER, via=via, at=now,
-                 source=feedback.source, feedback_id=feedback.id)
-    enqueue_thread_reply(session, loop=loop, text=":speech_balloon: More from this customer — "
-                         + feedback_summary(feedback))
+    record_event(
+        session,
+        loop=loop,
+        kind="feedback_added",
+        actor=LOOPKEEPER,
+        via=via,
+        at=now,
+        source=feedback.source,
+        feedback_id=feedback.id,
+    )
+    enqueue_thread_reply(
+        session, loop=loop, text=":speech_balloon: More from this customer — " + feedback_summary(feedback)
+    )
     enqueue_card_update(session, loop=loop)
 
 
-def feedback_changed(session: Session, *, feedback: Feedback, loops: list[Loop], changes: list[str], via: str,
-                     now: datetime, reroute: Target | None = None, suggestions: list[dict] | None = None) -> None:
+def feedback_changed(
+    session: Session,
+    *,
+    feedback: Feedback,
+    loops: list[Loop],
+    changes: list[str],
+    via: str,
+    now: datetime,
+    reroute: Target | None = None,
+    suggestions: list[dict] | None = None,
+) -> None:
     """The source changed a response: each loop's card and thread say so; ``reroute`` moves the first loop."""
     note = f":pencil2: Updated in {feedback.source}: " + "; ".join(changes)
     moved: set[int] = set()
@@ -65,13 +100,22 @@ def feedback_changed(session: Session, *, feedback: Feedback, loops: list[Loop],
         team, channel_id = reroute
         primary = loops[0]
         if channel_id and (team.id if team else None, channel_id) != (primary.team_id, primary.channel_id):
-            move_loop(session, loop=primary, team=team, channel_id=channel_id, reason=note, actor=LOOPKEEPER,
-                      via=via, now=now)
+            move_loop(
+                session, loop=primary, team=team, channel_id=channel_id, reason=note, actor=LOOPKEEPER, via=via, now=now
+            )
             moved.add(primary.id)
     session.flush()
     for loop in loops:
-        record_event(session, loop=loop, kind="feedback_updated", actor=LOOPKEEPER, via=via, at=now,
-                     source=feedback.source, changes=changes)
+        record_event(
+            session,
+            loop=loop,
+            kind="feedback_updated",
+            actor=LOOPKEEPER,
+            via=via,
+            at=now,
+            source=feedback.source,
+            changes=changes,
+        )
         if loop.id not in moved and loop.channel_id:
             enqueue_card_update(session, loop=loop)
             enqueue_thread_reply(session, loop=loop, text=note)

@@ -42,46 +42,90 @@ def _playbook(name: str, matchers: list[str], steps: list[tuple[str, str]], fina
     )
 
 
-_BILLING_WORDS = (r"\b(bills?|billing|billed|invoices?|invoiced|charges?|charged|refunds?|refunded|pric(e|es|ing)|"
-                  r"payments?|subscriptions?)\b")
+_BILLING_WORDS = (
+    r"\b(bills?|billing|billed|invoices?|invoiced|charges?|charged|refunds?|refunded|pric(e|es|ing)|"
+    r"payments?|subscriptions?)\b"
+)
 
 # Specific playbooks first (not final: their steps come on top of the general
 # ones), then one general playbook per category, which ends the search.
 BUILT_IN: tuple[Playbook, ...] = (
-    _playbook("high-arr-at-risk", ["category in detractor,negative", "arr>=50000"], [
-        ("Call the account owner today and agree who reaches out to the customer", "4h"),
-        ("Check the renewal date and open tickets before the call", "4h"),
-    ], final=False),
-    _playbook("billing-complaint", ["category in detractor,negative", f"comment=~{_BILLING_WORDS}"], [
-        ("Check the customer's last invoices and payments for an error", "4h"),
-        ("Reply with a clear explanation, and a refund or credit if we got it wrong", "1d"),
-    ], final=False),
-    _playbook("support-low-csat", ["scale=csat", "category=negative"], [
-        ("Read the ticket and reply to the customer personally", "4h"),
-        ("Reopen or escalate the ticket if the problem is not solved", "1d"),
-    ]),
-    _playbook("nps-detractor", ["category=detractor"], [
-        ("Reach out personally: thank them and ask what went wrong", "1d"),
-        ("Record the root cause and the touchpoint it came from", "2d"),
-    ]),
-    _playbook("nps-passive", ["category=passive"], [
-        ("Thank them and ask what would make it a 10", "3d"),
-    ]),
-    _playbook("nps-promoter", ["category=promoter"], [
-        ("Thank them and invite a review or a referral", "1w"),
-    ]),
-    _playbook("negative-rating", ["category=negative"], [
-        ("Follow up personally to understand what went wrong", "1d"),
-    ]),
-    _playbook("neutral-rating", ["category=neutral"], [
-        ("Send a short thank-you and ask one follow-up question", "3d"),
-    ]),
-    _playbook("positive-rating", ["category=positive"], [
-        ("Say thanks; ask for a review if they are open to it", "1w"),
-    ]),
-    _playbook("unparsed-alert", ["category=unscored"], [
-        ("Read the alert and find the customer and their rating in the tool that sent it", "1d"),
-    ]),
+    _playbook(
+        "high-arr-at-risk",
+        ["category in detractor,negative", "arr>=50000"],
+        [
+            ("Call the account owner today and agree who reaches out to the customer", "4h"),
+            ("Check the renewal date and open tickets before the call", "4h"),
+        ],
+        final=False,
+    ),
+    _playbook(
+        "billing-complaint",
+        ["category in detractor,negative", f"comment=~{_BILLING_WORDS}"],
+        [
+            ("Check the customer's last invoices and payments for an error", "4h"),
+            ("Reply with a clear explanation, and a refund or credit if we got it wrong", "1d"),
+        ],
+        final=False,
+    ),
+    _playbook(
+        "support-low-csat",
+        ["scale=csat", "category=negative"],
+        [
+            ("Read the ticket and reply to the customer personally", "4h"),
+            ("Reopen or escalate the ticket if the problem is not solved", "1d"),
+        ],
+    ),
+    _playbook(
+        "nps-detractor",
+        ["category=detractor"],
+        [
+            ("Reach out personally: thank them and ask what went wrong", "1d"),
+            ("Record the root cause and the touchpoint it came from", "2d"),
+        ],
+    ),
+    _playbook(
+        "nps-passive",
+        ["category=passive"],
+        [
+            ("Thank them and ask what would make it a 10", "3d"),
+        ],
+    ),
+    _playbook(
+        "nps-promoter",
+        ["category=promoter"],
+        [
+            ("Thank them and invite a review or a referral", "1w"),
+        ],
+    ),
+    _playbook(
+        "negative-rating",
+        ["category=negative"],
+        [
+            ("Follow up personally to understand what went wrong", "1d"),
+        ],
+    ),
+    _playbook(
+        "neutral-rating",
+        ["category=neutral"],
+        [
+            ("Send a short thank-you and ask one follow-up question", "3d"),
+        ],
+    ),
+    _playbook(
+        "positive-rating",
+        ["category=positive"],
+        [
+            ("Say thanks; ask for a review if they are open to it", "1w"),
+        ],
+    ),
+    _playbook(
+        "unparsed-alert",
+        ["category=unscored"],
+        [
+            ("Read the alert and find the customer and their rating in the tool that sent it", "1d"),
+        ],
+    ),
 )
 
 
@@ -95,12 +139,14 @@ def suggest(
             continue
         for step in playbook.steps:
             if len(suggestions) < MAX_SUGGESTIONS:
-                suggestions.append({
-                    "text": step.text,
-                    "playbook": playbook.name,
-                    "within": format_duration(step.within),
-                    "due_at": (received_at + step.within).isoformat(),
-                })
+                suggestions.append(
+                    {
+                        "text": step.text,
+                        "playbook": playbook.name,
+                        "within": format_duration(step.within),
+                        "due_at": (received_at + step.within).isoformat(),
+                    }
+                )
         if playbook.final:
             break
     return suggestions
@@ -111,8 +157,12 @@ BUILT_IN_NAMES = frozenset(p.name for p in BUILT_IN)
 
 def from_record(record: PlaybookRecord) -> Playbook:
     """A stored playbook as the domain uses it."""
-    return Playbook(record.name, tuple(parse_matcher(m) for m in record.matchers),
-                    tuple(Step(s["text"], parse_duration(s["within"])) for s in record.steps), record.final)
+    return Playbook(
+        record.name,
+        tuple(parse_matcher(m) for m in record.matchers),
+        tuple(Step(s["text"], parse_duration(s["within"])) for s in record.steps),
+        record.final,
+    )
 
 
 def effective_playbooks(records: list[PlaybookRecord]) -> tuple[Playbook, ...]:

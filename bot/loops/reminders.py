@@ -26,9 +26,17 @@ MIN_STEP_GAP = timedelta(hours=1)
 
 def step_reached(loop: Loop, kind: str, now: datetime) -> int:
     """1 at the due time; 2 once another SLA span (at least an hour) has passed without action."""
-    due = loop.ack_due_at if kind == "ack" else loop.resolve_due_at
+    due = _due(loop, kind)
     gap = max(due - loop.created_at, MIN_STEP_GAP)
     return 2 if now >= due + gap else 1
+
+
+def _due(loop: Loop, kind: str) -> datetime:
+    """The due time a reminder of ``kind`` is about (only asked of loops past it)."""
+    due = loop.ack_due_at if kind == "ack" else loop.resolve_due_at
+    if due is None:
+        raise ValueError(f"loop {loop.id} has no {kind} due time")
+    return due
 
 
 def check_reminders(engine: Engine, *, now: datetime) -> int:
@@ -47,8 +55,6 @@ def check_reminders(engine: Engine, *, now: datetime) -> int:
 def remind(session: Session, *, loop: Loop, now: datetime) -> bool:
     """Queue the reminder step the loop has reached, unless it (or a later step) was sent; True when queued."""
     kind = "ack" if loop.status == "new" and loop.ack_due_at and loop.ack_due_at <= now else "resolve"
-    if (loop.ack_due_at if kind == "ack" else loop.resolve_due_at) is None:
-        return False
     step = step_reached(loop, kind, now)
     done = reminder_steps_sent(session=session, loop_id=loop.id, kind=kind)
     if step in done or (step == 1 and 2 in done):
@@ -57,22 +63,24 @@ def remind(session: Session, *, loop: Loop, now: datetime) -> bool:
         with session.begin_nested():
             for missing in range(1, step + 1):
                 if missing not in done:
-                    session.add(Reminder(workspace_id=loop.workspace_id, loop_id=loop.id, kind=kind,
-                                         step=missing, sent_at=now))
+                    session.add(
+                        Reminder(workspace_id=loop.workspace_id, loop_id=loop.id, kind=kind, step=missing, sent_at=now)
+                    )
             session.flush()
     except IntegrityError:
         return False  # another process sent it
     team = get_team(session=session, team_id=loop.team_id)
     enqueue_thread_reply(session, loop=loop, text=reminder_text(loop, team, kind, step))
     enqueue_card_update(session, loop=loop)
-    record_event(session, loop=loop, kind=f"reminder_{kind}_{step}", actor=LOOPKEEPER, via="scheduler", at=now,
-                 step=step)
+    record_event(
+        session, loop=loop, kind=f"reminder_{kind}_{step}", actor=LOOPKEEPER, via="scheduler", at=now, step=step
+    )
     return True
 
 
 def reminder_text(loop: Loop, team: Team | None, kind: str, step: int) -> str:
     """Who is reminded: the owner (or the leads if unowned) at step 1; the leads at step 2."""
-    due = loop.ack_due_at if kind == "ack" else loop.resolve_due_at
+    due = _due(loop, kind)
     what = "acknowledged" if kind == "ack" else "resolved"
     leads = " ".join(f"<@{u}>" for u in (team.leads if team else [])) or None
     if step == 1 and loop.owner_id:
@@ -80,5 +88,7 @@ def reminder_text(loop: Loop, team: Team | None, kind: str, step: int) -> str:
     else:
         who = leads or "Nobody owns this loop and the team has no leads (`/loops team set <team> lead @someone`);"
     escalation = " Second reminder:" if step == 2 else ""
-    return (f":alarm_clock:{escalation} {who} loop #{loop.id} should have been {what} by {slack_date(due)} "
-            "— the customer is still waiting.")
+    return (
+        f":alarm_clock:{escalation} {who} loop #{loop.id} should have been {what} by {slack_date(due)} "
+        "— the customer is still waiting."
+    )

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.delivery.outbox import CARD, CARD_UPDATE, HOME, MOVED_CARD
 from bot.loops.cards import render_card
 from bot.loops.home import render_home
-from models.feedback import Feedback, count_feedback_in_loop
+from models.feedback import count_feedback_in_loop, get_feedback
 from models.loop import Loop
 from models.outbox import OutboxItem
 
@@ -23,7 +23,7 @@ def card_message(session: Session, item: OutboxItem, now: datetime) -> dict | No
     loop = session.get(Loop, item.loop_id) if item.loop_id is not None else None
     if loop is None:
         return None
-    feedback = session.get(Feedback, loop.feedback_id)
+    feedback = get_feedback(session=session, feedback_id=loop.feedback_id)
     if item.kind == MOVED_CARD:
         return render_card(loop, feedback, moved_to=item.payload.get("moved_to"))
     attached = max(0, count_feedback_in_loop(session=session, loop_id=loop.id) - 1)

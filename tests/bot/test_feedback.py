@@ -9,13 +9,26 @@ from bot.feedback import SCALES, Customer, FeedbackIn, clean_text
 
 CATEGORIES = [
     # (scale, score, category): both ends of the scale and both sides of every band edge
-    ("nps", 0, "detractor"), ("nps", 6, "detractor"), ("nps", 7, "passive"), ("nps", 8, "passive"),
-    ("nps", 9, "promoter"), ("nps", 10, "promoter"),
-    ("csat", 1, "negative"), ("csat", 2, "negative"), ("csat", 3, "neutral"), ("csat", 4, "positive"),
+    ("nps", 0, "detractor"),
+    ("nps", 6, "detractor"),
+    ("nps", 7, "passive"),
+    ("nps", 8, "passive"),
+    ("nps", 9, "promoter"),
+    ("nps", 10, "promoter"),
+    ("csat", 1, "negative"),
+    ("csat", 2, "negative"),
+    ("csat", 3, "neutral"),
+    ("csat", 4, "positive"),
     ("csat", 5, "positive"),
-    ("ces", 1, "negative"), ("ces", 3, "negative"), ("ces", 4, "neutral"), ("ces", 5, "positive"),
+    ("ces", 1, "negative"),
+    ("ces", 3, "negative"),
+    ("ces", 4, "neutral"),
+    ("ces", 5, "positive"),
     ("ces", 7, "positive"),
-    ("stars", 1, "negative"), ("stars", 2, "negative"), ("stars", 3, "neutral"), ("stars", 4, "positive"),
+    ("stars", 1, "negative"),
+    ("stars", 2, "negative"),
+    ("stars", 3, "neutral"),
+    ("stars", 4, "positive"),
     ("stars", 5, "positive"),
 ]
 
@@ -40,8 +53,10 @@ def test_range_table_covers_every_scale():
     assert {name: (s.low, s.high) for name, s in SCALES.items()} == {n: (lo, hi) for n, lo, hi in RANGES}
 
 
-@pytest.mark.parametrize("scale, score", [(s, lo - 1) for s, lo, _ in RANGES] + [(s, hi + 1) for s, _, hi in RANGES]
-                         + [("nps", 100), ("csat", -5)])
+@pytest.mark.parametrize(
+    "scale, score",
+    [(s, lo - 1) for s, lo, _ in RANGES] + [(s, hi + 1) for s, _, hi in RANGES] + [("nps", 100), ("csat", -5)],
+)
 def test_out_of_range_scores_are_invalid(scale, score):
     with pytest.raises(InvalidFeedback, match=f"^score: must be between .* for scale {scale} ") as caught:
         FeedbackIn(source="generic", external_id="r1", score=score, scale=scale)
@@ -50,7 +65,7 @@ def test_out_of_range_scores_are_invalid(scale, score):
 
 @pytest.mark.parametrize("scale", ["likert", "", "NPS", " nps", "thumbs"])
 def test_unknown_scales_are_invalid(scale):
-    with pytest.raises(InvalidFeedback, match="^scale: must be one of nps, csat, ces, stars") as caught:
+    with pytest.raises(InvalidFeedback, match=r"^scale: must be one of nps, csat, ces, stars") as caught:
         FeedbackIn(source="generic", external_id="r1", score=3, scale=scale)
     assert caught.value.where == "scale"
 

@@ -43,6 +43,8 @@ def test_json_logs_are_one_object_per_line_without_secrets(capture):
         logger.exception("delivery pass failed")
     first, second = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert first["level"] == "warning" and first["logger"] == "loopkeeper.test.logs"
-    assert first["message"] == "outbox item 7 (chat.postMessage) parked: is_archived" and first["time"].endswith("+00:00")
+    assert first["message"] == "outbox item 7 (chat.postMessage) parked: is_archived" and first["time"].endswith(
+        "+00:00"
+    )
     assert second["error"] == "RuntimeError" and "Traceback" in second["traceback"]
     assert TOKEN not in stream.getvalue()

@@ -211,38 +211,83 @@ def r(team, *matchers, cont=False):
     return Rule.parse(team, list(matchers), continue_matching=cont)
 
 
-DETRACTOR_BILLING = {"category": "detractor", "score": 2, "scale": "nps", "touchpoint": "billing",
-                     "arr": Decimal("150000"), "tag": []}
+DETRACTOR_BILLING = {
+    "category": "detractor",
+    "score": 2,
+    "scale": "nps",
+    "touchpoint": "billing",
+    "arr": Decimal("150000"),
+    "tag": [],
+}
 
 ROUTES = [
-    ("first match wins",
-     [r("billing", "touchpoint=billing"), r("support", "scale=nps")], DETRACTOR_BILLING, ["billing"]),
-    ("order decides",
-     [r("support", "scale=nps"), r("billing", "touchpoint=billing")], DETRACTOR_BILLING, ["support"]),
-    ("continue copies and keeps going",
-     [r("escalations", "arr>=100000", cont=True), r("billing", "touchpoint=billing"), r("support", "scale=nps")],
-     DETRACTOR_BILLING, ["escalations", "billing"]),
-    ("several continues",
-     [r("escalations", "arr>=100000", cont=True), r("cs", "category=detractor", cont=True),
-      r("billing", "touchpoint=billing"), r("support", "scale=nps")],
-     DETRACTOR_BILLING, ["escalations", "cs", "billing"]),
-    ("continue with nothing after it matching",
-     [r("escalations", "arr>=100000", cont=True), r("support", "scale=csat")], DETRACTOR_BILLING, ["escalations"]),
-    ("a continue rule that does not match is passed over",
-     [r("escalations", "arr>=1000000", cont=True), r("billing", "touchpoint=billing")], DETRACTOR_BILLING, ["billing"]),
-    ("continue after the first match is never reached",
-     [r("billing", "touchpoint=billing"), r("escalations", "arr>=100000", cont=True)], DETRACTOR_BILLING, ["billing"]),
-    ("all matchers must hold",
-     [r("billing", "touchpoint=billing", "score>=9"), r("support", "scale=nps")], DETRACTOR_BILLING, ["support"]),
-    ("all matchers hold",
-     [r("billing", "touchpoint=billing", "score<=6", "category in detractor,negative")], DETRACTOR_BILLING,
-     ["billing"]),
-    ("no match goes to the default channel",
-     [r("billing", "touchpoint=onboarding"), r("support", "scale=csat")], DETRACTOR_BILLING, []),
-    ("no routes at all",
-     [], DETRACTOR_BILLING, []),
-    ("a missing field does not match",
-     [r("product", "product=invoices"), r("fallback", "product!=invoices")], DETRACTOR_BILLING, ["fallback"]),
+    (
+        "first match wins",
+        [r("billing", "touchpoint=billing"), r("support", "scale=nps")],
+        DETRACTOR_BILLING,
+        ["billing"],
+    ),
+    ("order decides", [r("support", "scale=nps"), r("billing", "touchpoint=billing")], DETRACTOR_BILLING, ["support"]),
+    (
+        "continue copies and keeps going",
+        [r("escalations", "arr>=100000", cont=True), r("billing", "touchpoint=billing"), r("support", "scale=nps")],
+        DETRACTOR_BILLING,
+        ["escalations", "billing"],
+    ),
+    (
+        "several continues",
+        [
+            r("escalations", "arr>=100000", cont=True),
+            r("cs", "category=detractor", cont=True),
+            r("billing", "touchpoint=billing"),
+            r("support", "scale=nps"),
+        ],
+        DETRACTOR_BILLING,
+        ["escalations", "cs", "billing"],
+    ),
+    (
+        "continue with nothing after it matching",
+        [r("escalations", "arr>=100000", cont=True), r("support", "scale=csat")],
+        DETRACTOR_BILLING,
+        ["escalations"],
+    ),
+    (
+        "a continue rule that does not match is passed over",
+        [r("escalations", "arr>=1000000", cont=True), r("billing", "touchpoint=billing")],
+        DETRACTOR_BILLING,
+        ["billing"],
+    ),
+    (
+        "continue after the first match is never reached",
+        [r("billing", "touchpoint=billing"), r("escalations", "arr>=100000", cont=True)],
+        DETRACTOR_BILLING,
+        ["billing"],
+    ),
+    (
+        "all matchers must hold",
+        [r("billing", "touchpoint=billing", "score>=9"), r("support", "scale=nps")],
+        DETRACTOR_BILLING,
+        ["support"],
+    ),
+    (
+        "all matchers hold",
+        [r("billing", "touchpoint=billing", "score<=6", "category in detractor,negative")],
+        DETRACTOR_BILLING,
+        ["billing"],
+    ),
+    (
+        "no match goes to the default channel",
+        [r("billing", "touchpoint=onboarding"), r("support", "scale=csat")],
+        DETRACTOR_BILLING,
+        [],
+    ),
+    ("no routes at all", [], DETRACTOR_BILLING, []),
+    (
+        "a missing field does not match",
+        [r("product", "product=invoices"), r("fallback", "product!=invoices")],
+        DETRACTOR_BILLING,
+        ["fallback"],
+    ),
 ]
 
 

@@ -23,11 +23,18 @@ def test_defaults():
 
 
 def test_every_variable_is_read():
-    settings = load_settings({
-        **GOOD, "SLACK_APP_TOKEN": "xapp-1-A0-123-abc", "SLACK_API_URL": "http://127.0.0.1:9999/api",
-        "DATABASE_URL": "postgresql+psycopg://lk:pw@db/lk", "LOOPKEEPER_HOST": "0.0.0.0", "LOOPKEEPER_PORT": "8080",
-        "LOOPKEEPER_ADMINS": "U01, U02,,", "LOOPKEEPER_DEFAULT_CHANNEL": "C0GENERAL",
-    })
+    settings = load_settings(
+        {
+            **GOOD,
+            "SLACK_APP_TOKEN": "xapp-1-A0-123-abc",
+            "SLACK_API_URL": "http://127.0.0.1:9999/api",
+            "DATABASE_URL": "postgresql+psycopg://lk:pw@db/lk",
+            "LOOPKEEPER_HOST": "0.0.0.0",
+            "LOOPKEEPER_PORT": "8080",
+            "LOOPKEEPER_ADMINS": "U01, U02,,",
+            "LOOPKEEPER_DEFAULT_CHANNEL": "C0GENERAL",
+        }
+    )
     assert settings.slack_app_token == "xapp-1-A0-123-abc"
     assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
     assert settings.database_url.startswith("postgresql+psycopg://")
@@ -39,9 +46,17 @@ def test_delivery_tuning_and_log_format():
     defaults = load_settings(dict(GOOD))
     assert (defaults.post_per_second, defaults.post_burst, defaults.delivery_concurrency) == (1.0, 3, 4)
     assert (defaults.slack_timeout_seconds, defaults.delivery_lease_seconds, defaults.log_format) == (10, 60, "text")
-    tuned = load_settings({**GOOD, "LOOPKEEPER_POSTS_PER_SECOND": "0.5", "LOOPKEEPER_POST_BURST": "1",
-                           "LOOPKEEPER_DELIVERY_CONCURRENCY": "8", "LOOPKEEPER_SLACK_TIMEOUT_SECONDS": "5",
-                           "LOOPKEEPER_DELIVERY_LEASE_SECONDS": "30", "LOOPKEEPER_LOG_FORMAT": "JSON"})
+    tuned = load_settings(
+        {
+            **GOOD,
+            "LOOPKEEPER_POSTS_PER_SECOND": "0.5",
+            "LOOPKEEPER_POST_BURST": "1",
+            "LOOPKEEPER_DELIVERY_CONCURRENCY": "8",
+            "LOOPKEEPER_SLACK_TIMEOUT_SECONDS": "5",
+            "LOOPKEEPER_DELIVERY_LEASE_SECONDS": "30",
+            "LOOPKEEPER_LOG_FORMAT": "JSON",
+        }
+    )
     assert (tuned.post_per_second, tuned.post_burst, tuned.delivery_concurrency) == (0.5, 1, 8)
     assert (tuned.slack_timeout_seconds, tuned.delivery_lease_seconds, tuned.log_format) == (5, 30, "json")
 
@@ -59,16 +74,19 @@ def test_missing_or_placeholder_secret_names_the_variable(name, value):
     assert name in str(raised.value) and ".env.example" in str(raised.value)
 
 
-@pytest.mark.parametrize("env,needle", [
-    ({"SLACK_BOT_TOKEN": "xoxp-user-token-1234"}, "xoxb-"),
-    ({"SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, "xapp-"),
-    ({"LOOPKEEPER_PORT": "eighty"}, "LOOPKEEPER_PORT"),
-    ({"LOOPKEEPER_PORT": "70000"}, "LOOPKEEPER_PORT"),
-    ({"LOOPKEEPER_DELIVERY_CONCURRENCY": "2.5"}, "LOOPKEEPER_DELIVERY_CONCURRENCY must be a whole number above 0"),
-    ({"LOOPKEEPER_POSTS_PER_SECOND": "0"}, "LOOPKEEPER_POSTS_PER_SECOND must be a number above 0, got '0'"),
-    ({"LOOPKEEPER_SLACK_TIMEOUT_SECONDS": "600"}, "at most 120"),
-    ({"LOOPKEEPER_LOG_FORMAT": "xml"}, "LOOPKEEPER_LOG_FORMAT must be text or json"),
-])
+@pytest.mark.parametrize(
+    "env,needle",
+    [
+        ({"SLACK_BOT_TOKEN": "xoxp-user-token-1234"}, "xoxb-"),
+        ({"SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, "xapp-"),
+        ({"LOOPKEEPER_PORT": "eighty"}, "LOOPKEEPER_PORT"),
+        ({"LOOPKEEPER_PORT": "70000"}, "LOOPKEEPER_PORT"),
+        ({"LOOPKEEPER_DELIVERY_CONCURRENCY": "2.5"}, "LOOPKEEPER_DELIVERY_CONCURRENCY must be a whole number above 0"),
+        ({"LOOPKEEPER_POSTS_PER_SECOND": "0"}, "LOOPKEEPER_POSTS_PER_SECOND must be a number above 0, got '0'"),
+        ({"LOOPKEEPER_SLACK_TIMEOUT_SECONDS": "600"}, "at most 120"),
+        ({"LOOPKEEPER_LOG_FORMAT": "xml"}, "LOOPKEEPER_LOG_FORMAT must be text or json"),
+    ],
+)
 def test_malformed_values_are_explained(env, needle):
     with pytest.raises(ConfigError, match=needle):
         load_settings({**GOOD, **env})
@@ -92,16 +110,29 @@ def test_env_file_is_read_and_environment_wins(tmp_path, monkeypatch):
     assert settings.port == 5000 and settings.slack_bot_token == GOOD["SLACK_BOT_TOKEN"]
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("xoxb-123-456-abc", False), (None, True), ("", True), ("your-token-here", True), ("CHANGEME", True),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("xoxb-123-456-abc", False),
+        (None, True),
+        ("", True),
+        ("your-token-here", True),
+        ("CHANGEME", True),
+    ],
+)
 def test_is_placeholder(value, expected):
     assert is_placeholder(value) is expected
 
 
 def test_source_secrets_and_customer_window():
-    settings = load_settings({**GOOD, "LOOPKEEPER_WEBHOOK_SECRET_TYPEFORM": "tf-secret-123456",
-                              "LOOPKEEPER_WEBHOOK_SECRET_ZENDESK": "  ", "LOOPKEEPER_CUSTOMER_WINDOW_DAYS": "0"})
+    settings = load_settings(
+        {
+            **GOOD,
+            "LOOPKEEPER_WEBHOOK_SECRET_TYPEFORM": "tf-secret-123456",
+            "LOOPKEEPER_WEBHOOK_SECRET_ZENDESK": "  ",
+            "LOOPKEEPER_CUSTOMER_WINDOW_DAYS": "0",
+        }
+    )
     assert settings.secret("LOOPKEEPER_WEBHOOK_SECRET_TYPEFORM") == "tf-secret-123456"
     assert settings.secret("LOOPKEEPER_WEBHOOK_SECRET_ZENDESK") is None
     assert settings.secret("LOOPKEEPER_WEBHOOK_SECRET_INTERCOM") is None

@@ -42,8 +42,13 @@ def test_acknowledge_updates_the_same_card_and_records_who_and_when(harness):
     assert after["ts"] == card["ts"] and after["edited"] is not None
     status = json.dumps(after["blocks"])
     assert "Acknowledged" in status and "<@U0PRIYA>" in status
-    assert harness.buttons(after) == [CardAction.TAKE_OWNERSHIP, CardAction.ASSIGN, CardAction.SNOOZE,
-                                      CardAction.RESOLVE, CardAction.MOVE]
+    assert harness.buttons(after) == [
+        CardAction.TAKE_OWNERSHIP,
+        CardAction.ASSIGN,
+        CardAction.SNOOZE,
+        CardAction.RESOLVE,
+        CardAction.MOVE,
+    ]
     [update] = harness.standin.calls_to("chat.update")
     assert update.args["channel"] == "C0BILLING" and update.args["ts"] == card["ts"]
     with harness.session() as session:

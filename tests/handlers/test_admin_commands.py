@@ -71,12 +71,18 @@ def test_team_settings(harness):
     say(harness, "team set billing hours mon-fri 09:00-17:00")
     say(harness, "team set billing sla ack 2h close 2d")
     text = say(harness, 'team set billing digest "daily 08:30"')
-    assert "<@U0ANA> <@U0BEN> · Europe/Berlin · mon-fri 09:00-17:00 · SLA ack 2h / close 2d · digest daily 08:30" \
-        in text
+    assert (
+        "<@U0ANA> <@U0BEN> · Europe/Berlin · mon-fri 09:00-17:00 · SLA ack 2h / close 2d · digest daily 08:30" in text
+    )
     [team] = rows(harness, Team, name="billing")
     assert (team.leads, team.sla_ack_minutes, team.sla_close_minutes) == (["U0ANA", "U0BEN"], 120, 2880)
-    assert audit_actions(harness) == ["team.set.lead", "team.set.timezone", "team.set.hours", "team.set.sla",
-                                      "team.set.digest"]
+    assert audit_actions(harness) == [
+        "team.set.lead",
+        "team.set.timezone",
+        "team.set.hours",
+        "team.set.sla",
+        "team.set.digest",
+    ]
 
 
 BAD_COMMANDS = [
@@ -87,8 +93,8 @@ BAD_COMMANDS = [
     ("team set billing timezone Mars/Base", "`Mars/Base` is not a timezone", "Europe/Berlin"),
     ("team set billing hours mon-fri 17:00-09:00", "is not a span of the day", "09:00-17:00"),
     ("team set billing sla ack soon", "cannot read duration 'soon'", "sla ack 2h close 2d"),
-    ("team set billing digest \"every tuesday\"", "is not a schedule", "weekly mon 09:00"),
-    ("team set billing digest \"0 9 * * 1\"", "with names (mon-fri), not numbers", "0 9 * * mon"),
+    ('team set billing digest "every tuesday"', "is not a schedule", "weekly mon 09:00"),
+    ('team set billing digest "0 9 * * 1"', "with names (mon-fri), not numbers", "0 9 * * mon"),
     ("team set billing colour blue", "`colour` is not a team setting", "/loops team set"),
     ("team frobnicate", "`team` needs one of `add`, `list`, `remove`, `set`; got `frobnicate`", "/loops team add"),
     ("route add billing mood=sad", "`mood=sad`: unknown field 'mood'", "/loops route add billing"),

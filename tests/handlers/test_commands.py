@@ -34,7 +34,12 @@ def test_unbalanced_quotes_are_explained(harness):
 def test_forged_command_is_refused(harness):
     from bot.demo import slack_requests
 
-    body = slack_requests.slash_command_body(team_id=harness.workspace_id, user_id="U0X", channel_id="C0X",
-                                             text="help", response_url=harness.standin.response_url_base)
+    body = slack_requests.slash_command_body(
+        team_id=harness.workspace_id,
+        user_id="U0X",
+        channel_id="C0X",
+        text="help",
+        response_url=harness.standin.response_url_base,
+    )
     response = harness.post_slack(body, content_type="application/x-www-form-urlencoded", secret="forged")
     assert response.status_code == 401

@@ -12,19 +12,29 @@ from tests.factories import feedback_payload
 def click_retry(harness, reply: dict, value: str, *, user_id: str = "U0ADMIN"):
     """Press a Retry button on the ephemeral /loops deliveries answer, as Slack sends it."""
     payload = slack_requests.block_actions(
-        team_id=harness.workspace_id, user_id=user_id, channel_id="C0BILLING",
-        message={"ts": "1700000000.000100", "blocks": reply["blocks"]}, action_id=DeliveryAction.RETRY,
-        value=value, response_url=harness.standin.response_url_base + "deliveries", label="Retry")
+        team_id=harness.workspace_id,
+        user_id=user_id,
+        channel_id="C0BILLING",
+        message={"ts": "1700000000.000100", "blocks": reply["blocks"]},
+        action_id=DeliveryAction.RETRY,
+        value=value,
+        response_url=harness.standin.response_url_base + "deliveries",
+        label="Retry",
+    )
     payload["container"]["is_ephemeral"] = True
     payload.pop("message")  # Slack sends no message for a click on an ephemeral one
-    return harness.post_slack(slack_requests.interactivity_body(payload),
-                              content_type="application/x-www-form-urlencoded")
+    return harness.post_slack(
+        slack_requests.interactivity_body(payload), content_type="application/x-www-form-urlencoded"
+    )
 
 
 def retry_values(reply: dict) -> list[str]:
-    return [element["value"] for block in reply["blocks"]
-            for element in [block.get("accessory") or {}, *block.get("elements", [])]
-            if element.get("action_id") == DeliveryAction.RETRY]
+    return [
+        element["value"]
+        for block in reply["blocks"]
+        for element in [block.get("accessory") or {}, *block.get("elements", [])]
+        if element.get("action_id") == DeliveryAction.RETRY
+    ]
 
 
 def test_archived_channel_parks_tells_admins_once_and_retry_delivers(harness):
@@ -45,15 +55,17 @@ def test_archived_channel_parks_tells_admins_once_and_retry_delivers(harness):
 
     channel.is_archived = False  # someone unarchived it
     assert click_retry(harness, reply, first).status_code == 200
-    answer = harness.standin.wait_for(lambda: [c for c in harness.standin.calls_to("response_url")
-                                               if c.args["path"].endswith("deliveries")])
+    answer = harness.standin.wait_for(
+        lambda: [c for c in harness.standin.calls_to("response_url") if c.args["path"].endswith("deliveries")]
+    )
     assert "1 parked delivery queued again" in answer[-1].args["text"]
     harness.standin.wait_for(lambda: len(harness.standin.messages("C0BILLING")) == 1)
     click_retry(harness, reply, "all")
     harness.standin.wait_for(lambda: len(harness.standin.messages("C0BILLING")) == 2)
     harness.wait_until_delivered()
-    assert harness.slash("deliveries", user_id="U0ADMIN").json()["text"].startswith(
-        "*Deliveries*: 0 pending, 0 parked.")
+    assert (
+        harness.slash("deliveries", user_id="U0ADMIN").json()["text"].startswith("*Deliveries*: 0 pending, 0 parked.")
+    )
     audit = harness.slash("audit 5", user_id="U0ADMIN").json()["text"]
     assert "deliveries.retry" in audit
 

@@ -11,8 +11,13 @@ from models import ProcessedSlackEvent
 
 
 def home_opened(user: str = "U0PRIYA") -> dict:
-    return {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
-            "event_ts": f"{time.time():.6f}"}
+    return {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D0HOME",
+        "tab": "home",
+        "event_ts": f"{time.time():.6f}",
+    }
 
 
 def test_opening_app_home_publishes_the_home_tab_with_open_counts(harness):
@@ -44,16 +49,29 @@ def test_a_retried_event_is_processed_once(harness):
 
 
 def test_url_verification_challenge_is_answered(harness):
-    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-                       "type": "url_verification"})
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
     response = harness.post_slack(body, content_type="application/json")
     assert response.status_code == 200
     assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
 
 
 def test_the_bots_own_messages_are_ignored(harness):
-    event = {"type": "message", "user": "U0LOOPBOT", "bot_id": "B0LOOPBOT", "text": "a card",
-             "channel": "C0BILLING", "ts": "1.1", "event_ts": "1.1", "channel_type": "channel"}
+    event = {
+        "type": "message",
+        "user": "U0LOOPBOT",
+        "bot_id": "B0LOOPBOT",
+        "text": "a card",
+        "channel": "C0BILLING",
+        "ts": "1.1",
+        "event_ts": "1.1",
+        "channel_type": "channel",
+    }
     response = harness.event(event, event_id="Ev0003")
     assert response.status_code == 200
     time.sleep(0.2)

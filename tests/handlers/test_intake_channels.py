@@ -13,19 +13,28 @@ from models import Feedback, Loop
 def alert(ts: str = "1763900000.000100", channel: str = "C0INTAKE", **overrides) -> dict:
     """A survey tool's Slack app posting an NPS alert with attachment fields, as Slack delivers it."""
     event = {
-        "type": "message", "subtype": "bot_message", "bot_id": "B0DELIGHTED", "username": "Delighted",
-        "text": "", "channel": channel, "ts": ts, "event_ts": ts, "channel_type": "channel",
-        "attachments": [{
-            "fallback": "New NPS response from dana@acme.io: 2",
-            "color": "d9534f",
-            "title": "New NPS response",
-            "fields": [
-                {"title": "Score", "value": "2/10", "short": True},
-                {"title": "Email", "value": "<mailto:dana@acme.io|dana@acme.io>", "short": True},
-                {"title": "Company", "value": "Acme Logistics", "short": True},
-                {"title": "Comment", "value": "Billing charged us twice &amp; nobody replied", "short": False},
-            ],
-        }],
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B0DELIGHTED",
+        "username": "Delighted",
+        "text": "",
+        "channel": channel,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "channel",
+        "attachments": [
+            {
+                "fallback": "New NPS response from dana@acme.io: 2",
+                "color": "d9534f",
+                "title": "New NPS response",
+                "fields": [
+                    {"title": "Score", "value": "2/10", "short": True},
+                    {"title": "Email", "value": "<mailto:dana@acme.io|dana@acme.io>", "short": True},
+                    {"title": "Company", "value": "Acme Logistics", "short": True},
+                    {"title": "Comment", "value": "Billing charged us twice &amp; nobody replied", "short": False},
+                ],
+            }
+        ],
     }
     event.update(overrides)
     return event
@@ -44,7 +53,12 @@ def test_an_alert_from_another_app_becomes_one_loop_with_a_card(harness):
     assert "Billing charged us twice &amp; nobody replied" in json.dumps(card["blocks"])
     [row] = rows(harness, Feedback)
     assert (row.source, row.external_id, row.customer_email, row.account, row.unparsed) == (
-        "slack-delighted", "C0INTAKE:1763900000.000100", "dana@acme.io", "Acme Logistics", False)
+        "slack-delighted",
+        "C0INTAKE:1763900000.000100",
+        "dana@acme.io",
+        "Acme Logistics",
+        False,
+    )
 
 
 def test_a_retried_event_id_does_nothing(harness):
@@ -81,9 +95,16 @@ def test_an_edited_alert_updates_its_card(harness):
     harness.wait_until_delivered()
     edited = dict(alert())
     edited["attachments"][0]["fields"][0]["value"] = "1/10"
-    event = {"type": "message", "subtype": "message_changed", "channel": "C0INTAKE", "hidden": True,
-             "ts": "1763900050.000200", "event_ts": "1763900050.000200", "message": edited,
-             "previous_message": alert()}
+    event = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": "C0INTAKE",
+        "hidden": True,
+        "ts": "1763900050.000200",
+        "event_ts": "1763900050.000200",
+        "message": edited,
+        "previous_message": alert(),
+    }
     harness.event(event, event_id="Ev6")
     [reply] = harness.standin.wait_for(lambda: harness.standin.replies("C0DEFAULT", card["ts"]))
     assert "score 2 → 1" in reply["text"]
@@ -94,8 +115,15 @@ def test_our_own_messages_thread_replies_and_other_channels_are_ignored(harness)
     own = alert(bot_id="B0LOOPBOT", user="U0LOOPBOT")
     reply = alert(ts="1763900001.000100", thread_ts="1763900000.000100")
     elsewhere = alert(channel="C0RANDOM")
-    joined = {"type": "message", "subtype": "channel_join", "user": "U0NEW", "text": "<@U0NEW> has joined",
-              "channel": "C0INTAKE", "ts": "1763900002.000100", "event_ts": "1763900002.000100"}
+    joined = {
+        "type": "message",
+        "subtype": "channel_join",
+        "user": "U0NEW",
+        "text": "<@U0NEW> has joined",
+        "channel": "C0INTAKE",
+        "ts": "1763900002.000100",
+        "event_ts": "1763900002.000100",
+    }
     for number, event in enumerate([own, reply, elsewhere, joined]):
         assert harness.event(event, event_id=f"EvIgnored{number}").status_code == 200
     time.sleep(0.3)
@@ -103,9 +131,15 @@ def test_our_own_messages_thread_replies_and_other_channels_are_ignored(harness)
 
 
 def test_plain_user_messages_in_an_intake_channel_are_read_too(harness):
-    event = {"type": "message", "user": "U0AGENT", "text": "Customer jo@x.io rated us 1 out of 5 — \"rude agent\"",
-             "channel": "C0ALERTS", "ts": "1763900100.000100", "event_ts": "1763900100.000100",
-             "channel_type": "channel"}
+    event = {
+        "type": "message",
+        "user": "U0AGENT",
+        "text": 'Customer jo@x.io rated us 1 out of 5 — "rude agent"',
+        "channel": "C0ALERTS",
+        "ts": "1763900100.000100",
+        "event_ts": "1763900100.000100",
+        "channel_type": "channel",
+    }
     harness.event(event, event_id="Ev7")
     [card] = harness.cards("C0SUPPORT")  # scale csat → support
     [row] = rows(harness, Feedback)

@@ -28,13 +28,15 @@ def loop(harness, loop_id) -> Loop:
 
 def events(harness, loop_id) -> list[str]:
     with harness.session() as session:
-        return [e.kind for e in session.exec(select(LoopEvent).where(LoopEvent.loop_id == loop_id)
-                                             .order_by(LoopEvent.id))]
+        return [
+            e.kind for e in session.exec(select(LoopEvent).where(LoopEvent.loop_id == loop_id).order_by(LoopEvent.id))
+        ]
 
 
 def replies(harness, card, count=1) -> list[dict]:
-    return harness.standin.wait_for(lambda: len(r := harness.standin.replies(card["channel"], card["ts"])) >= count
-                                    and r)
+    return harness.standin.wait_for(
+        lambda: len(r := harness.standin.replies(card["channel"], card["ts"])) >= count and r
+    )
 
 
 def test_assign_from_the_user_menu(harness):
@@ -63,16 +65,27 @@ def test_resolve_needs_an_outcome_and_records_it(harness):
     view = harness.open_modal(card, CardAction.RESOLVE)
     assert view["callback_id"] == ModalId.RESOLVE and view["private_metadata"] == str(loop_id)
     missing = harness.submit(view, {"outcome": {"type": "static_select", "selected_option": None}})
-    assert missing.json() == {"response_action": "errors", "errors": {"outcome": "Choose what happened with the "
-                                                                                 "customer."}}
+    assert missing.json() == {
+        "response_action": "errors",
+        "errors": {"outcome": "Choose what happened with the customer."},
+    }
     assert loop(harness, loop_id).status == "new"
-    response = harness.submit(view, {"outcome": slack_requests.selected("saved"),
-                                     "contact_method": slack_requests.selected("call"),
-                                     "note": slack_requests.typed("Refunded <!channel> & renewed")})
+    response = harness.submit(
+        view,
+        {
+            "outcome": slack_requests.selected("saved"),
+            "contact_method": slack_requests.selected("call"),
+            "note": slack_requests.typed("Refunded <!channel> & renewed"),
+        },
+    )
     assert response.status_code == 200
     resolved = loop(harness, loop_id)
     assert (resolved.status, resolved.outcome, resolved.contact_method, resolved.resolution_note) == (
-        "resolved", "saved", "call", "Refunded <!channel> & renewed")
+        "resolved",
+        "saved",
+        "call",
+        "Refunded <!channel> & renewed",
+    )
     [note] = replies(harness, card)
     assert "*Customer saved / retained* (by call)" in note["text"]
     assert "&lt;!channel&gt; &amp; renewed" in note["text"]
@@ -111,8 +124,9 @@ def test_moves_can_be_restricted_to_leads(harness):
     view = harness.open_modal(card, CardAction.MOVE)
     refused = harness.submit(view, {"team": slack_requests.selected("support"), "reason": slack_requests.typed("x")})
     assert "only billing's leads may move" in refused.json()["errors"]["team"]
-    harness.submit(view, {"team": slack_requests.selected("support"), "reason": slack_requests.typed("x")},
-                   user_id="U0BILLLEAD")
+    harness.submit(
+        view, {"team": slack_requests.selected("support"), "reason": slack_requests.typed("x")}, user_id="U0BILLLEAD"
+    )
     harness.cards("C0SUPPORT")
 
 
@@ -140,8 +154,9 @@ def test_custom_snooze_opens_a_time_picker(harness):
     card, loop_id = open_card(harness)
     before = len(harness.standin.calls_to("views.open"))
     harness.select(card, CardAction.SNOOZE, option="custom")
-    [*_, opened] = harness.standin.wait_for(lambda: len(harness.standin.calls_to("views.open")) > before
-                                            and harness.standin.calls_to("views.open"))
+    [*_, opened] = harness.standin.wait_for(
+        lambda: len(harness.standin.calls_to("views.open")) > before and harness.standin.calls_to("views.open")
+    )
     view = opened.args["view"]
     assert view["callback_id"] == ModalId.SNOOZE
     past = harness.submit(view, {"until": {"type": "datetimepicker", "selected_date_time": 1_000_000_000}})

@@ -35,8 +35,9 @@ def test_mine_open_and_show(harness):
     assert everything.index("Ana Ortiz") < everything.index("Bo Chen")  # oldest first
     loop_id = harness.button_value(first, CardAction.TAKE_OWNERSHIP)
     shown = answer(harness, f"show #{loop_id}")
-    assert "*History*" in shown and "opened by Loopkeeper (webhook)" in shown and "owned by <@U0PRIYA> (button)" \
-        in shown
+    assert (
+        "*History*" in shown and "opened by Loopkeeper (webhook)" in shown and "owned by <@U0PRIYA> (button)" in shown
+    )
     assert answer(harness, "mine", user="U0NOBODY").endswith("_None — nothing is waiting on you._")
 
 
@@ -50,9 +51,15 @@ def test_app_home_shows_my_loops_and_the_unowned_ones(harness):
     assert "My open loops (1)" in home and "Ana Ortiz" in home
     assert "Unowned loops of billing (1)" in home and "Bo Chen" in home
     assert "*2* open" in home and "*0* closed this week" in home
-    event = {"type": "app_home_opened", "user": "U0PRIYA", "channel": "D0HOME", "tab": "home",
-             "event_ts": f"{time.time():.6f}"}
+    event = {
+        "type": "app_home_opened",
+        "user": "U0PRIYA",
+        "channel": "D0HOME",
+        "tab": "home",
+        "event_ts": f"{time.time():.6f}",
+    }
     harness.event(event, event_id="EvHome1")
-    publishes = harness.standin.wait_for(lambda: len(harness.standin.calls_to("views.publish")) >= 2 and
-                                         harness.standin.calls_to("views.publish"))
+    publishes = harness.standin.wait_for(
+        lambda: len(harness.standin.calls_to("views.publish")) >= 2 and harness.standin.calls_to("views.publish")
+    )
     assert "My open loops (0)" in json.dumps(publishes[-1].args["view"])

@@ -34,8 +34,13 @@ def documented_payloads(source: str) -> list[Any]:
 
 
 # Where each source's response id lives; a fresh id makes a body new feedback rather than a replay.
-ID_PATHS = {"delighted": ("event_data", "id"), "generic": ("id",), "intercom": ("data", "item", "id"),
-            "typeform": ("form_response", "token"), "zendesk": ("ticket", "id")}
+ID_PATHS = {
+    "delighted": ("event_data", "id"),
+    "generic": ("id",),
+    "intercom": ("data", "item", "id"),
+    "typeform": ("form_response", "token"),
+    "zendesk": ("ticket", "id"),
+}
 _fresh_ids = itertools.count(1)
 
 
@@ -91,15 +96,43 @@ def assert_answered_well(harness, source: str, body: bytes) -> None:
 
 # -- strategies ------------------------------------------------------------------------------------------------
 
-LEAVES = (st.none() | st.booleans() | st.integers() | st.integers(-20, 20) | st.floats()
-          | st.text(max_size=30) | st.sampled_from(["", " ", "nps", "csat", "bad", "good", "offered", "5", "-1",
-                                                   "9999999999", "https://x.io", "2026-11-23T08:12:00Z",
-                                                   "\u202e\x00", "\ud800", "1e309", "form_response",
-                                                   "survey_response.created", "conversation.rating.added",
-                                                   "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"]))
+LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(-20, 20)
+    | st.floats()
+    | st.text(max_size=30)
+    | st.sampled_from(
+        [
+            "",
+            " ",
+            "nps",
+            "csat",
+            "bad",
+            "good",
+            "offered",
+            "5",
+            "-1",
+            "9999999999",
+            "https://x.io",
+            "2026-11-23T08:12:00Z",
+            "\u202e\x00",
+            "\ud800",
+            "1e309",
+            "form_response",
+            "survey_response.created",
+            "conversation.rating.added",
+            "9999-12-31T23:59:59-14:00",
+            "0001-01-01T00:00:00+14:00",
+        ]
+    )
+)
 JSON_VALUES = st.recursive(
-    LEAVES, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
-    max_leaves=25)
+    LEAVES,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+    max_leaves=25,
+)
 
 
 def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
@@ -147,6 +180,7 @@ def mutated_payloads(draw, source: str) -> bytes:
 
 # -- the properties -----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("source", SOURCES)
 @FUZZ
 @given(value=JSON_VALUES)
@@ -171,23 +205,71 @@ def test_mutated_documented_payloads_are_answered_without_a_server_error(harness
 # -- every field each source reads, set to the values parsers tend to miss -------------------------------------
 
 READ_FIELDS = {
-    "delighted": ["event_type", "event_data", "event_data.id", "event_data.survey_type", "event_data.score",
-                  "event_data.comment", "event_data.person.email", "event_data.person_properties",
-                  "event_data.person_properties.Company", "event_data.tags", "event_data.created_at",
-                  "event_data.permalink"],
-    "generic": ["id", "source", "score", "scale", "comment", "customer", "customer.email", "customer.arr", "tags",
-                "created_at", "url"],
-    "intercom": ["topic", "app_id", "data.item", "data.item.id", "data.item.source.author.type",
-                 "data.item.source.author.email", "data.item.conversation_rating.rating",
-                 "data.item.conversation_rating.remark", "data.item.conversation_rating.created_at",
-                 "data.item.conversation_rating.contact.external_id", "data.item.tags.tags"],
-    "typeform": ["event_type", "form_response.form_id", "form_response.token", "form_response.answers",
-                 "form_response.answers.0.type", "form_response.answers.0.number", "form_response.answers.0.field",
-                 "form_response.answers.1.text", "form_response.hidden", "form_response.hidden.email",
-                 "form_response.submitted_at"],
-    "zendesk": ["satisfaction", "satisfaction.score", "satisfaction.rating", "satisfaction.comment",
-                "satisfaction.reason", "ticket.id", "ticket.group", "ticket.link", "requester.email",
-                "requester.organization"],
+    "delighted": [
+        "event_type",
+        "event_data",
+        "event_data.id",
+        "event_data.survey_type",
+        "event_data.score",
+        "event_data.comment",
+        "event_data.person.email",
+        "event_data.person_properties",
+        "event_data.person_properties.Company",
+        "event_data.tags",
+        "event_data.created_at",
+        "event_data.permalink",
+    ],
+    "generic": [
+        "id",
+        "source",
+        "score",
+        "scale",
+        "comment",
+        "customer",
+        "customer.email",
+        "customer.arr",
+        "tags",
+        "created_at",
+        "url",
+    ],
+    "intercom": [
+        "topic",
+        "app_id",
+        "data.item",
+        "data.item.id",
+        "data.item.source.author.type",
+        "data.item.source.author.email",
+        "data.item.conversation_rating.rating",
+        "data.item.conversation_rating.remark",
+        "data.item.conversation_rating.created_at",
+        "data.item.conversation_rating.contact.external_id",
+        "data.item.tags.tags",
+    ],
+    "typeform": [
+        "event_type",
+        "form_response.form_id",
+        "form_response.token",
+        "form_response.answers",
+        "form_response.answers.0.type",
+        "form_response.answers.0.number",
+        "form_response.answers.0.field",
+        "form_response.answers.1.text",
+        "form_response.hidden",
+        "form_response.hidden.email",
+        "form_response.submitted_at",
+    ],
+    "zendesk": [
+        "satisfaction",
+        "satisfaction.score",
+        "satisfaction.rating",
+        "satisfaction.comment",
+        "satisfaction.reason",
+        "ticket.id",
+        "ticket.group",
+        "ticket.link",
+        "requester.email",
+        "requester.organization",
+    ],
 }
 # null, a lone surrogate (valid JSON, not encodable as UTF-8), a time that overflows when made UTC, a huge number,
 # and a structure where text is expected; each field is also deleted.

@@ -124,7 +124,9 @@ def test_category_change_moves_the_loop_with_a_note_in_both_places(harness):
         assert [s["playbook"] for s in loop.suggestions][0] == "high-arr-at-risk"
     # The moved card still works.
     harness.click(new, CardAction.ACKNOWLEDGE)
-    harness.standin.wait_for(lambda: any(c.args.get("ts") == new["ts"] for c in harness.standin.calls_to("chat.update")))
+    harness.standin.wait_for(
+        lambda: any(c.args.get("ts") == new["ts"] for c in harness.standin.calls_to("chat.update"))
+    )
 
 
 def test_more_feedback_from_a_customer_with_an_open_loop_joins_it(harness):
@@ -132,8 +134,9 @@ def test_more_feedback_from_a_customer_with_an_open_loop_joins_it(harness):
     [card] = harness.cards("C0BILLING")
     harness.wait_until_delivered()
 
-    response = harness.post_webhook(feedback_payload(id="c-2", score=1, comment="Still waiting for the refund.",
-                                                     customer={"email": "dana@acme.io"}))
+    response = harness.post_webhook(
+        feedback_payload(id="c-2", score=1, comment="Still waiting for the refund.", customer={"email": "dana@acme.io"})
+    )
 
     assert response.status_code == 202 and response.json()["outcome"] == "attached"
     [reply] = harness.standin.wait_for(lambda: harness.standin.replies("C0BILLING", card["ts"]))
@@ -159,8 +162,9 @@ def test_a_resolved_loop_does_not_absorb_new_feedback(harness):
 def test_unknown_source_is_404_listing_the_known_ones(harness):
     response = harness.post_source("surveymonkey", b"{}")
     assert response.status_code == 404
-    assert response.json()["error"] == ("unknown source 'surveymonkey'; known sources: "
-                                        "delighted, generic, intercom, typeform, zendesk")
+    assert response.json()["error"] == (
+        "unknown source 'surveymonkey'; known sources: delighted, generic, intercom, typeform, zendesk"
+    )
 
 
 def test_source_without_a_secret_refuses_with_503_naming_the_setting(settings, standin):
@@ -169,9 +173,9 @@ def test_source_without_a_secret_refuses_with_503_naming_the_setting(settings, s
     server = BackgroundServer(app.asgi).start()
     try:
         import httpx
+
         body = fixture("intercom/conversation_rating_added.json")
-        response = httpx.post(server.url + "/webhooks/intercom", content=body,
-                              headers=vendor_headers("intercom", body))
+        response = httpx.post(server.url + "/webhooks/intercom", content=body, headers=vendor_headers("intercom", body))
     finally:
         server.stop()
         app.stop()
@@ -179,12 +183,15 @@ def test_source_without_a_secret_refuses_with_503_naming_the_setting(settings, s
     assert "LOOPKEEPER_WEBHOOK_SECRET_INTERCOM" in response.json()["error"]
 
 
-@pytest.mark.parametrize("source,payload", [
-    ("delighted", {"event_type": "unsubscribe.created", "event_id": "e1", "event_data": {"person": {}}}),
-    ("intercom", {"type": "notification_event", "topic": "ping", "data": {"item": {}}}),
-    ("typeform", {"event_type": "form_partial", "form_response": {}}),
-    ("zendesk", {"ticket": {"id": "1"}, "satisfaction": {"score": "offered"}}),
-])
+@pytest.mark.parametrize(
+    "source,payload",
+    [
+        ("delighted", {"event_type": "unsubscribe.created", "event_id": "e1", "event_data": {"person": {}}}),
+        ("intercom", {"type": "notification_event", "topic": "ping", "data": {"item": {}}}),
+        ("typeform", {"event_type": "form_partial", "form_response": {}}),
+        ("zendesk", {"ticket": {"id": "1"}, "satisfaction": {"score": "offered"}}),
+    ],
+)
 def test_deliveries_without_feedback_are_acknowledged_and_ignored(harness, source, payload):
     body = json.dumps(payload).encode()
     response = harness.post_source(source, body, vendor_headers(source, body))
@@ -197,8 +204,21 @@ def test_typeform_form_mapping_from_config(harness):
     from bot.admin.config.parse import parse_config
     from tests.conftest import TEST_CONFIG
 
-    config = {**TEST_CONFIG, "sources": {"typeform": {"forms": {"Xk3pQ9aZ": {
-        "score": "nps_score", "comment": "nps_reason", "email": "contact_email", "touchpoint": "billing"}}}}}
+    config = {
+        **TEST_CONFIG,
+        "sources": {
+            "typeform": {
+                "forms": {
+                    "Xk3pQ9aZ": {
+                        "score": "nps_score",
+                        "comment": "nps_reason",
+                        "email": "contact_email",
+                        "touchpoint": "billing",
+                    }
+                }
+            }
+        },
+    }
     import_config(harness.app.engine, workspace_id=harness.workspace_id, doc=parse_config(config))
     body = fixture("typeform/form_response.json")
     assert harness.post_source("typeform", body, vendor_headers("typeform", body)).status_code == 202
@@ -207,19 +227,38 @@ def test_typeform_form_mapping_from_config(harness):
     assert row.touchpoint == "billing" and row.customer_email == "jordan.reyes@example.com"
 
 
-@pytest.mark.parametrize("source,path,mutate,where", [
-    ("delighted", "delighted/created.json", lambda d: d["event_data"].pop("score"), "event_data.score"),
-    ("delighted", "delighted/created.json", lambda d: d["event_data"].update(score=11), "score"),
-    ("delighted", "delighted/created.json", lambda d: d["event_data"].update(survey_type="mood"),
-     "event_data.survey_type"),
-    ("typeform", "typeform/form_response.json", lambda d: d["form_response"].update(answers=[]),
-     "form_response.answers"),
-    ("zendesk", "zendesk/csat_bad.json", lambda d: d["satisfaction"].update(score="meh", rating="meh"),
-     "satisfaction.score"),
-    ("zendesk", "zendesk/csat_bad.json", lambda d: d.pop("ticket"), "ticket.id"),
-    ("intercom", "intercom/conversation_rating_added.json",
-     lambda d: d["data"]["item"]["conversation_rating"].update(rating="great"), "conversation_rating.rating"),
-])
+@pytest.mark.parametrize(
+    "source,path,mutate,where",
+    [
+        ("delighted", "delighted/created.json", lambda d: d["event_data"].pop("score"), "event_data.score"),
+        ("delighted", "delighted/created.json", lambda d: d["event_data"].update(score=11), "score"),
+        (
+            "delighted",
+            "delighted/created.json",
+            lambda d: d["event_data"].update(survey_type="mood"),
+            "event_data.survey_type",
+        ),
+        (
+            "typeform",
+            "typeform/form_response.json",
+            lambda d: d["form_response"].update(answers=[]),
+            "form_response.answers",
+        ),
+        (
+            "zendesk",
+            "zendesk/csat_bad.json",
+            lambda d: d["satisfaction"].update(score="meh", rating="meh"),
+            "satisfaction.score",
+        ),
+        ("zendesk", "zendesk/csat_bad.json", lambda d: d.pop("ticket"), "ticket.id"),
+        (
+            "intercom",
+            "intercom/conversation_rating_added.json",
+            lambda d: d["data"]["item"]["conversation_rating"].update(rating="great"),
+            "conversation_rating.rating",
+        ),
+    ],
+)
 def test_malformed_vendor_payloads_are_422_saying_where(harness, source, path, mutate, where):
     data = json.loads(fixture(path))
     mutate(data)
@@ -231,14 +270,30 @@ def test_malformed_vendor_payloads_are_422_saying_where(harness, source, path, m
 
 
 UPDATES = [
-    ("delighted", "delighted/created.json", "C0BILLING",
-     lambda d: d["event_data"].update(comment="Actually the invoice is fixed now", score=7)),
-    ("typeform", "typeform/form_response.json", "C0DEFAULT",
-     lambda d: d["form_response"]["answers"][1].update(text="Support replied after all.")),
-    ("zendesk", "zendesk/csat_bad.json", "C0SUPPORT",
-     lambda d: d["satisfaction"].update(comment="Fixed the next day, thanks.")),
-    ("intercom", "intercom/conversation_rating_added.json", "C0SUPPORT",
-     lambda d: d["data"]["item"]["conversation_rating"].update(rating=1, remark="Export broke again.")),
+    (
+        "delighted",
+        "delighted/created.json",
+        "C0BILLING",
+        lambda d: d["event_data"].update(comment="Actually the invoice is fixed now", score=7),
+    ),
+    (
+        "typeform",
+        "typeform/form_response.json",
+        "C0DEFAULT",
+        lambda d: d["form_response"]["answers"][1].update(text="Support replied after all."),
+    ),
+    (
+        "zendesk",
+        "zendesk/csat_bad.json",
+        "C0SUPPORT",
+        lambda d: d["satisfaction"].update(comment="Fixed the next day, thanks."),
+    ),
+    (
+        "intercom",
+        "intercom/conversation_rating_added.json",
+        "C0SUPPORT",
+        lambda d: d["data"]["item"]["conversation_rating"].update(rating=1, remark="Export broke again."),
+    ),
 ]
 
 

@@ -28,16 +28,24 @@ def test_signed_webhook_posts_one_card_in_the_routed_channel(harness):
     [card] = harness.cards("C0BILLING")
     assert card["blocks"][0]["type"] == "header"
     assert "NPS 3/10" in card["blocks"][0]["text"]["text"]
-    assert harness.buttons(card) == [CardAction.ACKNOWLEDGE, CardAction.TAKE_OWNERSHIP, CardAction.ASSIGN,
-                                     CardAction.SNOOZE, CardAction.RESOLVE, CardAction.MOVE]
+    assert harness.buttons(card) == [
+        CardAction.ACKNOWLEDGE,
+        CardAction.TAKE_OWNERSHIP,
+        CardAction.ASSIGN,
+        CardAction.SNOOZE,
+        CardAction.RESOLVE,
+        CardAction.MOVE,
+    ]
     assert "Suggested next steps" in json.dumps(card["blocks"])
     harness.wait_until_delivered()
     with harness.session() as session:
         loop = session.get(Loop, body["loop_id"])
         [post] = [i for i in list_outbox_items(session=session) if i.kind == "card"]
         # the metadata names the loop, and the outbox item a re-send after a crash looks for
-        assert card["metadata"] == {"event_type": "loopkeeper_card",
-                                    "event_payload": {"loop_id": body["loop_id"], "outbox_id": post.id}}
+        assert card["metadata"] == {
+            "event_type": "loopkeeper_card",
+            "event_payload": {"loop_id": body["loop_id"], "outbox_id": post.id},
+        }
         assert loop.channel_id == "C0BILLING" and loop.card_ts == card["ts"] and loop.status == "new"
         assert session.get(Feedback, body["feedback_id"]).category == "detractor"
         events = session.exec(select(LoopEvent).where(LoopEvent.loop_id == loop.id)).all()
@@ -87,8 +95,9 @@ def test_concurrent_duplicates_store_one_feedback(harness):
 
 
 def test_customer_text_is_escaped_so_it_cannot_ping_or_fake_links(harness):
-    payload = feedback_payload(comment="<!channel> see <https://evil.example|your invoice> & <@U0BOSS>",
-                               customer={"name": "<!here> Eve"})
+    payload = feedback_payload(
+        comment="<!channel> see <https://evil.example|your invoice> & <@U0BOSS>", customer={"name": "<!here> Eve"}
+    )
     harness.post_webhook(payload)
     [card] = harness.cards("C0BILLING")
     # mrkdwn is where Slack parses mentions and links; plain_text (the header) shows text as is.
@@ -109,7 +118,11 @@ def mrkdwn_texts(node) -> list[str]:
 
 def _sign(harness, body: bytes, ts: str) -> dict:
     from bot.intake.signatures import sign_generic
-    return {"X-Loopkeeper-Timestamp": ts, "X-Loopkeeper-Signature": sign_generic(harness.settings.webhook_secret, ts, body)}
+
+    return {
+        "X-Loopkeeper-Timestamp": ts,
+        "X-Loopkeeper-Signature": sign_generic(harness.settings.webhook_secret, ts, body),
+    }
 
 
 BAD_BODIES = [
@@ -145,8 +158,9 @@ def test_body_over_64_kib_is_refused(harness):
     assert count(harness, Feedback) == 0
 
 
-@pytest.mark.parametrize("case", ["wrong secret", "missing signature", "missing timestamp", "stale", "future",
-                                  "body changed"])
+@pytest.mark.parametrize(
+    "case", ["wrong secret", "missing signature", "missing timestamp", "stale", "future", "body changed"]
+)
 def test_bad_signatures_are_refused_with_401_and_nothing_is_stored(harness, case):
     payload = feedback_payload()
     body = json.dumps(payload).encode()

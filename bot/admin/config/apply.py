@@ -32,8 +32,16 @@ class ConfigImport:
         return bool(self.diff)
 
 
-def import_config(engine: Engine, *, workspace_id: str, doc: ConfigDoc, source: str = "config",
-                  actor: str = "config-file", via: str = "config_import", dry_run: bool = False) -> ConfigImport:
+def import_config(
+    engine: Engine,
+    *,
+    workspace_id: str,
+    doc: ConfigDoc,
+    source: str = "config",
+    actor: str = "config-file",
+    via: str = "config_import",
+    dry_run: bool = False,
+) -> ConfigImport:
     """Apply ``doc`` in a transaction of its own (rolled back on a dry run); the diff says what changed."""
     opened = new_session(engine) if dry_run else transaction(engine)
     with opened as session:
@@ -46,8 +54,9 @@ def import_config(engine: Engine, *, workspace_id: str, doc: ConfigDoc, source: 
     return ConfigImport(diff, dry_run)
 
 
-def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc, actor: str = "config-file",
-                 via: str = "config_import") -> None:
+def apply_config(
+    session: Session, *, workspace_id: str, doc: ConfigDoc, actor: str = "config-file", via: str = "config_import"
+) -> None:
     """Make the workspace's configuration exactly ``doc`` in the caller's transaction, with an audit entry."""
     before = export_config(session, workspace_id=workspace_id)
     workspace = get_or_create_workspace(session=session, workspace_id=workspace_id)
@@ -69,20 +78,36 @@ def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc, actor: 
     session.flush()
     for team in [t for t in list_teams(session=session, workspace_id=workspace_id) if t.name not in team_ids]:
         if count_team_loops(session=session, team_id=team.id):
-            raise ConfigError(f"team {team.name!r} is not in the file but has loops; keep it in the file "
-                              "(without routes) so its loops keep their owner")
+            raise ConfigError(
+                f"team {team.name!r} is not in the file but has loops; keep it in the file "
+                "(without routes) so its loops keep their owner"
+            )
         session.delete(team)
     for position, route_doc in enumerate(doc.routes, start=1):
-        session.add(Route(workspace_id=workspace_id, position=position, team_id=team_ids[route_doc.team],
-                          matchers=list(route_doc.match), continue_matching=route_doc.continue_matching))
+        session.add(
+            Route(
+                workspace_id=workspace_id,
+                position=position,
+                team_id=team_ids[route_doc.team],
+                matchers=list(route_doc.match),
+                continue_matching=route_doc.continue_matching,
+            )
+        )
     delete_intake_channels(session=session, workspace_id=workspace_id)
     for intake in doc.intake_channels:
         session.add(IntakeChannel(workspace_id=workspace_id, channel_id=intake.channel, source=intake.source))
     delete_playbook_records(session=session, workspace_id=workspace_id)
     for playbook in doc.playbooks:
-        session.add(PlaybookRecord(workspace_id=workspace_id, name=playbook.name, matchers=list(playbook.match),
-                                   steps=[{"text": t, "within": w} for t, w in playbook.steps],
-                                   final=playbook.final, disabled=playbook.disabled))
+        session.add(
+            PlaybookRecord(
+                workspace_id=workspace_id,
+                name=playbook.name,
+                matchers=list(playbook.match),
+                steps=[{"text": t, "within": w} for t, w in playbook.steps],
+                final=playbook.final,
+                disabled=playbook.disabled,
+            )
+        )
     delete_admins(session=session, workspace_id=workspace_id)
     for user in doc.admins:
         session.add(Admin(workspace_id=workspace_id, user_id=user, added_by=actor))
@@ -91,5 +116,13 @@ def apply_config(session: Session, *, workspace_id: str, doc: ConfigDoc, actor: 
     session.flush()
     after = export_config(session, workspace_id=workspace_id)
     if after != before:
-        add_audit_entry(session=session, workspace_id=workspace_id, actor=actor, via=via, action="config.import",
-                        target="whole configuration", before=before, after=after)
+        add_audit_entry(
+            session=session,
+            workspace_id=workspace_id,
+            actor=actor,
+            via=via,
+            action="config.import",
+            target="whole configuration",
+            before=before,
+            after=after,
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 from sqlmodel import Session
 
@@ -23,11 +25,22 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
     names = {t.id: t.name for t in teams}
     config: dict = {"default_channel": workspace.default_channel_id if workspace else None, "teams": []}
     for team in teams:
-        entry = {"name": team.name, "channel": team.channel_id, "leads": list(team.leads), "timezone": team.timezone}
+        entry: dict[str, Any] = {
+            "name": team.name,
+            "channel": team.channel_id,
+            "leads": list(team.leads),
+            "timezone": team.timezone,
+        }
         if team.hours:
             entry["hours"] = format_hours(team.hours)
-        sla = {k: v for k, v in (("ack", format_minutes(team.sla_ack_minutes)),
-                                 ("close", format_minutes(team.sla_close_minutes))) if v}
+        sla = {
+            k: v
+            for k, v in (
+                ("ack", format_minutes(team.sla_ack_minutes)),
+                ("close", format_minutes(team.sla_close_minutes)),
+            )
+            if v
+        }
         if sla:
             entry["sla"] = sla
         entry["digest"] = team.digest_schedule
@@ -38,15 +51,24 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
         if team.personal_digests is not None:
             entry["personal_digests"] = team.personal_digests
         config["teams"].append(entry)
-    config["routes"] = [{"team": names[r.team_id], "match": list(r.matchers), **({"continue": True}
-                                                                                  if r.continue_matching else {})}
-                        for r in list_routes(session=session, workspace_id=workspace_id)]
+    config["routes"] = [
+        {"team": names[r.team_id], "match": list(r.matchers), **({"continue": True} if r.continue_matching else {})}
+        for r in list_routes(session=session, workspace_id=workspace_id)
+    ]
     config["playbooks"] = [
-        {"name": p.name, "match": list(p.matchers), "steps": [{"do": s["text"], "within": s["within"]} for s in p.steps],
-         **({"final": True} if p.final else {}), **({"disabled": True} if p.disabled else {})}
-        for p in list_playbook_records(session=session, workspace_id=workspace_id)]
-    config["intake_channels"] = [{"channel": c.channel_id, **({"source": c.source} if c.source else {})}
-                                 for c in list_intake_channels(session=session, workspace_id=workspace_id)]
+        {
+            "name": p.name,
+            "match": list(p.matchers),
+            "steps": [{"do": s["text"], "within": s["within"]} for s in p.steps],
+            **({"final": True} if p.final else {}),
+            **({"disabled": True} if p.disabled else {}),
+        }
+        for p in list_playbook_records(session=session, workspace_id=workspace_id)
+    ]
+    config["intake_channels"] = [
+        {"channel": c.channel_id, **({"source": c.source} if c.source else {})}
+        for c in list_intake_channels(session=session, workspace_id=workspace_id)
+    ]
     config["admins"] = sorted(a.user_id for a in list_admins(session=session, workspace_id=workspace_id))
     config["sources"] = dict(workspace.source_options or {}) if workspace else {}
     return config

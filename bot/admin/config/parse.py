@@ -18,8 +18,9 @@ from bot.schedules import parse_hours, parse_schedule
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
-TYPEFORM_MAPPING_KEYS = frozenset({"score", "scale", "comment", "email", "name", "account", "segment", "arr",
-                                   "customer_id", "touchpoint", "product"})
+TYPEFORM_MAPPING_KEYS = frozenset(
+    {"score", "scale", "comment", "email", "name", "account", "segment", "arr", "customer_id", "touchpoint", "product"}
+)
 
 
 @dataclass(frozen=True)
@@ -99,23 +100,34 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
     names = [t.name for t in teams if t]
     for name in {n for n in names if names.count(n) > 1}:
         problems.append(f"teams: {name!r} is defined more than once")
-    routes = [_route(item, f"routes[{i}]", set(names), problems)
-              for i, item in enumerate(_list(data, "routes", problems))]
+    routes = [
+        _route(item, f"routes[{i}]", set(names), problems) for i, item in enumerate(_list(data, "routes", problems))
+    ]
     default = data.get("default_channel")
     if default is not None and (not isinstance(default, str) or not CHANNEL_ID.match(default)):
         problems.append(f"default_channel: {default!r} is not a channel ID like C0123ABCD")
-    intake = [_intake(item, f"intake_channels[{i}]", problems)
-              for i, item in enumerate(_list(data, "intake_channels", problems))]
+    intake = [
+        _intake(item, f"intake_channels[{i}]", problems)
+        for i, item in enumerate(_list(data, "intake_channels", problems))
+    ]
     sources = _sources(data.get("sources"), problems)
-    playbooks = [_playbook(item, f"playbooks[{i}]", problems)
-                 for i, item in enumerate(_list(data, "playbooks", problems))]
+    playbooks = [
+        _playbook(item, f"playbooks[{i}]", problems) for i, item in enumerate(_list(data, "playbooks", problems))
+    ]
     admins = _list(data, "admins", problems)
     if not all(isinstance(u, str) and USER_ID.match(u) for u in admins):
         problems.append("admins: must be a list of user IDs like U0123ABCD")
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
-    return ConfigDoc(tuple(t for t in teams if t), tuple(r for r in routes if r), default,
-                     tuple(c for c in intake if c), tuple(p for p in playbooks if p), tuple(admins), sources)
+    return ConfigDoc(
+        tuple(t for t in teams if t),
+        tuple(r for r in routes if r),
+        default,
+        tuple(c for c in intake if c),
+        tuple(p for p in playbooks if p),
+        tuple(admins),
+        sources,
+    )
 
 
 def _playbook(item: object, where: str, problems: list[str]) -> PlaybookConfig | None:
@@ -142,8 +154,13 @@ def _playbook(item: object, where: str, problems: list[str]) -> PlaybookConfig |
         steps.append((str(step["do"]).strip(), within))
     if len(problems) > before:
         return None
-    return PlaybookConfig(str(item["name"]), tuple(str(m) for m in (match if isinstance(match, list) else [match])),
-                          tuple(steps), bool(item.get("final", False)), bool(item.get("disabled", False)))
+    return PlaybookConfig(
+        str(item["name"]),
+        tuple(str(m) for m in (match if isinstance(match, list) else [match])),
+        tuple(steps),
+        bool(item.get("final", False)),
+        bool(item.get("disabled", False)),
+    )
 
 
 def _intake(item: object, where: str, problems: list[str]) -> IntakeChannelConfig | None:
@@ -172,8 +189,10 @@ def _sources(value: object, problems: list[str]) -> dict:
             for form_id, mapping in (options.get("forms") or {}).items():
                 bad = set(mapping or {}) - TYPEFORM_MAPPING_KEYS if isinstance(mapping, dict) else {"(not a mapping)"}
                 if bad:
-                    problems.append(f"sources.typeform.forms.{form_id}: unknown key(s) {', '.join(sorted(bad))}; "
-                                    f"known: {', '.join(sorted(TYPEFORM_MAPPING_KEYS))}")
+                    problems.append(
+                        f"sources.typeform.forms.{form_id}: unknown key(s) {', '.join(sorted(bad))}; "
+                        f"known: {', '.join(sorted(TYPEFORM_MAPPING_KEYS))}"
+                    )
     return value
 
 
@@ -225,8 +244,19 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
         problems.append(f"{where}.personal_digests: must be true or false")
     if len(problems) > before:
         return None
-    return TeamConfig(name, channel, tuple(leads), tz, hours, ack, close, digest,
-                      bool(item.get("thread_log", True)), moves == "leads", personal)
+    return TeamConfig(
+        name,
+        channel,
+        tuple(leads),
+        tz,
+        hours,
+        ack,
+        close,
+        digest,
+        bool(item.get("thread_log", True)),
+        moves == "leads",
+        personal,
+    )
 
 
 def _minutes(value: object) -> int | None:

@@ -6,7 +6,8 @@ the project's API key, hex (Delighted prefixes it with ``sha256=``).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from bot.errors import InvalidFeedback
 from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_text
@@ -30,8 +31,15 @@ NAME = "delighted"
 HEADER = "X-Delighted-Webhook-Signature"
 EVENTS = ("survey_response.created", "survey_response.updated")
 # Delighted survey types → our scales.
-SCALES = {"nps": "nps", "enps": "nps", "csat": "csat", "smileys": "csat", "ces": "ces", "five_star": "stars",
-          "stars": "stars"}
+SCALES = {
+    "nps": "nps",
+    "enps": "nps",
+    "csat": "csat",
+    "smileys": "csat",
+    "ces": "ces",
+    "five_star": "stars",
+    "stars": "stars",
+}
 
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, now: float) -> None:
@@ -59,8 +67,9 @@ def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> Feedback
     survey_type = (text(data, "event_data.survey_type") or "nps").lower()
     scale = SCALES.get(survey_type)
     if scale is None:
-        raise InvalidFeedback(f"survey type {survey_type!r} is not supported (known: {', '.join(SCALES)})",
-                              where="event_data.survey_type")
+        raise InvalidFeedback(
+            f"survey type {survey_type!r} is not supported (known: {', '.join(SCALES)})", where="event_data.survey_type"
+        )
     props = pick(data, "event_data.person_properties")
     arr = _property(props, "ARR", "Annual Revenue", "Revenue")
     return FeedbackIn(
@@ -70,8 +79,10 @@ def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> Feedback
         scale=scale,
         comment=clean_text(text(data, "event_data.comment"), limit=MAX_COMMENT),
         customer=Customer(
-            id=clean_text(plain(_property(props, "Customer ID", "customer_id", "User ID")) or
-                          text(data, "event_data.person.id"), limit=MAX_SHORT),
+            id=clean_text(
+                plain(_property(props, "Customer ID", "customer_id", "User ID")) or text(data, "event_data.person.id"),
+                limit=MAX_SHORT,
+            ),
             email=clean_text(text(data, "event_data.person.email"), limit=320),
             name=clean_text(text(data, "event_data.person.name"), limit=MAX_SHORT),
             account=clean_text(plain(_property(props, "Company", "Account", "Organization")), limit=MAX_SHORT),

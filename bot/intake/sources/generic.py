@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Mapping
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -89,7 +90,7 @@ class _GenericBody(BaseModel):
         return value
 
 
-def _where(error: dict) -> str:
+def _where(error: Mapping[str, Any]) -> str:
     return ".".join(str(part) for part in error["loc"]) or "body"
 
 
@@ -112,8 +113,7 @@ def normalize_data(data: dict[str, Any]) -> FeedbackIn:
     submitted_at = parsed.created_at
     if submitted_at is not None:
         try:
-            submitted_at = (submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=timezone.utc)
-                            ).astimezone(timezone.utc)
+            submitted_at = (submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=UTC)).astimezone(UTC)
         except OverflowError:
             raise InvalidFeedback("is outside the range of dates that can be stored", where="created_at") from None
     customer = parsed.customer
@@ -144,8 +144,13 @@ def normalize_data(data: dict[str, Any]) -> FeedbackIn:
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, now: float) -> None:
     """``X-Loopkeeper-Signature: sha256=<hex HMAC-SHA256("<timestamp>.<body>")>`` plus the timestamp header."""
-    verify_generic(secret, signature=headers.get("x-loopkeeper-signature"),
-                   timestamp=headers.get("x-loopkeeper-timestamp"), body=body, now=now)
+    verify_generic(
+        secret,
+        signature=headers.get("x-loopkeeper-signature"),
+        timestamp=headers.get("x-loopkeeper-timestamp"),
+        body=body,
+        now=now,
+    )
 
 
 SOURCE = Source(name=NAME, secret_setting="LOOPKEEPER_WEBHOOK_SECRET", verify=verify, normalize=normalize)

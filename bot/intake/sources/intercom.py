@@ -6,7 +6,8 @@ app's client secret.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_text
 from bot.intake.payload import (
@@ -29,8 +30,9 @@ TOPIC = "conversation.rating.added"
 
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, now: float) -> None:
-    check_hmac(secret, body, header=HEADER, value=headers.get(HEADER.lower()), algorithm="sha1",
-               encoding="hex", prefix="sha1=")
+    check_hmac(
+        secret, body, header=HEADER, value=headers.get(HEADER.lower()), algorithm="sha1", encoding="hex", prefix="sha1="
+    )
 
 
 def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> FeedbackIn:
@@ -50,16 +52,22 @@ def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> Feedback
         scale="csat",
         comment=clean_text(text(data, f"{item}.conversation_rating.remark"), limit=MAX_COMMENT),
         customer=Customer(
-            id=clean_text(plain(pick(data, f"{item}.conversation_rating.contact.external_id"))
-                          or plain(pick(data, f"{item}.conversation_rating.contact.id")), limit=MAX_SHORT),
+            id=clean_text(
+                plain(pick(data, f"{item}.conversation_rating.contact.external_id"))
+                or plain(pick(data, f"{item}.conversation_rating.contact.id")),
+                limit=MAX_SHORT,
+            ),
             email=clean_text(plain(pick(data, f"{author}.email")) if author else None, limit=320),
             name=clean_text(plain(pick(data, f"{author}.name")) if author else None, limit=MAX_SHORT),
         ),
         touchpoint="support",
         tags=tag_list(data, f"{item}.tags.tags"),
         submitted_at=timestamp(data, f"{item}.conversation_rating.created_at"),
-        url=(f"https://app.intercom.com/a/apps/{app_id}/inbox/inbox/conversation/{conversation_id}"
-             if app_id and app_id.isalnum() and conversation_id.isalnum() else None),
+        url=(
+            f"https://app.intercom.com/a/apps/{app_id}/inbox/inbox/conversation/{conversation_id}"
+            if app_id and app_id.isalnum() and conversation_id.isalnum()
+            else None
+        ),
     )
 
 

@@ -9,7 +9,8 @@ text the comment, and hidden fields ``email``/``account``/``name`` the customer.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from bot.errors import InvalidFeedback
 from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_text
@@ -33,8 +34,15 @@ DEFAULT_SCALES = {"nps": "nps", "opinion_scale": "nps", "rating": "stars"}
 
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, now: float) -> None:
-    check_hmac(secret, body, header=HEADER, value=headers.get(HEADER.lower()), algorithm="sha256",
-               encoding="base64", prefix="sha256=")
+    check_hmac(
+        secret,
+        body,
+        header=HEADER,
+        value=headers.get(HEADER.lower()),
+        algorithm="sha256",
+        encoding="base64",
+        prefix="sha256=",
+    )
 
 
 def _answers(data: dict) -> list[dict]:
@@ -58,7 +66,7 @@ def _find(answers: list[dict], hidden: dict, key: str | None) -> Any:
     if not key:
         return None
     if key.startswith("hidden."):
-        return hidden.get(key[len("hidden."):])
+        return hidden.get(key[len("hidden.") :])
     for answer in answers:
         if key in (answer["field"].get("ref"), answer["field"].get("id")):
             return _value(answer)
@@ -82,7 +90,7 @@ def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> Feedback
 
     if mapping.get("score"):
         score_value = _find(answers, hidden, mapping["score"])
-        score_type = "opinion_scale"
+        score_type: str | None = "opinion_scale"
     else:
         scored = next((a for a in answers if a["field"].get("type") in SCORE_TYPES), None)
         score_value = _value(scored) if scored else None
@@ -91,25 +99,34 @@ def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> Feedback
         where = f"answer {mapping['score']!r}" if mapping.get("score") else "an opinion scale, NPS or rating answer"
         raise InvalidFeedback(f"no score found: expected {where}", where="form_response.answers")
     if isinstance(score_value, bool) or not isinstance(score_value, int):
-        raise InvalidFeedback(f"the score answer must be a whole number (got {str(score_value)[:40]!r})",
-                              where="form_response.answers")
-    comment = (_find(answers, hidden, mapping.get("comment")) if mapping.get("comment")
-               else _first(answers, ("long_text",)) or _first(answers, ("short_text",)))
-    email = _find(answers, hidden, mapping.get("email")) if mapping.get("email") else (
-        hidden.get("email") or _first(answers, ("email",)))
+        raise InvalidFeedback(
+            f"the score answer must be a whole number (got {str(score_value)[:40]!r})", where="form_response.answers"
+        )
+    comment = (
+        _find(answers, hidden, mapping.get("comment"))
+        if mapping.get("comment")
+        else _first(answers, ("long_text",)) or _first(answers, ("short_text",))
+    )
+    email = (
+        _find(answers, hidden, mapping.get("email"))
+        if mapping.get("email")
+        else (hidden.get("email") or _first(answers, ("email",)))
+    )
     return FeedbackIn(
         source=NAME,
-        external_id=clean_text(f"{form_id}:{token}", limit=MAX_SHORT),
+        external_id=clean_text(f"{form_id}:{token}", limit=MAX_SHORT) or f"{form_id}:{token}",
         score=score_value,
-        scale=str(mapping.get("scale") or DEFAULT_SCALES.get(score_type, "nps")),
+        scale=str(mapping.get("scale") or DEFAULT_SCALES.get(score_type or "", "nps")),
         comment=clean_text(plain(comment), limit=MAX_COMMENT),
         customer=Customer(
-            id=clean_text(plain(_find(answers, hidden, mapping.get("customer_id", "hidden.customer_id"))),
-                          limit=MAX_SHORT),
+            id=clean_text(
+                plain(_find(answers, hidden, mapping.get("customer_id", "hidden.customer_id"))), limit=MAX_SHORT
+            ),
             email=clean_text(plain(email), limit=320),
             name=clean_text(plain(_find(answers, hidden, mapping.get("name", "hidden.name"))), limit=MAX_SHORT),
-            account=clean_text(plain(_find(answers, hidden, mapping.get("account", "hidden.account"))),
-                               limit=MAX_SHORT),
+            account=clean_text(
+                plain(_find(answers, hidden, mapping.get("account", "hidden.account"))), limit=MAX_SHORT
+            ),
             segment=clean_text(plain(_find(answers, hidden, mapping.get("segment", "hidden.segment"))), limit=100),
             arr=money({"arr": plain(_find(answers, hidden, mapping.get("arr", "hidden.arr")))}, "arr"),
         ),

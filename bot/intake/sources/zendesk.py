@@ -8,7 +8,8 @@ timestamp + raw body)), where the timestamp is the
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from bot.errors import InvalidFeedback
 from bot.feedback import MAX_COMMENT, MAX_SHORT, Customer, FeedbackIn, clean_text
@@ -35,8 +36,14 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, now: float) -> 
     stamp = headers.get(TIMESTAMP_HEADER.lower())
     if not stamp:
         raise BadSignature(f"missing {TIMESTAMP_HEADER} header")
-    check_hmac(secret, stamp.encode() + body, header=HEADER, value=headers.get(HEADER.lower()),
-               algorithm="sha256", encoding="base64")
+    check_hmac(
+        secret,
+        stamp.encode() + body,
+        header=HEADER,
+        value=headers.get(HEADER.lower()),
+        algorithm="sha256",
+        encoding="base64",
+    )
 
 
 def _rating(data: dict) -> str:
@@ -44,7 +51,7 @@ def _rating(data: dict) -> str:
     for path in ("satisfaction.score", "satisfaction.rating"):
         value = plain(pick(data, path))
         if value:
-            word = html.unescape(value).strip().strip('"\'').lower()
+            word = html.unescape(value).strip().strip("\"'").lower()
             if word in ("offered", "unoffered"):
                 raise IgnoredEvent(f"satisfaction {word}: no rating yet")
             for rating in SCORES:

@@ -12,10 +12,14 @@ from models.workspace import Workspace
 
 VALID = {
     "default_channel": "C0DEFAULT",
-    "teams": [{"name": "billing", "channel": "C0BILLING", "leads": ["U0LEAD"], "timezone": "Europe/Berlin"},
-              {"name": "support", "channel": "C0SUPPORT"}],
-    "routes": [{"team": "billing", "match": ["touchpoint=billing", "score<=6"]},
-               {"team": "support", "match": "scale=csat", "continue": True}],
+    "teams": [
+        {"name": "billing", "channel": "C0BILLING", "leads": ["U0LEAD"], "timezone": "Europe/Berlin"},
+        {"name": "support", "channel": "C0SUPPORT"},
+    ],
+    "routes": [
+        {"team": "billing", "match": ["touchpoint=billing", "score<=6"]},
+        {"team": "support", "match": "scale=csat", "continue": True},
+    ],
 }
 
 
@@ -23,17 +27,24 @@ def test_valid_config_is_applied(session):
     apply_config(session, workspace_id="T1", doc=parse_config(VALID))
     teams = list_teams(session=session, workspace_id="T1")
     assert [(t.name, t.channel_id, t.leads, t.timezone) for t in teams] == [
-        ("billing", "C0BILLING", ["U0LEAD"], "Europe/Berlin"), ("support", "C0SUPPORT", [], "UTC")]
+        ("billing", "C0BILLING", ["U0LEAD"], "Europe/Berlin"),
+        ("support", "C0SUPPORT", [], "UTC"),
+    ]
     routes = list_routes(session=session, workspace_id="T1")
     assert [(r.position, r.matchers, r.continue_matching) for r in routes] == [
-        (1, ["touchpoint=billing", "score<=6"], False), (2, ["scale=csat"], True)]
+        (1, ["touchpoint=billing", "score<=6"], False),
+        (2, ["scale=csat"], True),
+    ]
     assert session.get(Workspace, "T1").default_channel_id == "C0DEFAULT"
 
 
 def test_applying_again_replaces_routes_and_updates_teams(session):
     apply_config(session, workspace_id="T1", doc=parse_config(VALID))
-    changed = {**VALID, "teams": [{"name": "billing", "channel": "C0NEWBILL"}],
-               "routes": [{"team": "billing", "match": ["category=detractor"]}]}
+    changed = {
+        **VALID,
+        "teams": [{"name": "billing", "channel": "C0NEWBILL"}],
+        "routes": [{"team": "billing", "match": ["category=detractor"]}],
+    }
     apply_config(session, workspace_id="T1", doc=parse_config(changed))
     assert {t.name: t.channel_id for t in list_teams(session=session, workspace_id="T1")}["billing"] == "C0NEWBILL"
     assert [r.matchers for r in list_routes(session=session, workspace_id="T1")] == [["category=detractor"]]
@@ -55,8 +66,10 @@ BAD = [
     ({**VALID, "routes": [{"team": "billing", "match": ["mood=sad"]}]}, "routes[0].match[0]: unknown field 'mood'"),
     ({**VALID, "routes": [{"team": "billing", "match": []}]}, "routes[0].match: must be a non-empty list"),
     ({**VALID, "routes": [{"team": "billing", "match": ["comment=~(a+)+"]}]}, "nests quantifiers"),
-    ({"teams": [{"name": "billing", "channel": "C0BILL", "personal_digests": "yes"}]},
-     "teams[0].personal_digests: must be true or false"),
+    (
+        {"teams": [{"name": "billing", "channel": "C0BILL", "personal_digests": "yes"}]},
+        "teams[0].personal_digests: must be true or false",
+    ),
     ({"default_channel": "general"}, "default_channel"),
     ({"teamz": []}, "unknown key(s) teamz"),
     (["not", "a", "mapping"], "top level must be a mapping"),

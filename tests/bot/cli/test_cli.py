@@ -17,12 +17,20 @@ def loopkeeper(*args: str, cwd=None, env: dict | None = None, timeout: float = 1
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOOPKEEPER_", "DATABASE_URL"))}
     clean["PYTHONPATH"] = ROOT
     clean.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bot.cli.main", *args], cwd=cwd or ROOT, env=clean, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", *args],
+        cwd=cwd or ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
-@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["demo", "--help"], ["db", "upgrade", "--help"],
-                                  ["config", "import", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["run", "--help"], ["demo", "--help"], ["db", "upgrade", "--help"], ["config", "import", "--help"]],
+)
 def test_every_command_has_help(args):
     result = loopkeeper(*args)
     assert result.returncode == 0
@@ -45,7 +53,8 @@ def test_demo_runs_the_whole_path_and_exits_0(tmp_path):
         assert db.execute("select count(*) from loop").fetchone()[0] == 6
         assert db.execute("select count(*) from loop_event where kind='acknowledged'").fetchone()[0] == 1
         assert db.execute("select outcome, contact_method from loop where status='resolved'").fetchall() == [
-            ("saved", "call")]
+            ("saved", "call")
+        ]
         assert db.execute("select kind, step from reminder").fetchall() == [("ack", 1)]
 
 
@@ -67,9 +76,13 @@ def test_run_without_secrets_is_a_clear_error_not_a_traceback(tmp_path):
 
 
 def test_run_with_unreachable_slack_is_a_clear_error(tmp_path):
-    env = {"SLACK_BOT_TOKEN": "xoxb-1234-5678-abcdef", "SLACK_SIGNING_SECRET": "a1b2c3d4e5f6a7b8c9d0",
-           "LOOPKEEPER_WEBHOOK_SECRET": "f0e9d8c7b6a5f4e3", "SLACK_API_URL": "http://127.0.0.1:9/api/",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'lk.db'}"}
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1234-5678-abcdef",
+        "SLACK_SIGNING_SECRET": "a1b2c3d4e5f6a7b8c9d0",
+        "LOOPKEEPER_WEBHOOK_SECRET": "f0e9d8c7b6a5f4e3",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'lk.db'}",
+    }
     result = loopkeeper("run", cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert "cannot reach Slack's Web API" in result.stderr and "Traceback" not in result.stderr
@@ -130,8 +143,17 @@ def test_config_export_import_export_is_identical(tmp_path):
     again = loopkeeper("config", "import", str(tmp_path / "exported.yaml"), cwd=tmp_path, env=env)
     assert "no changes" in again.stdout
     assert loopkeeper("config", "export", cwd=tmp_path, env=env).stdout == first
-    for expected in ("hours: mon-fri 09:00-17:00", "ack: 2h", "close: 2d", "digest: daily 08:30", "continue: true",
-                     "disabled: true", "source: delighted", "- U0ADMIN", "personal_digests: true"):
+    for expected in (
+        "hours: mon-fri 09:00-17:00",
+        "ack: 2h",
+        "close: 2d",
+        "digest: daily 08:30",
+        "continue: true",
+        "disabled: true",
+        "source: delighted",
+        "- U0ADMIN",
+        "personal_digests: true",
+    ):
         assert expected in first
 
 
@@ -156,13 +178,24 @@ def test_run_serves_webhooks_and_slack_until_terminated(tmp_path, standin, datab
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {"SLACK_BOT_TOKEN": standin.bot_token, "SLACK_SIGNING_SECRET": "a1b2c3d4e5f6a7b8c9d0",
-           "LOOPKEEPER_WEBHOOK_SECRET": "f0e9d8c7b6a5f4e3", "SLACK_API_URL": standin.url,
-           "DATABASE_URL": database_url, "LOOPKEEPER_PORT": str(port), "LOOPKEEPER_DEFAULT_CHANNEL": "C0GENERAL"}
+    env = {
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "SLACK_SIGNING_SECRET": "a1b2c3d4e5f6a7b8c9d0",
+        "LOOPKEEPER_WEBHOOK_SECRET": "f0e9d8c7b6a5f4e3",
+        "SLACK_API_URL": standin.url,
+        "DATABASE_URL": database_url,
+        "LOOPKEEPER_PORT": str(port),
+        "LOOPKEEPER_DEFAULT_CHANNEL": "C0GENERAL",
+    }
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOOPKEEPER_", "DATABASE_URL"))}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "run"], cwd=tmp_path,
-                               env={**clean, **env, "PYTHONPATH": ROOT}, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli.main", "run"],
+        cwd=tmp_path,
+        env={**clean, **env, "PYTHONPATH": ROOT},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -176,9 +209,14 @@ def test_run_serves_webhooks_and_slack_until_terminated(tmp_path, standin, datab
             time.sleep(0.1)
         body = json.dumps({"id": "run-1", "score": 4, "comment": "meh"}).encode()
         ts = str(int(time.time()))
-        response = httpx.post(base + "/webhooks/generic", content=body, headers={
-            "X-Loopkeeper-Timestamp": ts, "X-Loopkeeper-Signature": sign_generic(env["LOOPKEEPER_WEBHOOK_SECRET"],
-                                                                                ts, body)})
+        response = httpx.post(
+            base + "/webhooks/generic",
+            content=body,
+            headers={
+                "X-Loopkeeper-Timestamp": ts,
+                "X-Loopkeeper-Signature": sign_generic(env["LOOPKEEPER_WEBHOOK_SECRET"], ts, body),
+            },
+        )
         assert response.status_code == 202
         standin.wait_for(lambda: standin.messages("C0GENERAL"), timeout=15)
     finally:
@@ -199,28 +237,58 @@ def test_import_of_100000_rows_shows_progress_and_a_correct_summary(tmp_path, da
         writer = csv.writer(handle)
         writer.writerow(["Response", "Score", "Comment", "Email", "Submitted"])
         for i in range(100_000):
-            score = "11" if i % 1000 == 7 else str(i % 11)          # 100 rows out of range
-            response = f"r{i - 1}" if i % 200 == 199 else f"r{i}"   # 500 rows repeat the row before
-            writer.writerow([response, score, "Checkout was slow" if i % 3 else "", f"u{i % 5000}@co.example",
-                             "2026-03-01T10:00:00Z"])
-    result = loopkeeper("import", str(path), "--source", "legacy", "--workspace", "T0IMPORT",
-                        "--map", "id=Response", "--map", "score=Score", "--map", "comment=Comment",
-                        "--map", "email=Email", "--map", "created_at=Submitted",
-                        env={"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-1-2-import",
-                             "SLACK_SIGNING_SECRET": "a1b2c3d4e5f6", "LOOPKEEPER_WEBHOOK_SECRET": "f6e5d4c3b2a1"},
-                        timeout=300)
+            score = "11" if i % 1000 == 7 else str(i % 11)  # 100 rows out of range
+            response = f"r{i - 1}" if i % 200 == 199 else f"r{i}"  # 500 rows repeat the row before
+            writer.writerow(
+                [
+                    response,
+                    score,
+                    "Checkout was slow" if i % 3 else "",
+                    f"u{i % 5000}@co.example",
+                    "2026-03-01T10:00:00Z",
+                ]
+            )
+    result = loopkeeper(
+        "import",
+        str(path),
+        "--source",
+        "legacy",
+        "--workspace",
+        "T0IMPORT",
+        "--map",
+        "id=Response",
+        "--map",
+        "score=Score",
+        "--map",
+        "comment=Comment",
+        "--map",
+        "email=Email",
+        "--map",
+        "created_at=Submitted",
+        env={
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-1-2-import",
+            "SLACK_SIGNING_SECRET": "a1b2c3d4e5f6",
+            "LOOPKEEPER_WEBHOOK_SECRET": "f6e5d4c3b2a1",
+        },
+        timeout=300,
+    )
     assert result.returncode == 1, result.stderr  # 1: some rows were rejected
     assert "100,000/100,000 rows (100%)" in result.stderr
     assert "imported: 99,400  duplicates: 500  rejected: 100" in result.stdout
     assert re.search(r"100,000 rows in [\d.]+s \([\d,]+ rows/s\)", result.stdout)
     assert "line 9: score: must be between 0 and 10" in result.stdout  # data row 7 is on line 9
     rejects = list(csv.reader((tmp_path / "backfill.csv.rejected.csv").open()))
-    assert len(rejects) == 101 and rejects[1][:3] == ["9", "score: must be between 0 and 10 for scale nps (got 11)",
-                                                      "r7"]
+    assert len(rejects) == 101 and rejects[1][:3] == [
+        "9",
+        "score: must be between 0 and 10 for scale nps (got 11)",
+        "r7",
+    ]
     from sqlalchemy import func, select
 
     from models import Feedback, Loop
     from models.db import make_engine
+
     engine = make_engine(database_url)
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Feedback)).scalar() == 99_400

@@ -22,8 +22,10 @@ def clock():
 
 def test_posts_are_limited_per_channel_with_a_burst(clock):
     limiter = RateLimiter(post_per_second=1, post_burst=3, clock=clock)
-    hot, cool = rate_key("T1", "chat.postMessage", {"channel": "C1"}), rate_key("T1", "chat.postMessage",
-                                                                              {"channel": "C2"})
+    hot, cool = (
+        rate_key("T1", "chat.postMessage", {"channel": "C1"}),
+        rate_key("T1", "chat.postMessage", {"channel": "C2"}),
+    )
     assert [limiter.acquire(hot, timeout=0) for _ in range(4)] == [True, True, True, False]
     assert limiter.room(cool) == 3 and limiter.full_keys() == {hot}
     assert limiter.next_ready() == pytest.approx(1.0)

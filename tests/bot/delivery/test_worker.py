@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import random
 import json
+import random
 import time
 from datetime import timedelta
 
 import pytest
 from slack_sdk import WebClient
 
-from bot.loops.changes import Acknowledge, Actor, TakeOwnership
-from bot.loops.lifecycle import change_loop
-from bot.loops.rendering import RENDERERS
-from bot.delivery.worker import DeliveryWorker
 from bot.delivery.outcomes import BACKOFF_CAP_SECONDS, backoff
+from bot.delivery.worker import DeliveryWorker
 from bot.demo.standin import Fault
 from bot.feedback import FeedbackIn
 from bot.intake.ingest import IntakePolicy, ingest
+from bot.loops.changes import Acknowledge, Actor, TakeOwnership
+from bot.loops.lifecycle import change_loop
+from bot.loops.rendering import RENDERERS
 from models import Loop, OutboxItem
 from models.base import utcnow
 from models.db import new_session
@@ -28,8 +28,9 @@ WORKSPACE = "T0LOOPKEEP"
 
 @pytest.fixture
 def worker(engine, standin):
-    return DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
-                          renderers=RENDERERS)
+    return DeliveryWorker(
+        engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2), renderers=RENDERERS
+    )
 
 
 def open_loop(engine, external_id="r1", channel="C0FEED") -> int:
@@ -85,8 +86,9 @@ def test_server_errors_are_retried_with_backoff(engine, worker, session, standin
 
 
 def test_connection_refused_is_retried(engine, session, standin):
-    dead = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url="http://127.0.0.1:9/api/", timeout=1),
-                          renderers=RENDERERS)
+    dead = DeliveryWorker(
+        engine, WebClient(token=standin.bot_token, base_url="http://127.0.0.1:9/api/", timeout=1), renderers=RENDERERS
+    )
     open_loop(engine)
     assert dead.run_once() == 1
     [item] = items(engine)
@@ -131,8 +133,14 @@ def test_an_update_never_overtakes_its_post(engine, worker, session, standin):
     assert {i.state for i in drain(worker)} == {SENT}
     methods = [c.method for c in standin.calls if c.method.startswith("chat.")]
     # the update waits behind nothing, fails once and is retried before the thread notes that follow it
-    assert methods == ["chat.postMessage", "chat.postMessage", "chat.update", "chat.update", "chat.postMessage",
-                       "chat.postMessage"]
+    assert methods == [
+        "chat.postMessage",
+        "chat.postMessage",
+        "chat.update",
+        "chat.update",
+        "chat.postMessage",
+        "chat.postMessage",
+    ]
 
 
 def test_other_cards_keep_flowing_while_one_waits(engine, worker, session, standin):
@@ -182,8 +190,12 @@ def test_not_in_channel_joins_a_public_channel_once_and_posts(engine, worker, se
 
 
 def test_parked_items_tell_each_admin_once_per_problem(engine, session, standin):
-    worker = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
-                            admins=("U0ADMIN", "U0OTHER"), renderers=RENDERERS)
+    worker = DeliveryWorker(
+        engine,
+        WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
+        admins=("U0ADMIN", "U0OTHER"),
+        renderers=RENDERERS,
+    )
     standin.add_channel("C0SECRET", "secret", is_private=True, is_member=False)
     open_loop(engine, external_id="a", channel="C0SECRET")
     open_loop(engine, external_id="b", channel="C0SECRET")
@@ -215,8 +227,15 @@ def test_a_crash_after_slack_accepted_does_not_post_twice(engine, worker, sessio
     """The process died between Slack's answer and our commit: the lease runs out, the post is found."""
     open_loop(engine)
     [item] = items(worker.engine)
-    posted = standin.handle("chat.postMessage", {**item.payload, "text": "the card, posted before the crash", "metadata": {
-        "event_type": "loopkeeper_card", "event_payload": {"outbox_id": item.id}}}, standin.bot_token)[1]
+    posted = standin.handle(
+        "chat.postMessage",
+        {
+            **item.payload,
+            "text": "the card, posted before the crash",
+            "metadata": {"event_type": "loopkeeper_card", "event_payload": {"outbox_id": item.id}},
+        },
+        standin.bot_token,
+    )[1]
     item.claimed_by, item.lease_until, item.attempts = "killed-worker", utcnow() - timedelta(seconds=1), 1
     session.add(item)
     session.commit()
@@ -229,8 +248,15 @@ def test_without_history_access_a_post_in_doubt_is_sent_again(engine, worker, se
     """Documented: without channels:history the guarantee is at-least-once."""
     open_loop(engine)
     [item] = items(worker.engine)
-    standin.handle("chat.postMessage", {**item.payload, "text": "the card, posted before the crash", "metadata": {
-        "event_type": "loopkeeper_card", "event_payload": {"outbox_id": item.id}}}, standin.bot_token)
+    standin.handle(
+        "chat.postMessage",
+        {
+            **item.payload,
+            "text": "the card, posted before the crash",
+            "metadata": {"event_type": "loopkeeper_card", "event_payload": {"outbox_id": item.id}},
+        },
+        standin.bot_token,
+    )
     item.claimed_by, item.lease_until, item.attempts = "killed-worker", utcnow() - timedelta(seconds=1), 1
     session.add(item)
     session.commit()
@@ -240,8 +266,9 @@ def test_without_history_access_a_post_in_doubt_is_sent_again(engine, worker, se
 
 
 def test_a_busy_channel_is_held_to_its_rate_and_does_not_hold_up_others(engine, session, standin):
-    worker = DeliveryWorker(engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
-                            renderers=RENDERERS)
+    worker = DeliveryWorker(
+        engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2), renderers=RENDERERS
+    )
     for n in range(6):
         open_loop(engine, external_id=f"hot{n}", channel="C0HOT")
     open_loop(engine, external_id="cool", channel="C0COOL")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,8 +12,8 @@ from bot.digest.periods import period
 from bot.digest.render import render_blocks, sections
 from models import Feedback, Loop, Team, Workspace
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)  # a Monday
-T = lambda day, hour, minute=0: datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc)  # noqa: E731
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
+T = lambda day, hour, minute=0: datetime(2026, 11, day, hour, minute, tzinfo=UTC)  # noqa: E731
 
 
 def seed(session) -> Team:
@@ -26,8 +26,19 @@ def seed(session) -> Team:
     rows = [
         # (created, ack, resolved, status, owner, outcome, score, arr, touchpoint, comment, ack_due)
         (T(17, 10), T(17, 11), T(18, 10), "resolved", "U1", "saved", 2, 100000, "billing", "Invoice wrong twice", None),
-        (T(18, 10), T(18, 10, 30), T(19, 22), "resolved", "U2", "churned", 3, 50000, "billing",
-         "Invoice late and support slow", None),
+        (
+            T(18, 10),
+            T(18, 10, 30),
+            T(19, 22),
+            "resolved",
+            "U2",
+            "churned",
+            3,
+            50000,
+            "billing",
+            "Invoice late and support slow",
+            None,
+        ),
         (T(20, 10), T(20, 14), None, "in_progress", "U1", None, 1, 20000, "checkout", "Checkout slow", None),
         (T(23, 6), None, None, "new", None, None, 7, None, "billing", None, T(23, 8)),
         (T(10, 10), T(10, 12), T(12, 10), "resolved", "U1", "saved", 10, None, None, None, None),
@@ -35,21 +46,60 @@ def seed(session) -> Team:
     ]
     for n, (created, ack, resolved, status, owner, outcome, score, arr, touchpoint, comment, due) in enumerate(rows):
         category = "detractor" if score <= 6 else "passive" if score <= 8 else "promoter"
-        feedback = Feedback(workspace_id="T1", source="generic", external_id=f"r{n}", score=score, scale="nps",
-                            category=category, arr=Decimal(arr) if arr else None, touchpoint=touchpoint,
-                            comment=comment, received_at=created)
+        feedback = Feedback(
+            workspace_id="T1",
+            source="generic",
+            external_id=f"r{n}",
+            score=score,
+            scale="nps",
+            category=category,
+            arr=Decimal(arr) if arr else None,
+            touchpoint=touchpoint,
+            comment=comment,
+            received_at=created,
+        )
         session.add(feedback)
         session.flush()
-        session.add(Loop(workspace_id="T1", feedback_id=feedback.id, team_id=team.id, channel_id="C0BILLING",
-                         status=status, owner_id=owner, acknowledged_at=ack, resolved_at=resolved, outcome=outcome,
-                         created_at=created, updated_at=created, ack_due_at=due, card_ts=f"1.{n}"))
+        session.add(
+            Loop(
+                workspace_id="T1",
+                feedback_id=feedback.id,
+                team_id=team.id,
+                channel_id="C0BILLING",
+                status=status,
+                owner_id=owner,
+                acknowledged_at=ack,
+                resolved_at=resolved,
+                outcome=outcome,
+                created_at=created,
+                updated_at=created,
+                ack_due_at=due,
+                card_ts=f"1.{n}",
+            )
+        )
     # another team's loop never shows up in billing's digest
-    feedback = Feedback(workspace_id="T1", source="generic", external_id="x", score=0, scale="nps",
-                        category="detractor", arr=Decimal(999999), received_at=T(20, 10))
+    feedback = Feedback(
+        workspace_id="T1",
+        source="generic",
+        external_id="x",
+        score=0,
+        scale="nps",
+        category="detractor",
+        arr=Decimal(999999),
+        received_at=T(20, 10),
+    )
     session.add(feedback)
     session.flush()
-    session.add(Loop(workspace_id="T1", feedback_id=feedback.id, team_id=other.id, channel_id="C0SUPPORT",
-                     created_at=T(20, 10), updated_at=T(20, 10)))
+    session.add(
+        Loop(
+            workspace_id="T1",
+            feedback_id=feedback.id,
+            team_id=other.id,
+            channel_id="C0SUPPORT",
+            created_at=T(20, 10),
+            updated_at=T(20, 10),
+        )
+    )
     session.commit()
     return team
 
@@ -62,7 +112,7 @@ def test_figures_match_the_hand_computed_ones(session):
     assert digest.current == {"opened": 3, "closed": 2, "saved": 1, "churned": 1, "retained": Decimal(100000)}
     assert digest.previous == {"opened": 2, "closed": 1, "saved": 1, "churned": 0, "retained": Decimal(0)}
     assert digest.closure_rate == pytest.approx(2 / 3)
-    assert digest.ack_times == (pytest.approx(3600), pytest.approx(14400))        # 30m, 1h, 4h
+    assert digest.ack_times == (pytest.approx(3600), pytest.approx(14400))  # 30m, 1h, 4h
     assert digest.resolve_times == (pytest.approx(86400), pytest.approx(129600))  # 24h, 36h
     assert digest.ack_times_before == (pytest.approx(7200), pytest.approx(7200))
     assert digest.revenue_at_risk == Decimal(50000)  # open detractors: 20,000 + 30,000
@@ -100,12 +150,15 @@ def test_a_quiet_team_gets_an_all_clear(session):
     assert sections(digest)[1] == ":sparkles: All clear: nothing is open and nothing came in this period."
 
 
-@pytest.mark.parametrize("name,tz,start,end", [
-    ("last-week", "UTC", T(16, 0), T(23, 0)),
-    ("last-week", "Europe/Berlin", T(15, 23), T(22, 23)),           # Monday 00:00 CET = Sunday 23:00 UTC
-    ("last-day", "America/New_York", T(22, 5), T(23, 5)),           # yesterday in New York (EST, UTC-5)
-    ("this-week", "UTC", T(23, 0), NOW),
-])
+@pytest.mark.parametrize(
+    "name,tz,start,end",
+    [
+        ("last-week", "UTC", T(16, 0), T(23, 0)),
+        ("last-week", "Europe/Berlin", T(15, 23), T(22, 23)),  # Monday 00:00 CET = Sunday 23:00 UTC
+        ("last-day", "America/New_York", T(22, 5), T(23, 5)),  # yesterday in New York (EST, UTC-5)
+        ("this-week", "UTC", T(23, 0), NOW),
+    ],
+)
 def test_periods_follow_the_teams_timezone(name, tz, start, end):
     chosen = period(name, now=NOW, tz_name=tz)
     assert (chosen.start, chosen.end) == (start, end)
@@ -114,7 +167,7 @@ def test_periods_follow_the_teams_timezone(name, tz, start, end):
 
 def test_periods_across_the_dst_change():
     # Berlin's clocks went back on 25 Oct 2026: that week is 169 hours long.
-    chosen = period("last-week", now=datetime(2026, 10, 28, 12, tzinfo=timezone.utc), tz_name="Europe/Berlin")
+    chosen = period("last-week", now=datetime(2026, 10, 28, 12, tzinfo=UTC), tz_name="Europe/Berlin")
     assert chosen.end - chosen.start == timedelta(hours=169)
 
 
@@ -130,8 +183,9 @@ def test_digest_preview_is_a_read_only_command(harness):
 def test_digest_send_goes_out_once_per_period(harness):
     text = harness.slash("digest send billing", user_id="U0BILLLEAD").json()["text"]
     assert "billing's digest for last week is on its way to <#C0BILLING>" in text
-    [post] = harness.standin.wait_for(lambda: [c for c in harness.standin.calls_to("chat.postMessage")
-                                               if c.args["channel"] == "C0BILLING"])
+    [post] = harness.standin.wait_for(
+        lambda: [c for c in harness.standin.calls_to("chat.postMessage") if c.args["channel"] == "C0BILLING"]
+    )
     assert "Loopkeeper digest" in str(post.args["blocks"]) and "All clear" in str(post.args["blocks"])
     again = harness.slash("digest send billing", user_id="U0ADMIN").json()["text"]
     assert "was already sent" in again
@@ -156,8 +210,11 @@ def test_concurrent_senders_send_one_digest(harness):
     def sender():
         barrier.wait(10)
         with transaction(harness.app.engine) as session:
-            results.append(send_digest(session, team=session.merge(team), period=period("last-week", now=NOW),
-                                       now=NOW, sent_by="scheduler"))
+            results.append(
+                send_digest(
+                    session, team=session.merge(team), period=period("last-week", now=NOW), now=NOW, sent_by="scheduler"
+                )
+            )
 
     threads = [threading.Thread(target=sender) for _ in range(3)]
     for t in threads:
@@ -170,12 +227,29 @@ def test_concurrent_senders_send_one_digest(harness):
 def test_by_owner_lists_each_owners_three_oldest_loops(session):
     team = seed(session)
     for n, day in enumerate((21, 19, 22, 18)):  # U2 gets four open loops, created out of order
-        feedback = Feedback(workspace_id="T1", source="generic", external_id=f"u2-{n}", score=5, scale="nps",
-                            category="detractor", received_at=T(day, 9))
+        feedback = Feedback(
+            workspace_id="T1",
+            source="generic",
+            external_id=f"u2-{n}",
+            score=5,
+            scale="nps",
+            category="detractor",
+            received_at=T(day, 9),
+        )
         session.add(feedback)
         session.flush()
-        session.add(Loop(workspace_id="T1", feedback_id=feedback.id, team_id=team.id, channel_id="C0BILLING",
-                         status="in_progress", owner_id="U2", created_at=T(day, 9), updated_at=T(day, 9)))
+        session.add(
+            Loop(
+                workspace_id="T1",
+                feedback_id=feedback.id,
+                team_id=team.id,
+                channel_id="C0BILLING",
+                status="in_progress",
+                owner_id="U2",
+                created_at=T(day, 9),
+                updated_at=T(day, 9),
+            )
+        )
     session.commit()
     digest = build_digest(session, workspace_id="T1", team=team, period=period("last-week", now=NOW), now=NOW)
     assert [opened for _, opened, _, _ in digest.owner_loops["U2"]] == [T(18, 9), T(19, 9), T(21, 9)]

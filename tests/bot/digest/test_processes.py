@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import select
@@ -24,19 +24,33 @@ def seed_teams(engine) -> None:
         session.add(Workspace(id="T1"))
         session.flush()
         for n in range(TEAMS):
-            session.add(Team(workspace_id="T1", name=f"team{n}", channel_id=f"C0TEAM{n}",
-                             digest_schedule="weekly mon 09:00" if n % 2 else "daily 08:30",
-                             timezone="Europe/Berlin" if n % 3 else "America/New_York",
-                             created_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+            session.add(
+                Team(
+                    workspace_id="T1",
+                    name=f"team{n}",
+                    channel_id=f"C0TEAM{n}",
+                    digest_schedule="weekly mon 09:00" if n % 2 else "daily 08:30",
+                    timezone="Europe/Berlin" if n % 3 else "America/New_York",
+                    created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                )
+            )
         session.commit()
 
 
 def send_due_in_processes(database_url: str, at: str, processes: int) -> list[subprocess.CompletedProcess]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOOPKEEPER_", "DATABASE_URL"))}
     env.update(PYTHONPATH=str(ROOT), DATABASE_URL=database_url)
-    started = [subprocess.Popen([sys.executable, "-m", "bot.cli.main", "digest", "send-due", "--at", at], cwd=ROOT,
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(processes)]
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli.main", "digest", "send-due", "--at", at],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
     results = []
     for process in started:
         out, err = process.communicate(timeout=120)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,21 +15,44 @@ BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
 
 
 def at(tz, *args) -> datetime:
-    return datetime(*args, tzinfo=tz).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=tz).astimezone(UTC)
 
 
-@pytest.mark.parametrize("schedule,tz,now,expected", [
-    ("weekly mon 09:00", "Europe/Berlin", at(BERLIN, 2026, 11, 23, 9, 5),
-     (at(BERLIN, 2026, 11, 16, 9), at(BERLIN, 2026, 11, 23, 9))),
-    ("weekly mon 09:00", "Europe/Berlin", at(BERLIN, 2026, 11, 23, 8, 59),
-     (at(BERLIN, 2026, 11, 9, 9), at(BERLIN, 2026, 11, 16, 9))),
-    ("daily 08:30", "America/New_York", at(NEW_YORK, 2026, 11, 2, 9),   # the day after New York's DST change
-     (at(NEW_YORK, 2026, 11, 1, 8, 30), at(NEW_YORK, 2026, 11, 2, 8, 30))),
-    ("weekly mon 09:00", "Europe/Berlin", at(BERLIN, 2026, 3, 30, 10),  # the week of Berlin's DST change
-     (at(BERLIN, 2026, 3, 23, 9), at(BERLIN, 2026, 3, 30, 9))),
-    ("0 9 * * mon-fri", "UTC", datetime(2026, 11, 23, 10, tzinfo=timezone.utc),
-     (datetime(2026, 11, 20, 9, tzinfo=timezone.utc), datetime(2026, 11, 23, 9, tzinfo=timezone.utc))),
-])
+@pytest.mark.parametrize(
+    "schedule,tz,now,expected",
+    [
+        (
+            "weekly mon 09:00",
+            "Europe/Berlin",
+            at(BERLIN, 2026, 11, 23, 9, 5),
+            (at(BERLIN, 2026, 11, 16, 9), at(BERLIN, 2026, 11, 23, 9)),
+        ),
+        (
+            "weekly mon 09:00",
+            "Europe/Berlin",
+            at(BERLIN, 2026, 11, 23, 8, 59),
+            (at(BERLIN, 2026, 11, 9, 9), at(BERLIN, 2026, 11, 16, 9)),
+        ),
+        (
+            "daily 08:30",
+            "America/New_York",
+            at(NEW_YORK, 2026, 11, 2, 9),  # the day after New York's DST change
+            (at(NEW_YORK, 2026, 11, 1, 8, 30), at(NEW_YORK, 2026, 11, 2, 8, 30)),
+        ),
+        (
+            "weekly mon 09:00",
+            "Europe/Berlin",
+            at(BERLIN, 2026, 3, 30, 10),  # the week of Berlin's DST change
+            (at(BERLIN, 2026, 3, 23, 9), at(BERLIN, 2026, 3, 30, 9)),
+        ),
+        (
+            "0 9 * * mon-fri",
+            "UTC",
+            datetime(2026, 11, 23, 10, tzinfo=UTC),
+            (datetime(2026, 11, 20, 9, tzinfo=UTC), datetime(2026, 11, 23, 9, tzinfo=UTC)),
+        ),
+    ],
+)
 def test_occurrences_in_the_teams_timezone(schedule, tz, now, expected):
     assert last_two_occurrences(schedule, tz, now) == expected
 
@@ -37,8 +60,14 @@ def test_occurrences_in_the_teams_timezone(schedule, tz, now, expected):
 def seed(session, schedule="weekly mon 09:00", tz="Europe/Berlin") -> Team:
     session.add(Workspace(id="T1"))
     session.flush()
-    team = Team(workspace_id="T1", name="billing", channel_id="C0BILLING", timezone=tz, digest_schedule=schedule,
-                created_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    team = Team(
+        workspace_id="T1",
+        name="billing",
+        channel_id="C0BILLING",
+        timezone=tz,
+        digest_schedule=schedule,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     session.add(team)
     session.commit()
     return team
@@ -60,8 +89,11 @@ def test_sent_on_time_once_then_again_next_week(session, engine):
     assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 23, 9, 1, 30)) == 0
     assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 24, 9)) == 0
     assert send_due_digests(engine, now=at(BERLIN, 2026, 11, 30, 9, 0, 10)) == 1
-    assert runs(session) == [(at(BERLIN, 2026, 11, 16, 9), True), (at(BERLIN, 2026, 11, 23, 9), False),
-                             (at(BERLIN, 2026, 11, 30, 9), False)]
+    assert runs(session) == [
+        (at(BERLIN, 2026, 11, 16, 9), True),
+        (at(BERLIN, 2026, 11, 23, 9), False),
+        (at(BERLIN, 2026, 11, 30, 9), False),
+    ]
     assert posts(session) == 3
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -14,7 +14,7 @@ from bot.intake.importer import ImportOptions, parse_mapping, run_import, write_
 from models import Feedback, Loop, OutboxItem
 from models.db import new_session
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 WORKSPACE = "T0IMPORT"
 
 
@@ -33,38 +33,53 @@ def table(engine, model):
 
 def run(engine, path, **options):
     options.setdefault("source", "legacy")
-    return run_import(engine, workspace_id=WORKSPACE, path=path, options=ImportOptions(**options),
-                      default_channel="C0DEFAULT", now=NOW)
+    return run_import(
+        engine,
+        workspace_id=WORKSPACE,
+        path=path,
+        options=ImportOptions(**options),
+        default_channel="C0DEFAULT",
+        now=NOW,
+    )
 
 
 def test_rows_are_validated_one_by_one_with_line_numbers(engine, tmp_path):
-    path = write_csv(tmp_path / "f.csv", [
-        ["a1", "3", "slow", "a@x.io", "2026-01-05T10:00:00Z", "billing"],
-        ["a2", "11", "", "", "", ""],            # line 3: out of range
-        ["", "5", "", "", "", ""],               # line 4: no id
-        ["a4", "seven", "", "", "", ""],         # line 5: not a number
-        ["a5", "9", "great", "b@x.io", "not a date", ""],  # line 6: bad date
-        ["a1", "3", "slow", "a@x.io", "2026-01-05T10:00:00Z", "billing"],  # line 7: repeat of line 2
-    ])
+    path = write_csv(
+        tmp_path / "f.csv",
+        [
+            ["a1", "3", "slow", "a@x.io", "2026-01-05T10:00:00Z", "billing"],
+            ["a2", "11", "", "", "", ""],  # line 3: out of range
+            ["", "5", "", "", "", ""],  # line 4: no id
+            ["a4", "seven", "", "", "", ""],  # line 5: not a number
+            ["a5", "9", "great", "b@x.io", "not a date", ""],  # line 6: bad date
+            ["a1", "3", "slow", "a@x.io", "2026-01-05T10:00:00Z", "billing"],  # line 7: repeat of line 2
+        ],
+    )
     summary = run(engine, path)
     assert summary.rows == 6 and summary.imported == 1 and summary.duplicates == 1
     assert [(n, reason.split(":")[0]) for n, reason, _ in summary.rejected] == [
-        (3, "score"), (4, "id"), (5, "score"), (6, "created_at")]
+        (3, "score"),
+        (4, "id"),
+        (5, "score"),
+        (6, "created_at"),
+    ]
     [row] = table(engine, Feedback)
     assert (row.external_id, row.score, row.customer_email, row.touchpoint) == ("a1", 3, "a@x.io", "billing")
 
 
 def test_only_rows_newer_than_the_cutoff_get_loops_and_cards(engine, tmp_path):
-    path = write_csv(tmp_path / "f.csv", [
-        ["old", "2", "", "", "2026-01-05T10:00:00Z", ""],
-        ["new", "2", "", "", "2026-11-22T10:00:00Z", ""],
-        ["undated", "2", "", "", "", ""],
-    ])
+    path = write_csv(
+        tmp_path / "f.csv",
+        [
+            ["old", "2", "", "", "2026-01-05T10:00:00Z", ""],
+            ["new", "2", "", "", "2026-11-22T10:00:00Z", ""],
+            ["undated", "2", "", "", "", ""],
+        ],
+    )
     summary = run(engine, path, cards_since=NOW - timedelta(days=7))
     assert summary.outcomes == {"stored": 2, "created": 1}
     [loop] = table(engine, Loop)
-    assert {f.external_id: f.loop_id for f in table(engine, Feedback)} == {"old": None, "new": loop.id,
-                                                                            "undated": None}
+    assert {f.external_id: f.loop_id for f in table(engine, Feedback)} == {"old": None, "new": loop.id, "undated": None}
     [card] = table(engine, OutboxItem)
     assert card.method == "chat.postMessage" and card.loop_id == loop.id
 
@@ -89,14 +104,19 @@ def test_reimport_is_all_duplicates_and_a_changed_row_is_an_update(engine, tmp_p
 
 def test_column_mapping_and_jsonl(engine, tmp_path):
     path = tmp_path / "f.jsonl"
-    path.write_text("\n".join([
-        json.dumps({"Response ID": 17, "NPS": 6, "Why": "meh", "Tags": "a;b", "ARR": "48,000"}),
-        "{broken",
-        json.dumps([1, 2]),
-        "",
-    ]))
-    summary = run(engine, path, columns=parse_mapping(["id=Response ID", "score=NPS", "comment=Why", "tags=Tags",
-                                                        "arr=ARR"]))
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps({"Response ID": 17, "NPS": 6, "Why": "meh", "Tags": "a;b", "ARR": "48,000"}),
+                "{broken",
+                json.dumps([1, 2]),
+                "",
+            ]
+        )
+    )
+    summary = run(
+        engine, path, columns=parse_mapping(["id=Response ID", "score=NPS", "comment=Why", "tags=Tags", "arr=ARR"])
+    )
     assert summary.imported == 1
     assert [(n, r) for n, r, _ in summary.rejected] == [(2, "line is not valid JSON"), (3, "line is not a JSON object")]
     [row] = table(engine, Feedback)
@@ -106,8 +126,10 @@ def test_column_mapping_and_jsonl(engine, tmp_path):
 def test_rejects_file_keeps_line_reason_and_the_original_row(tmp_path):
     path = tmp_path / "rejects.csv"
     write_rejects(path, [(3, "score: must be between 0 and 10 for scale nps (got 11)", {"id": "a2", "score": "11"})])
-    assert list(csv.reader(path.open())) == [["line", "reason", "id", "score"],
-                                             ["3", "score: must be between 0 and 10 for scale nps (got 11)", "a2", "11"]]
+    assert list(csv.reader(path.open())) == [
+        ["line", "reason", "id", "score"],
+        ["3", "score: must be between 0 and 10 for scale nps (got 11)", "a2", "11"],
+    ]
 
 
 @pytest.mark.parametrize("pair", ["nps=Score", "score", "score="])

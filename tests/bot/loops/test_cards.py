@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from bot.loops.cards import render_card
 from bot.ids import CardAction, CardBlock
+from bot.loops.cards import render_card
 from bot.mrkdwn import escape, truncate
 from models.feedback import Feedback
 from models.loop import Loop
 
-RECEIVED = datetime(2026, 11, 23, 8, 12, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 11, 23, 8, 12, tzinfo=UTC)
 # Strings that Slack would turn into a ping or a forged link if they reached mrkdwn unescaped.
 INJECTIONS = ("<!channel>", "<@U1>", "<https://x|y>")
 HOSTILE = " ".join(INJECTIONS) + " & more"
@@ -22,32 +22,61 @@ HOSTILE = " ".join(INJECTIONS) + " & more"
 
 def make_feedback(**overrides) -> Feedback:
     values = dict(
-        id=3, workspace_id="T1", source="delighted", external_id="resp-1", score=3, scale="nps",
-        category="detractor", comment="Invoice was wrong twice this quarter.", customer_id="cus_1",
-        customer_email="dana@acme.io", customer_name="Dana Whitfield", account="Acme", segment="enterprise",
-        arr=Decimal("148000"), touchpoint="billing", product="Fleet Planner", tags=["invoice"],
-        url="https://app.delighted.com/r/1", submitted_at=RECEIVED, received_at=RECEIVED,
+        id=3,
+        workspace_id="T1",
+        source="delighted",
+        external_id="resp-1",
+        score=3,
+        scale="nps",
+        category="detractor",
+        comment="Invoice was wrong twice this quarter.",
+        customer_id="cus_1",
+        customer_email="dana@acme.io",
+        customer_name="Dana Whitfield",
+        account="Acme",
+        segment="enterprise",
+        arr=Decimal("148000"),
+        touchpoint="billing",
+        product="Fleet Planner",
+        tags=["invoice"],
+        url="https://app.delighted.com/r/1",
+        submitted_at=RECEIVED,
+        received_at=RECEIVED,
     )
     values.update(overrides)
     return Feedback(**values)
 
 
 def make_loop(**overrides) -> Loop:
-    values = dict(id=7, workspace_id="T1", feedback_id=3, team_id=1, channel_id="C0BILLING", status="new",
-                  suggestions=[], created_at=RECEIVED, updated_at=RECEIVED)
+    values = dict(
+        id=7,
+        workspace_id="T1",
+        feedback_id=3,
+        team_id=1,
+        channel_id="C0BILLING",
+        status="new",
+        suggestions=[],
+        created_at=RECEIVED,
+        updated_at=RECEIVED,
+    )
     values.update(overrides)
     return Loop(**values)
 
 
 def suggestion(text: str, days: int = 1) -> dict:
-    return {"text": text, "playbook": "detractor", "within": f"{days}d",
-            "due_at": (RECEIVED + timedelta(days=days)).isoformat()}
+    return {
+        "text": text,
+        "playbook": "detractor",
+        "within": f"{days}d",
+        "due_at": (RECEIVED + timedelta(days=days)).isoformat(),
+    }
 
 
 ACKED = dict(acknowledged_by="U0ACK", acknowledged_at=RECEIVED + timedelta(hours=1))
 OWNED = dict(ACKED, status="in_progress", owner_id="U0OWNER")
-RESOLVED = dict(OWNED, status="resolved", resolved_by="U0DONE", resolved_at=RECEIVED + timedelta(days=1),
-                outcome="refunded")
+RESOLVED = dict(
+    OWNED, status="resolved", resolved_by="U0DONE", resolved_at=RECEIVED + timedelta(days=1), outcome="refunded"
+)
 LOOPS = {
     "new": dict(status="new"),
     "acknowledged": dict(ACKED, status="acknowledged"),
@@ -83,7 +112,9 @@ def field_texts(card: dict) -> list[str]:
 
 
 def comment_text(card: dict) -> str:
-    (section,) = [b for b in card["blocks"] if b["type"] == "section" and b.get("text", {}).get("text", "").startswith(">")]
+    (section,) = [
+        b for b in card["blocks"] if b["type"] == "section" and b.get("text", {}).get("text", "").startswith(">")
+    ]
     return section["text"]["text"]
 
 
@@ -100,7 +131,9 @@ def action_ids(card: dict) -> list[str]:
 def assert_entities_whole(text: str) -> None:
     """Every '&' starts a complete Slack entity: truncation never leaves '&am' behind."""
     for match in re.finditer("&", text):
-        assert re.match(r"&(amp|lt|gt);", text[match.start():]), f"broken entity at {match.start()}: {text[match.start():match.start() + 8]!r}"
+        assert re.match(r"&(amp|lt|gt);", text[match.start() :]), (
+            f"broken entity at {match.start()}: {text[match.start() : match.start() + 8]!r}"
+        )
 
 
 # --- header -------------------------------------------------------------------------------------
@@ -129,15 +162,25 @@ def test_header_names_score_category_and_customer_within_150_chars(overrides, ex
 # --- fields -------------------------------------------------------------------------------------
 
 FIELDS = [
-    (dict(), ["*Customer*\nDana Whitfield\ndana@acme.io", "*Account*\nAcme · enterprise\nARR $148,000",
-              "*Touchpoint*\nbilling", "*Product*\nFleet Planner", "*Source*\ndelighted"]),
+    (
+        dict(),
+        [
+            "*Customer*\nDana Whitfield\ndana@acme.io",
+            "*Account*\nAcme · enterprise\nARR $148,000",
+            "*Touchpoint*\nbilling",
+            "*Product*\nFleet Planner",
+            "*Source*\ndelighted",
+        ],
+    ),
     (dict(arr=Decimal("1250.50")), ["ARR $1,250.50"]),
     (dict(arr=Decimal("148000.00")), ["ARR $148,000"]),
     (dict(arr=Decimal("0")), ["ARR $0"]),
     (dict(arr=Decimal("1234567.8")), ["ARR $1,234,567.80"]),
     (dict(customer_name=None, customer_email=None), ["*Customer*\ncus_1"]),
-    (dict(customer_name=None, customer_id=None, customer_email=None, account=None, segment=None, arr=None),
-     ["*Customer*\n—", "*Account*\n—"]),
+    (
+        dict(customer_name=None, customer_id=None, customer_email=None, account=None, segment=None, arr=None),
+        ["*Customer*\n—", "*Account*\n—"],
+    ),
     (dict(customer_name="Tom & <Jerry>"), ["*Customer*\nTom &amp; &lt;Jerry&gt;"]),
 ]
 
@@ -157,8 +200,13 @@ def test_optional_fields_are_left_out_when_empty():
 
 
 def test_received_field_is_a_slack_date_of_submission():
-    fields = field_texts(render_card(make_loop(), make_feedback(submitted_at=RECEIVED, received_at=RECEIVED + timedelta(days=2))))
-    assert fields[-1] == f"*Received*\n<!date^{int(RECEIVED.timestamp())}^{{date_short_pretty}} at {{time}}|2026-11-23 08:12 UTC>"
+    fields = field_texts(
+        render_card(make_loop(), make_feedback(submitted_at=RECEIVED, received_at=RECEIVED + timedelta(days=2)))
+    )
+    assert (
+        fields[-1]
+        == f"*Received*\n<!date^{int(RECEIVED.timestamp())}^{{date_short_pretty}} at {{time}}|2026-11-23 08:12 UTC>"
+    )
 
 
 # --- comment ------------------------------------------------------------------------------------
@@ -198,10 +246,13 @@ def test_long_comment_is_cut_under_3000_chars_without_splitting_an_entity(commen
 def test_missing_comment_says_so(comment):
     card = render_card(make_loop(), make_feedback(comment=comment))
     assert "_No comment left._" in mrkdwn_texts(card)
-    assert not [b for b in card["blocks"] if b["type"] == "section" and "text" in b and b["text"]["text"].startswith(">")]
+    assert not [
+        b for b in card["blocks"] if b["type"] == "section" and "text" in b and b["text"]["text"].startswith(">")
+    ]
 
 
 # --- suggestions --------------------------------------------------------------------------------
+
 
 def test_suggestions_list_each_step_with_a_slack_due_date():
     steps = [suggestion("Call the customer", 1), suggestion("Refund <the> invoice & apologise", 3)]
@@ -209,7 +260,7 @@ def test_suggestions_list_each_step_with_a_slack_due_date():
     (section,) = [t for t in mrkdwn_texts(card) if t.startswith("*Suggested next steps*")]
     lines = section.split("\n")[1:]
     assert len(lines) == 2
-    for number, (line, step) in enumerate(zip(lines, steps), start=1):
+    for number, (line, step) in enumerate(zip(lines, steps, strict=True), start=1):
         due = int(datetime.fromisoformat(step["due_at"]).timestamp())
         assert line.startswith(f"{number}. {escape(step['text'])} — due <!date^{due}^")
 
@@ -241,10 +292,17 @@ def test_controls_follow_the_loop_status(status, expected):
 
 STATUS_LINES = [
     ("new", ["*New*", "Loop #7", "no owner yet"], ["acknowledged by", "owner <@", "resolved by"]),
-    ("acknowledged", ["*Acknowledged*", "acknowledged by <@U0ACK> <!date^", "no owner yet"], ["owner <@", "resolved by"]),
+    (
+        "acknowledged",
+        ["*Acknowledged*", "acknowledged by <@U0ACK> <!date^", "no owner yet"],
+        ["owner <@", "resolved by"],
+    ),
     ("in_progress", ["*In progress*", "acknowledged by <@U0ACK>", "owner <@U0OWNER>"], ["no owner yet", "resolved by"]),
-    ("resolved", ["*Resolved*", "resolved by <@U0DONE> <!date^", "outcome: *refunded*", "owner <@U0OWNER>"],
-     ["no owner yet", "acknowledged by"]),
+    (
+        "resolved",
+        ["*Resolved*", "resolved by <@U0DONE> <!date^", "outcome: *refunded*", "owner <@U0OWNER>"],
+        ["no owner yet", "acknowledged by"],
+    ),
 ]
 
 
@@ -260,8 +318,16 @@ def test_status_line_says_who_moved_the_loop(status, present, absent):
 # --- safety and Slack limits across many cards --------------------------------------------------
 
 HOSTILE_FEEDBACK = dict(
-    customer_name=HOSTILE, customer_email=HOSTILE, customer_id=HOSTILE, account=HOSTILE, segment=HOSTILE,
-    touchpoint=HOSTILE, product=HOSTILE, source=HOSTILE, tags=[HOSTILE, "<!here>"], comment=HOSTILE,
+    customer_name=HOSTILE,
+    customer_email=HOSTILE,
+    customer_id=HOSTILE,
+    account=HOSTILE,
+    segment=HOSTILE,
+    touchpoint=HOSTILE,
+    product=HOSTILE,
+    source=HOSTILE,
+    tags=[HOSTILE, "<!here>"],
+    comment=HOSTILE,
     url="https://example.com/r?a=1&b=<!channel>",
 )
 HUGE = "<&>" * 1400
@@ -274,8 +340,15 @@ def huge(limit: int) -> str:
 
 # Every value at the longest intake lets through (bot.intake.sources.generic), the comment far beyond it.
 HUGE_FEEDBACK = dict(
-    customer_name=huge(200), customer_email=huge(320), customer_id=huge(200), account=huge(200),
-    segment=huge(100), touchpoint=huge(100), product=huge(100), source=huge(40), comment=HUGE * 5,
+    customer_name=huge(200),
+    customer_email=huge(320),
+    customer_id=huge(200),
+    account=huge(200),
+    segment=huge(100),
+    touchpoint=huge(100),
+    product=huge(100),
+    source=huge(40),
+    comment=HUGE * 5,
     arr=Decimal("999999999999.99"),
 )
 CARDS = [
@@ -317,8 +390,7 @@ def test_every_mrkdwn_text_is_verbatim(loop, feedback, steps):
 def test_extras_context_stays_within_3000_chars_at_intake_bounds():
     # Intake allows 20 tags of 50 characters and a 2,000-character URL; the extras
     # context element (tags + link) must still fit Slack's 3,000-character text limit.
-    feedback = make_feedback(tags=[f"{n:02d}" + "t" * 48 for n in range(20)],
-                             url="https://example.com/" + "p" * 1980)
+    feedback = make_feedback(tags=[f"{n:02d}" + "t" * 48 for n in range(20)], url="https://example.com/" + "p" * 1980)
     card = render_card(make_loop(), feedback)
     for text in mrkdwn_texts(card):
         assert len(text) <= 3000

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,13 +13,18 @@ from bot.feedback import Customer, FeedbackIn
 from bot.loops.playbooks import BUILT_IN, MAX_SUGGESTIONS, Playbook, Step, suggest
 from bot.routing import parse_matcher
 
-RECEIVED_AT = datetime(2024, 5, 6, 9, 30, tzinfo=timezone.utc)
+RECEIVED_AT = datetime(2024, 5, 6, 9, 30, tzinfo=UTC)
 
 
 def fields(score, scale="nps", comment=None, arr=None):
-    return FeedbackIn(source="delighted", external_id="fb-1", score=score, scale=scale, comment=comment,
-                      customer=Customer(email="dana@acme.com", arr=None if arr is None else Decimal(arr)),
-                      ).routing_fields()
+    return FeedbackIn(
+        source="delighted",
+        external_id="fb-1",
+        score=score,
+        scale=scale,
+        comment=comment,
+        customer=Customer(email="dana@acme.com", arr=None if arr is None else Decimal(arr)),
+    ).routing_fields()
 
 
 def steps(suggestions):
@@ -36,8 +41,11 @@ SUGGESTIONS = [
     ("nps detractor with a billing comment", fields(3, comment="I was charged twice this month"), BILLING + DETRACTOR),
     ("nps detractor at 50000 arr", fields(2, arr="50000"), HIGH_ARR + DETRACTOR),
     ("nps detractor just under 50000 arr", fields(2, arr="49999.99"), DETRACTOR),
-    ("high arr and billing: capped", fields(0, comment="Wrong invoice again", arr="75000"),
-     (HIGH_ARR + BILLING + DETRACTOR)[:MAX_SUGGESTIONS]),
+    (
+        "high arr and billing: capped",
+        fields(0, comment="Wrong invoice again", arr="75000"),
+        (HIGH_ARR + BILLING + DETRACTOR)[:MAX_SUGGESTIONS],
+    ),
     ("nps passive", fields(7), [("nps-passive", "3d")]),
     ("nps passive with a billing comment", fields(8, comment="pricing is fine"), [("nps-passive", "3d")]),
     ("nps promoter", fields(10), [("nps-promoter", "1w")]),
@@ -75,8 +83,12 @@ def test_suggestions_are_capped():
 
 def test_steps_keep_their_text_and_due_time():
     [first, second] = suggest(fields(1, scale="csat"), received_at=RECEIVED_AT)
-    assert first == {"text": "Read the ticket and reply to the customer personally", "playbook": "support-low-csat",
-                     "within": "4h", "due_at": "2024-05-06T13:30:00+00:00"}
+    assert first == {
+        "text": "Read the ticket and reply to the customer personally",
+        "playbook": "support-low-csat",
+        "within": "4h",
+        "due_at": "2024-05-06T13:30:00+00:00",
+    }
     assert (second["within"], second["due_at"]) == ("1d", "2024-05-07T09:30:00+00:00")
 
 
@@ -111,8 +123,12 @@ def test_billing_complaint_is_recognised_by_its_words(comment, is_billing):
 
 
 def playbook(name, matchers, within, final=True, count=1):
-    return Playbook(name, tuple(parse_matcher(m) for m in matchers),
-                    tuple(Step(f"{name} step {i + 1}", parse_duration(within)) for i in range(count)), final)
+    return Playbook(
+        name,
+        tuple(parse_matcher(m) for m in matchers),
+        tuple(Step(f"{name} step {i + 1}", parse_duration(within)) for i in range(count)),
+        final,
+    )
 
 
 VIP = playbook("vip", ["tag=vip"], "2h", final=False)
@@ -121,11 +137,14 @@ ANY = playbook("any", ["score>=0"], "1w")
 LONG = playbook("long", ["score>=0"], "90m", count=MAX_SUGGESTIONS + 2)
 
 CUSTOM = [
-    ("non-final adds to the next", (VIP, BAD, ANY), {"tag": ["vip"], "category": "detractor", "score": 1},
-     [("vip", "2h"), ("bad", "30m")]),
+    (
+        "non-final adds to the next",
+        (VIP, BAD, ANY),
+        {"tag": ["vip"], "category": "detractor", "score": 1},
+        [("vip", "2h"), ("bad", "30m")],
+    ),
     ("final stops the search", (BAD, ANY), {"tag": [], "category": "detractor", "score": 1}, [("bad", "30m")]),
-    ("non-matching are passed over", (VIP, BAD, ANY), {"tag": [], "category": "promoter", "score": 9},
-     [("any", "1w")]),
+    ("non-matching are passed over", (VIP, BAD, ANY), {"tag": [], "category": "promoter", "score": 9}, [("any", "1w")]),
     ("order decides", (ANY, BAD), {"category": "detractor", "score": 1}, [("any", "1w")]),
     ("nothing matches", (VIP, BAD), {"tag": [], "category": "promoter"}, []),
     ("no playbooks", (), {"category": "detractor"}, []),
