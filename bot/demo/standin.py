@@ -81,6 +81,7 @@ class SlackStandIn:
         # Slow answers: the call is carried out, then the answer waits (past a client's timeout).
         self.slow_fraction = 0.0
         self.slow_seconds = 0.0
+        self.method_delays: dict[str, float] = {}  # every answer of these methods waits this long
         # Slack's limits: chat.postMessage per channel, other methods per workspace: (per second, burst).
         self.post_limit: tuple[float, int] | None = None
         self.method_limits: dict[str, tuple[float, int]] = {}
@@ -209,7 +210,7 @@ class SlackStandIn:
             body = api(args)
             self._changed.notify_all()
             slow = self.slow_fraction and self.random.random() < self.slow_fraction
-            return 200, body, {}, self.slow_seconds if slow else 0.0
+            return 200, body, {}, max(self.slow_seconds if slow else 0.0, self.method_delays.get(method, 0.0))
 
     def _rate_limit(self, method: str, args: dict[str, Any], call: Call) -> int | None:
         """Slack's token buckets: None if the call may go through, else the Retry-After in seconds."""
