@@ -1,1 +1,1 @@
-"""Account outcomes from billing (churn, renewal, expansion, contraction) that feedback loops are joined to."""
+"""Account outcomes from billing (churn, renewal, expansion, contraction), joined to feedback loops."""

@@ -1,0 +1,1 @@
+"""Insight from resolved loops: which earlier loops said nearly the same thing, and when detractors spike."""
