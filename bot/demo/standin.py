@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
 
+from bot.demo.socket_mode import SocketModeStandIn
 from bot.demo.standin_http import make_handler
 
 MAX_BLOCKS = 50
@@ -95,6 +96,7 @@ class SlackStandIn:
         self._seq = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.socket_mode = SocketModeStandIn()  # its server starts on the first apps.connections.open
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> SlackStandIn:
@@ -106,6 +108,7 @@ class SlackStandIn:
         return self
 
     def stop(self) -> None:
+        self.socket_mode.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -202,6 +205,8 @@ class SlackStandIn:
                 return fault.status, {"ok": False, "error": fault.error}, headers, fault.delay
             if self.server_error_fraction and self.random.random() < self.server_error_fraction:
                 return 500, {"ok": False, "error": "internal_error"}, {}, 0.0
+            if method == "apps.connections.open":  # the one method that takes the app-level token
+                return 200, self._api_apps_connections_open(args, token), {}, 0.0
             if token != self.bot_token:
                 return 200, {"ok": False, "error": "invalid_auth"}, {}, 0.0
             api = getattr(self, "_api_" + method.replace(".", "_"), None)
@@ -419,6 +424,9 @@ class SlackStandIn:
         }
 
     _api_views_update = _api_views_publish
+
+    def _api_apps_connections_open(self, args, token):
+        return self.socket_mode.open_connection(token)
 
     def record_response_url(self, path: str, args: dict[str, Any]) -> None:
         with self._lock:
