@@ -21,58 +21,244 @@ from bench.memory import memory_mib
 from bot.insight.similarity import BOOSTS, Document, SimilarityIndex
 
 GOAL_P99_MS = 50.0
-OPENERS = ["", "", "", "honestly", "ugh,", "so", "hi team,", "we love the product but", "as an admin,", "fyi",
-           "our whole team noticed that", "last week", "since the november release", "every monday morning",
-           "again!", "not for the first time,", "quick one:", "hello, ", "frankly", "to be fair,", "sadly",
-           "our finance lead says", "my manager asked me to tell you", "for the third time", "after the upgrade"]
-SUBJECTS = ["the invoice", "my invoice", "the billing page", "the export", "the csv export", "the pdf export",
-            "the dashboard", "onboarding", "the onboarding call", "setup", "the login page", "password reset",
-            "the mobile app", "the ios app", "the android app", "the api", "the rest api", "the webhook",
-            "the weekly report", "the monthly report", "search", "the search bar", "notifications",
-            "email notifications", "the salesforce integration", "the hubspot sync", "the slack integration",
-            "csv import", "the importer", "sso", "okta login", "the support chat", "your support team",
-            "the pricing page", "the free trial", "the refund", "the renewal", "seat management", "user roles",
-            "the permissions screen", "the audit log", "the calendar view", "the kanban board", "dark mode",
-            "the new editor", "file uploads", "attachments", "the chart builder", "two factor auth",
-            "the account manager", "the contract", "the quote", "tax settings", "the vat number field",
-            "currency conversion", "the payment form", "card payments", "the customer portal", "the status page"]
-PROBLEMS = ["is slow", "is really slow", "keeps crashing", "charged me twice", "double charged us",
-            "was confusing", "took weeks", "never loads", "times out", "is missing data", "shows the wrong total",
-            "broke after the update", "is hard to find", "does not work on safari", "needs better docs",
-            "was great", "saved us hours", "logged me out", "sent the email twice", "lost my changes",
-            "is way too expensive", "has no way to undo", "ignores my timezone", "rounds the amounts wrong",
-            "shows another customer's name", "fails with error 500", "hangs at 99%", "is unusable on mobile",
-            "never synced", "duplicated every record", "billed us for seats we removed", "has a typo",
-            "was cancelled without notice", "did not answer for days", "closed my ticket without a fix",
-            "asked me the same questions three times", "charged the wrong card", "applied the discount twice",
-            "did not apply our discount", "showed a blank page", "is slower than last month", "crashes on upload",
-            "needs a bulk edit", "should support sso", "is fantastic", "works well", "is fine I guess",
-            "made onboarding painless", "helped us launch in a day", "was quick to fix it"]
-DETAILS = ["", "", "", "", "on the november invoice", "for the enterprise plan", "for our eu workspace",
-           "when I export more than 10k rows", "in chrome", "on my iphone", "since tuesday", "for all 40 seats",
-           "after we added new users", "during month end close", "when the report has charts",
-           "for invoices in euros", "with our okta setup", "on the annual plan", "for the second month in a row",
-           "when two people edit at once", "after switching plans", "with large attachments",
-           "for customers in canada", "during the trial", "on the first day", "with the hubspot connector"]
-CLOSERS = ["", "", "", "", "please fix", "nobody answered my ticket", "we are considering switching",
-           "thanks", "this is blocking us", "support was helpful", "really frustrating", "would recommend otherwise",
-           "please refund us", "can someone call me", "we need this before renewal", "otherwise great product",
-           "keep it up", "our ceo noticed", "not acceptable for the price", "happy to help test a fix"]
-NAMES = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Pied Piper", "Vandelay", "Wonka",
-         "Tyrell", "Cyberdyne", "Soylent", "Massive Dynamic", "Aperture", "Black Mesa", "Oscorp", "Nakatomi"]
-FACETS = {"touchpoint": ["billing", "onboarding", "support", "product", "renewal", None],
-          "product": ["invoicing", "reports", "platform", "mobile", "integrations", None],
-          "segment": ["smb", "mid-market", "enterprise", None], "scale": ["nps", "csat", "ces"]}
+OPENERS = [
+    "",
+    "",
+    "",
+    "honestly",
+    "ugh,",
+    "so",
+    "hi team,",
+    "we love the product but",
+    "as an admin,",
+    "fyi",
+    "our whole team noticed that",
+    "last week",
+    "since the november release",
+    "every monday morning",
+    "again!",
+    "not for the first time,",
+    "quick one:",
+    "hello, ",
+    "frankly",
+    "to be fair,",
+    "sadly",
+    "our finance lead says",
+    "my manager asked me to tell you",
+    "for the third time",
+    "after the upgrade",
+]
+SUBJECTS = [
+    "the invoice",
+    "my invoice",
+    "the billing page",
+    "the export",
+    "the csv export",
+    "the pdf export",
+    "the dashboard",
+    "onboarding",
+    "the onboarding call",
+    "setup",
+    "the login page",
+    "password reset",
+    "the mobile app",
+    "the ios app",
+    "the android app",
+    "the api",
+    "the rest api",
+    "the webhook",
+    "the weekly report",
+    "the monthly report",
+    "search",
+    "the search bar",
+    "notifications",
+    "email notifications",
+    "the salesforce integration",
+    "the hubspot sync",
+    "the slack integration",
+    "csv import",
+    "the importer",
+    "sso",
+    "okta login",
+    "the support chat",
+    "your support team",
+    "the pricing page",
+    "the free trial",
+    "the refund",
+    "the renewal",
+    "seat management",
+    "user roles",
+    "the permissions screen",
+    "the audit log",
+    "the calendar view",
+    "the kanban board",
+    "dark mode",
+    "the new editor",
+    "file uploads",
+    "attachments",
+    "the chart builder",
+    "two factor auth",
+    "the account manager",
+    "the contract",
+    "the quote",
+    "tax settings",
+    "the vat number field",
+    "currency conversion",
+    "the payment form",
+    "card payments",
+    "the customer portal",
+    "the status page",
+]
+PROBLEMS = [
+    "is slow",
+    "is really slow",
+    "keeps crashing",
+    "charged me twice",
+    "double charged us",
+    "was confusing",
+    "took weeks",
+    "never loads",
+    "times out",
+    "is missing data",
+    "shows the wrong total",
+    "broke after the update",
+    "is hard to find",
+    "does not work on safari",
+    "needs better docs",
+    "was great",
+    "saved us hours",
+    "logged me out",
+    "sent the email twice",
+    "lost my changes",
+    "is way too expensive",
+    "has no way to undo",
+    "ignores my timezone",
+    "rounds the amounts wrong",
+    "shows another customer's name",
+    "fails with error 500",
+    "hangs at 99%",
+    "is unusable on mobile",
+    "never synced",
+    "duplicated every record",
+    "billed us for seats we removed",
+    "has a typo",
+    "was cancelled without notice",
+    "did not answer for days",
+    "closed my ticket without a fix",
+    "asked me the same questions three times",
+    "charged the wrong card",
+    "applied the discount twice",
+    "did not apply our discount",
+    "showed a blank page",
+    "is slower than last month",
+    "crashes on upload",
+    "needs a bulk edit",
+    "should support sso",
+    "is fantastic",
+    "works well",
+    "is fine I guess",
+    "made onboarding painless",
+    "helped us launch in a day",
+    "was quick to fix it",
+]
+DETAILS = [
+    "",
+    "",
+    "",
+    "",
+    "on the november invoice",
+    "for the enterprise plan",
+    "for our eu workspace",
+    "when I export more than 10k rows",
+    "in chrome",
+    "on my iphone",
+    "since tuesday",
+    "for all 40 seats",
+    "after we added new users",
+    "during month end close",
+    "when the report has charts",
+    "for invoices in euros",
+    "with our okta setup",
+    "on the annual plan",
+    "for the second month in a row",
+    "when two people edit at once",
+    "after switching plans",
+    "with large attachments",
+    "for customers in canada",
+    "during the trial",
+    "on the first day",
+    "with the hubspot connector",
+]
+CLOSERS = [
+    "",
+    "",
+    "",
+    "",
+    "please fix",
+    "nobody answered my ticket",
+    "we are considering switching",
+    "thanks",
+    "this is blocking us",
+    "support was helpful",
+    "really frustrating",
+    "would recommend otherwise",
+    "please refund us",
+    "can someone call me",
+    "we need this before renewal",
+    "otherwise great product",
+    "keep it up",
+    "our ceo noticed",
+    "not acceptable for the price",
+    "happy to help test a fix",
+]
+NAMES = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Pied Piper",
+    "Vandelay",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Massive Dynamic",
+    "Aperture",
+    "Black Mesa",
+    "Oscorp",
+    "Nakatomi",
+]
+FACETS = {
+    "touchpoint": ["billing", "onboarding", "support", "product", "renewal", None],
+    "product": ["invoicing", "reports", "platform", "mobile", "integrations", None],
+    "segment": ["smb", "mid-market", "enterprise", None],
+    "scale": ["nps", "csat", "ces"],
+}
 
 
 def comment(rng: random.Random) -> str:
     """One generated comment: one to three clauses, sometimes a name or an amount, and typos."""
-    clauses = [" ".join(part for part in (rng.choice(OPENERS), rng.choice(SUBJECTS), rng.choice(PROBLEMS),
-                                           rng.choice(DETAILS), rng.choice(CLOSERS)) if part)
-               for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))]
+    clauses = [
+        " ".join(
+            part
+            for part in (
+                rng.choice(OPENERS),
+                rng.choice(SUBJECTS),
+                rng.choice(PROBLEMS),
+                rng.choice(DETAILS),
+                rng.choice(CLOSERS),
+            )
+            if part
+        )
+        for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))
+    ]
     if rng.random() < 0.3:
-        clauses.append(f"({rng.choice(NAMES)} account, invoice {rng.randrange(10_000, 99_999)}, "
-                       f"${rng.randrange(50, 20_000):,})")
+        clauses.append(
+            f"({rng.choice(NAMES)} account, invoice {rng.randrange(10_000, 99_999)}, ${rng.randrange(50, 20_000):,})"
+        )
     return retype(". ".join(clauses), rng, typos=0.04)
 
 
@@ -82,8 +268,11 @@ def retype(text: str, rng: random.Random, *, typos: float) -> str:
     for i, word in enumerate(words):
         if len(word) > 3 and rng.random() < typos:
             at = rng.randrange(len(word) - 1)
-            words[i] = word[:at] + word[at + 1] + word[at] + word[at + 2:] if rng.random() < 0.5 \
-                else word[:at] + word[at + 1:]
+            words[i] = (
+                word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+                if rng.random() < 0.5
+                else word[:at] + word[at + 1 :]
+            )
     return " ".join(words)
 
 
@@ -106,8 +295,10 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(20240601)
     documents = [document(key, rng) for key in range(args.documents)]
     words = sum(len(d.text.split()) for d in documents) / len(documents)
-    print(f"bench.similarity: {args.documents:,} generated comments ({words:.1f} words on average), "
-          f"{args.queries:,} queries, {os.cpu_count()} cores")
+    print(
+        f"bench.similarity: {args.documents:,} generated comments ({words:.1f} words on average), "
+        f"{args.queries:,} queries, {os.cpu_count()} cores"
+    )
 
     gc.collect()
     before = memory_mib(os.getpid())
@@ -119,9 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     resident, peak = after["VmRSS"] - before["VmRSS"], after["VmHWM"] - before["VmRSS"]
     snapshot = index._snapshot  # the bench looks inside to report the postings' size
     postings_mb = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in (snapshot.fitted, snapshot.added))
-    print(f"build:   {build_s:.1f} s; RSS +{resident:.0f} MiB after the build "
-          f"(postings {postings_mb / 2**20:.0f} MiB, {snapshot.fitted.nnz / len(documents):.0f} features a comment, "
-          f"{snapshot.fitted.shape[0]:,} in the vocabulary), peak RSS +{peak:.0f} MiB during it")
+    print(
+        f"build:   {build_s:.1f} s; RSS +{resident:.0f} MiB after the build "
+        f"(postings {postings_mb / 2**20:.0f} MiB, {snapshot.fitted.nnz / len(documents):.0f} features a comment, "
+        f"{snapshot.fitted.shape[0]:,} in the vocabulary), peak RSS +{peak:.0f} MiB during it"
+    )
 
     # Odd queries are new comments; even ones retype an indexed comment, which should come back among the 3.
     sources = [rng.choice(documents) for _ in range(args.queries)]
@@ -136,10 +329,12 @@ def main(argv: list[str] | None = None) -> int:
         # The generator repeats some comments word for word: any copy of the source counts.
         recalled += not i % 2 and sources[i].text in {documents[n.key].text for n in neighbours}
     query = milliseconds(timings)
-    print(f"query:   p50 {query['p50']:.1f} ms, p99 {query['p99']:.1f} ms, max {query['max']:.1f} ms "
-          f"(goal p99 < {GOAL_P99_MS:.0f} ms: {'met' if query['p99'] < GOAL_P99_MS else 'NOT met'}); "
-          f"{found:,} of {len(queries):,} found a neighbour at the default min_score; "
-          f"{recalled:,} of {(len(queries) + 1) // 2:,} retyped comments found their original among the 3")
+    print(
+        f"query:   p50 {query['p50']:.1f} ms, p99 {query['p99']:.1f} ms, max {query['max']:.1f} ms "
+        f"(goal p99 < {GOAL_P99_MS:.0f} ms: {'met' if query['p99'] < GOAL_P99_MS else 'NOT met'}); "
+        f"{found:,} of {len(queries):,} found a neighbour at the default min_score; "
+        f"{recalled:,} of {(len(queries) + 1) // 2:,} retyped comments found their original among the 3"
+    )
 
     adds, removes = [], []
     for key in range(args.documents, args.documents + 100):
@@ -151,12 +346,19 @@ def main(argv: list[str] | None = None) -> int:
         index.remove([key])
         removes.append(time.perf_counter() - started)
     add, remove = milliseconds(adds), milliseconds(removes)
-    print(f"writes:  add one p50 {add['p50']:.1f} ms (p99 {add['p99']:.1f}), remove one p50 {remove['p50']:.1f} ms "
-          f"(p99 {remove['p99']:.1f}); needs_refit after 100 of each: {index.needs_refit}")
-    print(ratio_line("similarity", query["p99"] / GOAL_P99_MS,
-                     f"query p99 {query['p99']:.1f} ms vs goal {GOAL_P99_MS:.0f} ms, p50 {query['p50']:.1f} ms at "
-                     f"{args.documents:,} comments; build {build_s:.1f} s, RSS +{resident:.0f} MiB, "
-                     f"peak +{peak:.0f} MiB"))
+    print(
+        f"writes:  add one p50 {add['p50']:.1f} ms (p99 {add['p99']:.1f}), remove one p50 {remove['p50']:.1f} ms "
+        f"(p99 {remove['p99']:.1f}); needs_refit after 100 of each: {index.needs_refit}"
+    )
+    print(
+        ratio_line(
+            "similarity",
+            query["p99"] / GOAL_P99_MS,
+            f"query p99 {query['p99']:.1f} ms vs goal {GOAL_P99_MS:.0f} ms, p50 {query['p50']:.1f} ms at "
+            f"{args.documents:,} comments; build {build_s:.1f} s, RSS +{resident:.0f} MiB, "
+            f"peak +{peak:.0f} MiB",
+        )
+    )
     return 0
 
 

@@ -29,6 +29,7 @@ from bot.loops.rendering import RENDERERS
 from bot.metrics import Metrics
 from bot.settings import Settings
 from handlers import health, register_all, slack_http, webhooks
+from handlers.errors import http_unexpected
 from models.base import utcnow
 from models.db import make_engine, pending_migrations, transaction, upgrade
 from models.slack_event import prune_slack_events
@@ -148,11 +149,12 @@ class Loopkeeper:
         )
         self.leadership = Leadership(self.engine, self.scheduler.start, poll_seconds=settings.leader_poll_seconds)
         self.asgi = Starlette(
+            exception_handlers={Exception: http_unexpected},
             routes=[
                 *webhooks.routes(self.ctx),
                 *slack_http.routes(self.bolt, self.metrics),
                 *health.routes(self.ctx, self.worker_status),
-            ]
+            ],
         )
         self._socket_mode: SocketModeHandler | None = None
 

@@ -53,3 +53,7 @@ class BadRequest(LoopkeeperError):
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class SlackUnavailable(LoopkeeperError):
+    """Slack did not answer a question we had to ask it (a timeout, a dropped connection)."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bot.context import AppContext
@@ -71,10 +72,16 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def unexpected(error: BaseException, *, where: str) -> str:
-    """Log an unexpected failure under a new error id; returns what the person is told, with that id."""
+def logged_error_id(error: BaseException, *, where: str) -> str:
+    """Log an unexpected failure (its type and traceback, never payload text) under a new error id."""
     error_id = secrets.token_hex(4)
     log.error("unexpected error [error id %s] in %s: %s", error_id, where, type(error).__name__, exc_info=error)
+    return error_id
+
+
+def unexpected(error: BaseException, *, where: str) -> str:
+    """Log an unexpected failure; returns what the person is told, with the log line's error id."""
+    error_id = logged_error_id(error, where=where)
     return (
         f":x: Sorry, something went wrong on our side (error id `{error_id}`). Please try again; if it keeps "
         "happening, tell your Loopkeeper admin the error id."
@@ -93,6 +100,12 @@ def answering(respond: Callable[..., Any], work: Callable[[], None], *, where: s
             respond(text=unexpected(exc, where=where), response_type="ephemeral", replace_original=False)
 
     return run
+
+
+async def http_unexpected(request: Request, error: Exception) -> JSONResponse:
+    """Any HTTP request that failed unexpectedly: a JSON 500 with the error id of the log line."""
+    error_id = logged_error_id(error, where=f"HTTP {request.method}")
+    return JSONResponse({"error": "something went wrong on our side", "error_id": error_id}, status_code=500)
 
 
 def register(app: App, ctx: AppContext) -> None:

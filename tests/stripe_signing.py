@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import stripe
 
@@ -21,5 +21,7 @@ def sign(secret: str, body: bytes, timestamp: int, extra_secrets: Sequence[str] 
 
 def stripe_headers(secret: str, body: bytes, timestamp: int, extra_secrets: Sequence[str] = ()) -> dict[str, str]:
     """The headers Stripe attaches to a webhook delivery of ``body``."""
-    return {"Content-Type": "application/json; charset=utf-8",
-            "Stripe-Signature": sign(secret, body, timestamp, extra_secrets)}
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        "Stripe-Signature": sign(secret, body, timestamp, extra_secrets),
+    }

@@ -7,8 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 # Billing systems send amounts in the currency's minor unit (docs.stripe.com/currencies): whole units for
 # the zero-decimal currencies, thousandths for the three-decimal ones, cents for the rest. Stripe sends
 # ISK, HUF and TWD with two decimals for backward compatibility, so they stay in the default.
-ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
-THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+ZERO_DECIMAL = frozenset(
+    ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
+)
+THREE_DECIMAL = frozenset(["bhd", "jod", "kwd", "omr", "tnd"])
 
 
 def decimals(currency: str) -> int:

@@ -79,13 +79,16 @@ def describe(groups: Mapping[str, Rate], *, outcome: str = "churned") -> list[st
 
 
 def _line(rate: Rate, outcome: str) -> str:
-    if not rate.n:
+    share = rate.share
+    if share is None:
         return "no loops yet"
     if rate.too_few:
         return f"{rate.k} of {rate.n} {outcome} (too few for a rate)"
     low, high = rate.interval()
-    return (f"{_percent(rate.share)} % {outcome} ({rate.k} of {rate.n}, {_percent(CONFIDENCE)} % CI "
-            f"{_percent(low)}–{_percent(high)} %)")
+    return (
+        f"{_percent(share)} % {outcome} ({rate.k} of {rate.n}, {_percent(CONFIDENCE)} % CI "
+        f"{_percent(low)}–{_percent(high)} %)"
+    )
 
 
 def _percent(share: float) -> str:

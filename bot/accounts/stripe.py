@@ -9,14 +9,16 @@ sides of 2025-03-31.basil (see tests/fixtures/webhooks/stripe/NOTES.md).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 
 import stripe
 
 from bot.accounts.currencies import to_major
 from bot.accounts.facts import AccountFact, CustomerFact, InvoicePaidFact, SubscriptionFact
+from bot.accounts.fields import flag, mapping, object_id, text, unix_time, whole
 from bot.errors import ConfigError, InvalidFeedback
 from bot.feedback import MAX_COMMENT, MAX_SHORT, clean_text
 from bot.intake.payload import json_object
@@ -31,7 +33,8 @@ MAX_EMAIL = 320
 
 CUSTOMER_EVENTS = frozenset({"customer.created", "customer.updated"})
 SUBSCRIPTION_EVENTS = frozenset(
-    {"customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"})
+    {"customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"}
+)
 INVOICE_PAID = "invoice.paid"
 
 # ARR counts a year as 12 months, 52 weeks or 365 days.
@@ -53,19 +56,22 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, now: float) -> 
     signed_at = _signed_at(header)
     try:
         # Decoded here: older library versions format bytes into the signed string as "b'…'".
-        text = body.decode("utf-8")
+        decoded = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadSignature(f"the body is not UTF-8, so its {HEADER} cannot be checked") from None
     try:
         # tolerance=None: the library can only compare with time.time(); the age check below uses ``now``.
-        stripe.WebhookSignature.verify_header(text, header, secret, tolerance=None)
+        stripe.WebhookSignature.verify_header(decoded, header, secret, tolerance=None)
     except stripe.SignatureVerificationError:
         # from None: the library's error carries the header and the body.
-        raise BadSignature(f"{HEADER} has no v1 signature of this body made with our secret; check that "
-                           f"{SECRET_SETTING} is this endpoint's signing secret") from None
+        raise BadSignature(
+            f"{HEADER} has no v1 signature of this body made with our secret; check that "
+            f"{SECRET_SETTING} is this endpoint's signing secret"
+        ) from None
     if abs(now - signed_at) > MAX_SKEW_SECONDS:
-        raise BadSignature(f"{HEADER} was signed more than 5 minutes from our clock (t={signed_at}); "
-                           "a replay, or a clock out of sync")
+        raise BadSignature(
+            f"{HEADER} was signed more than 5 minutes from our clock (t={signed_at}); a replay, or a clock out of sync"
+        )
     return _event(body)
 
 
@@ -101,8 +107,8 @@ def _event(body: bytes) -> dict[str, Any]:
         raise InvalidFeedback("is a thin event; send snapshot events (API v1) to this endpoint", where="object")
     if kind != "event":
         raise InvalidFeedback(f'must be "event" (got {str(kind)[:40]!r})', where="object")
-    _text(event, "id", "", required=True)
-    _text(event, "type", "", required=True)
+    text(event, "id", "", required=True)
+    text(event, "type", "", required=True)
     return event
 
 
@@ -110,13 +116,16 @@ def parse(event: Mapping[str, Any]) -> StripeFact | None:
     """The account fact an event carries, or None for event types Loopkeeper does not use."""
     if not isinstance(event, Mapping):
         raise InvalidFeedback("must be a JSON object", where="event")
-    kind = _text(event, "type", "", required=True)
+    kind = text(event, "type", "", required=True)
     if kind not in CUSTOMER_EVENTS | SUBSCRIPTION_EVENTS | {INVOICE_PAID}:
         return None
-    meta = {"event_id": _text(event, "id", "", required=True), "created": _time(event, "created", "", required=True),
-            "livemode": _flag(event, "livemode", "", required=True)}
-    data = _mapping(event, "data", "", required=True)
-    obj = _mapping(data, "object", "data", required=True)
+    meta = {
+        "event_id": text(event, "id", "", required=True),
+        "created": unix_time(event, "created", "", required=True),
+        "livemode": flag(event, "livemode", "", required=True),
+    }
+    data = mapping(event, "data", "", required=True)
+    obj = mapping(data, "object", "data", required=True)
     if kind in CUSTOMER_EVENTS:
         return _customer(obj, meta)
     if kind in SUBSCRIPTION_EVENTS:
@@ -127,12 +136,12 @@ def parse(event: Mapping[str, Any]) -> StripeFact | None:
 def _customer(obj: Mapping[str, Any], meta: dict[str, Any]) -> CustomerFact:
     where = "data.object"
     _expect_object(obj, "customer", where)
-    metadata = _mapping(obj, "metadata", where) or {}
+    metadata = mapping(obj, "metadata", where) or {}
     return CustomerFact(
-        customer_id=_text(obj, "id", where, required=True),
-        email=clean_text(_text(obj, "email", where), limit=MAX_EMAIL),
-        name=clean_text(_text(obj, "name", where), limit=MAX_SHORT),
-        owner_email=clean_text(_text(metadata, OWNER_KEY, f"{where}.metadata"), limit=MAX_EMAIL),
+        customer_id=text(obj, "id", where, required=True),
+        email=clean_text(text(obj, "email", where), limit=MAX_EMAIL),
+        name=clean_text(text(obj, "name", where), limit=MAX_SHORT),
+        owner_email=clean_text(text(metadata, OWNER_KEY, f"{where}.metadata"), limit=MAX_EMAIL),
         **meta,
     )
 
@@ -144,26 +153,26 @@ def _subscription(obj: Mapping[str, Any], data: Mapping[str, Any], kind: str, me
     arr, notes = _arr(obj, currency, where)
     previous_arr = None
     if kind == "customer.subscription.updated":
-        previous = _mapping(data, "previous_attributes", "data") or {}
+        previous = mapping(data, "previous_attributes", "data") or {}
         previous_arr = arr
         if "items" in previous:
             previous_arr, before = _arr(_before(obj, previous), currency, "data.previous_attributes")
             notes += tuple(f"before: {note}" for note in before)
-    details = _mapping(obj, "cancellation_details", where) or {}
+    details = mapping(obj, "cancellation_details", where) or {}
     why = f"{where}.cancellation_details"
     return SubscriptionFact(
-        subscription_id=_text(obj, "id", where, required=True),
-        customer_id=_id(obj, "customer", where, required=True),
-        status=_text(obj, "status", where, required=True),
+        subscription_id=text(obj, "id", where, required=True),
+        customer_id=object_id(obj, "customer", where, required=True),
+        status=text(obj, "status", where, required=True),
         arr=arr,
         currency=currency,
-        cancel_at_period_end=bool(_flag(obj, "cancel_at_period_end", where)),
-        cancel_at=_time(obj, "cancel_at", where),
-        canceled_at=_time(obj, "canceled_at", where),
-        ended_at=_time(obj, "ended_at", where),
-        cancellation_reason=_text(details, "reason", why),
-        cancellation_feedback=_text(details, "feedback", why),
-        cancellation_comment=clean_text(_text(details, "comment", why), limit=MAX_COMMENT),
+        cancel_at_period_end=bool(flag(obj, "cancel_at_period_end", where)),
+        cancel_at=unix_time(obj, "cancel_at", where),
+        canceled_at=unix_time(obj, "canceled_at", where),
+        ended_at=unix_time(obj, "ended_at", where),
+        cancellation_reason=text(details, "reason", why),
+        cancellation_feedback=text(details, "feedback", why),
+        cancellation_comment=clean_text(text(details, "comment", why), limit=MAX_COMMENT),
         current_period_end=_period_end(obj, where),
         deleted=kind == "customer.subscription.deleted",
         previous_arr=previous_arr,
@@ -187,8 +196,10 @@ def _before(obj: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, An
 def _period_end(obj: Mapping[str, Any], where: str) -> datetime | None:
     """On the subscription before API version 2025-03-31.basil; on each subscription item since."""
     if obj.get("current_period_end") is not None:
-        return _time(obj, "current_period_end", where)
-    ends = [_time(item, "current_period_end", f"{where}.items.data[{i}]") for i, item in enumerate(_items(obj, where))]
+        return unix_time(obj, "current_period_end", where)
+    ends = [
+        unix_time(item, "current_period_end", f"{where}.items.data[{i}]") for i, item in enumerate(_items(obj, where))
+    ]
     known = [end for end in ends if end is not None]
     # With mixed intervals items renew on different days; the soonest end is the next renewal.
     return min(known) if known else None
@@ -198,7 +209,7 @@ def _arr(obj: Mapping[str, Any], currency: str, where: str) -> tuple[Decimal | N
     """List-price ARR of every item in major units, or None with the reasons it cannot be known."""
     items = _items(obj, where)
     notes = []
-    if _flag(obj["items"], "has_more", f"{where}.items"):
+    if flag(obj["items"], "has_more", f"{where}.items"):
         notes.append("the items list is cut short (has_more); ARR needs every item")
     total = Decimal(0)
     for i, item in enumerate(items):
@@ -215,46 +226,46 @@ def _item_arr(item: Mapping[str, Any], currency: str, where: str) -> tuple[Decim
     """One item's yearly amount in minor units, or a note saying why it has none."""
     if item.get("price") is not None:
         price_where = f"{where}.price"
-        price = _mapping(item, "price", where)
-        recurring = _mapping(price, "recurring", price_where)
+        price = mapping(item, "price", where, required=True)  # present: checked just above
+        recurring = mapping(price, "recurring", price_where)
         recurring_where = f"{price_where}.recurring"
         unit = _unit_amount(price, price_where, "unit_amount_decimal", "unit_amount")
         package_key = "transform_quantity"
     else:  # before Prices (2020), items carried only a Plan: the same facts under other names
         price_where = recurring_where = f"{where}.plan"
-        price = recurring = _mapping(item, "plan", where, required=True)
+        price = recurring = mapping(item, "plan", where, required=True)
         unit = _unit_amount(price, price_where, "amount_decimal", "amount")
         package_key = "transform_usage"
-    label = f"{_text(item, 'id', where) or where} ({_text(price, 'id', price_where) or 'no price id'})"
-    price_currency = (_text(price, "currency", price_where) or currency).lower()
+    label = f"{text(item, 'id', where) or where} ({text(price, 'id', price_where) or 'no price id'})"
+    price_currency = (text(price, "currency", price_where) or currency).lower()
     if price_currency != currency:
         # A multi-currency price: the amount in the subscription's currency is in currency_options,
         # which Stripe only sends when asked to include it.
-        options = _mapping(price, "currency_options", price_where) or {}
-        option = _mapping(options, currency, f"{price_where}.currency_options")
+        options = mapping(price, "currency_options", price_where) or {}
+        option = mapping(options, currency, f"{price_where}.currency_options")
         if option is None:
             return Decimal(0), f"{label}: priced in {price_currency[:3]}; events leave out its {currency} amount"
         unit = _unit_amount(option, f"{price_where}.currency_options.{currency}", "unit_amount_decimal", "unit_amount")
     if recurring is None:
         return Decimal(0), f"{label}: not a recurring price"
-    if _text(recurring, "usage_type", recurring_where) == "metered":
+    if text(recurring, "usage_type", recurring_where) == "metered":
         return Decimal(0), f"{label}: metered; its amount depends on usage"
-    if _text(price, "billing_scheme", price_where) == "tiered":
+    if text(price, "billing_scheme", price_where) == "tiered":
         return Decimal(0), f"{label}: tiered; events do not carry the tiers"
-    quantity = _whole(item, "quantity", where)
+    quantity = whole(item, "quantity", where)
     if unit is None or quantity is None:
         return Decimal(0), f"{label}: no {'unit amount' if unit is None else 'quantity'}"
     if not 0 <= quantity <= MAX_QUANTITY:
         raise InvalidFeedback(f"must be between 0 and {MAX_QUANTITY}", where=f"{where}.quantity")
-    interval = _text(recurring, "interval", recurring_where, required=True)
-    count = _whole(recurring, "interval_count", recurring_where)
+    interval = text(recurring, "interval", recurring_where, required=True)
+    count = whole(recurring, "interval_count", recurring_where)
     count = 1 if count is None else count
     if count < 1:
         raise InvalidFeedback("must be at least 1", where=f"{recurring_where}.interval_count")
     per_year = PERIODS_PER_YEAR.get(interval)
     if per_year is None:
         return Decimal(0), f"{label}: billed every {interval[:20]!r}, which has no fixed count per year"
-    package = _mapping(price, package_key, price_where)
+    package = mapping(price, package_key, price_where)
     return unit * _packages(quantity, package, f"{price_where}.{package_key}") * per_year / count, None
 
 
@@ -269,20 +280,25 @@ def _unit_amount(price: Mapping[str, Any], where: str, decimal_key: str, whole_k
         amount = Decimal(value) if right_type else None
     except InvalidOperation:
         amount = None
-    valid = amount is not None and amount.is_finite() and amount.as_tuple().exponent >= -12  # at most 12 places
-    if not valid or not 0 <= amount < MAX_UNIT_AMOUNT:
+    if amount is None or not _in_range(amount):
         raise InvalidFeedback("must be a non-negative amount", where=f"{where}.{key}")
     return amount
+
+
+def _in_range(amount: Decimal) -> bool:
+    """Finite, at most 12 decimal places, and from 0 up to (not including) MAX_UNIT_AMOUNT."""
+    exponent = amount.as_tuple().exponent  # "n", "N" or "F" for NaN, sNaN and infinity; NaN would raise below
+    return isinstance(exponent, int) and exponent >= -12 and 0 <= amount < MAX_UNIT_AMOUNT
 
 
 def _packages(quantity: int, package: Mapping[str, Any] | None, where: str) -> Decimal:
     """Units billed: package pricing charges per ``divide_by`` units, rounding the count up or down."""
     if not package:
         return Decimal(quantity)
-    divide_by = _whole(package, "divide_by", where, required=True)
+    divide_by = whole(package, "divide_by", where, required=True)
     if divide_by < 1:
         raise InvalidFeedback("must be at least 1", where=f"{where}.divide_by")
-    up = _text(package, "round", where) == "up"
+    up = text(package, "round", where) == "up"
     return Decimal(-(-quantity // divide_by) if up else quantity // divide_by)
 
 
@@ -290,14 +306,14 @@ def _invoice(obj: Mapping[str, Any], meta: dict[str, Any]) -> InvoicePaidFact:
     where = "data.object"
     _expect_object(obj, "invoice", where)
     currency = _currency(obj, where)
-    paid = _whole(obj, "amount_paid", where, required=True)
+    paid = whole(obj, "amount_paid", where, required=True)
     if not 0 <= paid <= MAX_UNIT_AMOUNT * MAX_QUANTITY:
         raise InvalidFeedback("must be a non-negative amount", where=f"{where}.amount_paid")
     return InvoicePaidFact(
-        invoice_id=_text(obj, "id", where, required=True),
-        customer_id=_id(obj, "customer", where, required=True),
+        invoice_id=text(obj, "id", where, required=True),
+        customer_id=object_id(obj, "customer", where, required=True),
         subscription_id=_invoice_subscription(obj, where),
-        billing_reason=_text(obj, "billing_reason", where),
+        billing_reason=text(obj, "billing_reason", where),
         amount_paid=to_major(Decimal(paid), currency),
         currency=currency,
         period_end=_paid_through(obj, where),
@@ -307,10 +323,10 @@ def _invoice(obj: Mapping[str, Any], meta: dict[str, Any]) -> InvoicePaidFact:
 
 def _invoice_subscription(obj: Mapping[str, Any], where: str) -> str | None:
     """Under ``parent.subscription_details`` since API version 2025-03-31.basil; top-level ``subscription`` before."""
-    parent = _mapping(obj, "parent", where) or {}
-    details = _mapping(parent, "subscription_details", f"{where}.parent")
-    found = _id(details, "subscription", f"{where}.parent.subscription_details") if details else None
-    return found or _id(obj, "subscription", where)
+    parent = mapping(obj, "parent", where) or {}
+    details = mapping(parent, "subscription_details", f"{where}.parent")
+    found = object_id(details, "subscription", f"{where}.parent.subscription_details") if details else None
+    return found or object_id(obj, "subscription", where)
 
 
 def _paid_through(obj: Mapping[str, Any], where: str) -> datetime | None:
@@ -319,19 +335,19 @@ def _paid_through(obj: Mapping[str, Any], where: str) -> datetime | None:
     ``period_end`` only bounds when invoice items could be added: on a first invoice it equals ``created``,
     on a renewal it is the end of the period just ended, not of the period paid for.
     """
-    lines = (_mapping(obj, "lines", where) or {}).get("data")
+    lines = (mapping(obj, "lines", where) or {}).get("data")
     ends = []
     for i, line in enumerate(lines if isinstance(lines, list) else ()):
         line_where = f"{where}.lines.data[{i}]"
         if not isinstance(line, Mapping):
             raise InvalidFeedback("must be an object", where=line_where)
-        parent = _mapping(line, "parent", line_where) or {}
+        parent = mapping(line, "parent", line_where) or {}
         # Subscription lines: parent.type since 2025-03-31.basil, the line's own type before.
         if parent.get("type") == "subscription_item_details" or line.get("type") == "subscription":
-            period = _mapping(line, "period", line_where) or {}
-            ends.append(_time(period, "end", f"{line_where}.period"))
+            period = mapping(line, "period", line_where) or {}
+            ends.append(unix_time(period, "end", f"{line_where}.period"))
     known = [end for end in ends if end is not None]
-    return max(known) if known else _time(obj, "period_end", where)
+    return max(known) if known else unix_time(obj, "period_end", where)
 
 
 def _expect_object(obj: Mapping[str, Any], name: str, where: str) -> None:
@@ -340,65 +356,14 @@ def _expect_object(obj: Mapping[str, Any], name: str, where: str) -> None:
 
 
 def _currency(obj: Mapping[str, Any], where: str) -> str:
-    return _text(obj, "currency", where, required=True).lower()
+    return text(obj, "currency", where, required=True).lower()
 
 
 def _items(obj: Mapping[str, Any], where: str) -> list[Mapping[str, Any]]:
-    data = _mapping(obj, "items", where, required=True).get("data")
+    data = mapping(obj, "items", where, required=True).get("data")
     if not isinstance(data, list):
         raise InvalidFeedback("must be a list", where=f"{where}.items.data")
     for i, item in enumerate(data):
         if not isinstance(item, Mapping):
             raise InvalidFeedback("must be an object", where=f"{where}.items.data[{i}]")
     return data
-
-
-# Readers: each names the full field path when the value is missing or of the wrong type.
-
-def _path(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-def _field(data: Mapping[str, Any], key: str, where: str, required: bool, kinds: tuple[type, ...], what: str) -> Any:
-    value = data.get(key)
-    if value is None:
-        if required:
-            raise InvalidFeedback("is required", where=_path(where, key))
-        return None
-    # bool is an int in Python; a flag is never a number here, nor a number a flag.
-    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        raise InvalidFeedback(f"must be {what}", where=_path(where, key))
-    return value
-
-
-def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
-    return _field(data, key, where, required, (str,), "a string")
-
-
-def _whole(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> int | None:
-    return _field(data, key, where, required, (int,), "a whole number")
-
-
-def _flag(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> bool | None:
-    return _field(data, key, where, required, (bool,), "true or false")
-
-
-def _mapping(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> Mapping[str, Any] | None:
-    return _field(data, key, where, required, (Mapping,), "an object")
-
-
-def _id(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
-    """An id, or the id of the object when the field was expanded."""
-    if isinstance(data.get(key), Mapping):
-        return _text(data[key], "id", _path(where, key), required=True)
-    return _text(data, key, where, required=required)
-
-
-def _time(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> datetime | None:
-    seconds = _whole(data, key, where, required=required)
-    if seconds is None:
-        return None
-    try:
-        return datetime.fromtimestamp(seconds, timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        raise InvalidFeedback("must be a unix time", where=_path(where, key)) from None

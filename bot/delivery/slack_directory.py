@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from bot.errors import SlackUnavailable
 
 ADMIN_CACHE_SECONDS = 300
+T = TypeVar("T")
 
 
 class SlackDirectory(Protocol):
@@ -29,7 +35,7 @@ class WebDirectory:
         if cached and time.monotonic() - cached[1] < ADMIN_CACHE_SECONDS:
             return cached[0]
         try:
-            user = self.client.users_info(user=user_id).get("user") or {}
+            user = _asked("users.info", lambda: self.client.users_info(user=user_id)).get("user") or {}
             answer = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         except SlackApiError:
             answer = False  # unknown user or missing scope: not an admin by Slack's word
@@ -39,7 +45,10 @@ class WebDirectory:
     def channel_problem(self, channel_id: str) -> str | None:
         """None if the bot can post in the channel (joining a public one if needed), else what to do."""
         try:
-            channel = self.client.conversations_info(channel=channel_id).get("channel") or {}
+            channel = (
+                _asked("conversations.info", lambda: self.client.conversations_info(channel=channel_id)).get("channel")
+                or {}
+            )
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error == "channel_not_found":
@@ -55,9 +64,20 @@ class WebDirectory:
         if channel.get("is_private"):
             return f"I am not in the private channel <#{channel_id}>: invite me with `/invite @Loopkeeper`"
         try:
-            self.client.conversations_join(channel=channel_id)
+            _asked("conversations.join", lambda: self.client.conversations_join(channel=channel_id))
         except SlackApiError as exc:
             return (
                 f"I could not join <#{channel_id}> ({exc.response.get('error')}): invite me with `/invite @Loopkeeper`"
             )
         return None
+
+
+def _asked(method: str, call: Callable[[], SlackResponse]) -> SlackResponse:
+    """A Slack read; no answer (a timeout, a dropped connection) is a typed error the person is told about."""
+    try:
+        return call()
+    except (URLError, TimeoutError, ConnectionError) as exc:
+        raise SlackUnavailable(
+            f"Slack did not answer in time ({method}: {type(exc).__name__}); "
+            "nothing was changed — please try again in a minute"
+        ) from None

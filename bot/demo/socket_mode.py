@@ -81,8 +81,14 @@ class Link:
 class SocketModeStandIn:
     """Started on the first ``open_connection``; ``stop()`` ends every connection with a close frame."""
 
-    def __init__(self, *, app_token: str = "xapp-1-A0LOOPKEEP-1-standin", app_id: str = "A0LOOPKEEP",
-                 ack_timeout: float = 3.0, retry_delays: tuple[float, ...] = (0.0, 60.0, 300.0)):
+    def __init__(
+        self,
+        *,
+        app_token: str = "xapp-1-A0LOOPKEEP-1-standin",
+        app_id: str = "A0LOOPKEEP",
+        ack_timeout: float = 3.0,
+        retry_delays: tuple[float, ...] = (0.0, 60.0, 300.0),
+    ):
         self.app_token = app_token
         self.app_id = app_id
         # Slack counts an event as failed when no ack comes within 3 seconds, then retries it
@@ -106,12 +112,18 @@ class SocketModeStandIn:
             if self._server is not None:
                 return self
             self._stopping.clear()
-            self._server = serve(self._serve_link, "127.0.0.1", 0, process_request=self._check_ticket,
-                                 compression=None, close_timeout=CLOSE_TIMEOUT)
-            self._threads = [threading.Thread(target=self._server.serve_forever, name="socket-mode-standin",
-                                              daemon=True),
-                             threading.Thread(target=self._redeliver_forever, name="socket-mode-retries",
-                                              daemon=True)]
+            self._server = serve(
+                self._serve_link,
+                "127.0.0.1",
+                0,
+                process_request=self._check_ticket,
+                compression=None,
+                close_timeout=CLOSE_TIMEOUT,
+            )
+            self._threads = [
+                threading.Thread(target=self._server.serve_forever, name="socket-mode-standin", daemon=True),
+                threading.Thread(target=self._redeliver_forever, name="socket-mode-retries", daemon=True),
+            ]
             for thread in self._threads:
                 thread.start()
         return self
@@ -130,6 +142,9 @@ class SocketModeStandIn:
 
     @property
     def port(self) -> int:
+        """The loopback port the server listens on, once started."""
+        if self._server is None:
+            raise RuntimeError("the Socket Mode stand-in is not started")
         return self._server.socket.getsockname()[1]
 
     # -- apps.connections.open ---------------------------------------------
@@ -168,6 +183,7 @@ class SocketModeStandIn:
 
     def wait_for_links(self, count: int = 1, timeout: float = 10.0) -> list[Link]:
         """Wait until ``count`` connections are open and greeted; return them."""
+
         def greeted() -> list[Link] | None:
             ready = [link for link in self.open_links if link.ready]
             return ready if len(ready) >= count else None
@@ -194,8 +210,9 @@ class SocketModeStandIn:
 
     def push_interactive(self, payload: dict[str, Any], *, accepts_response_payload: bool = True) -> Delivery:
         """Deliver an interactivity payload (block_actions, view_submission, shortcut, ...)."""
-        return self._deliver(messages.envelope(messages.INTERACTIVE, payload,
-                                               accepts_response_payload=accepts_response_payload))
+        return self._deliver(
+            messages.envelope(messages.INTERACTIVE, payload, accepts_response_payload=accepts_response_payload)
+        )
 
     def push_slash_command(self, fields: dict[str, str]) -> Delivery:
         """Deliver a slash command: its form fields as a dict of strings."""
@@ -230,18 +247,26 @@ class SocketModeStandIn:
                 if not due:
                     self._changed.wait(max(0.0, wake_at - now))
             for delivery in due:
-                self._deliver(messages.envelope(messages.EVENTS_API, delivery.envelope["payload"],
-                                                accepts_response_payload=False,
-                                                retry_attempt=delivery.retry_attempt + 1, retry_reason="timeout"),
-                              retry_of=delivery.envelope_id)
+                attempt = _attempt(delivery)
+                self._deliver(
+                    messages.envelope(
+                        messages.EVENTS_API,
+                        delivery.envelope["payload"],
+                        accepts_response_payload=False,
+                        retry_attempt=attempt + 1,
+                        retry_reason="timeout",
+                    ),
+                    retry_of=delivery.envelope_id,
+                )
 
     def _retry_at(self, delivery: Delivery) -> float | None:
         """When an unacked event is due again, or None if it needs no retry (acked, retried, or out of retries)."""
         if delivery.envelope["type"] != messages.EVENTS_API or delivery.ack is not None or delivery.retried:
             return None
-        if delivery.retry_attempt >= len(self.retry_delays):
+        attempt = _attempt(delivery)
+        if attempt >= len(self.retry_delays):
             return None
-        return delivery.at + self.ack_timeout + self.retry_delays[delivery.retry_attempt]
+        return delivery.at + self.ack_timeout + self.retry_delays[attempt]
 
     # -- ending connections ----------------------------------------------------
     def disconnect(self, reason: str = "refresh_requested") -> None:
@@ -279,8 +304,11 @@ class SocketModeStandIn:
         return connection.respond(HTTPStatus.UNAUTHORIZED, "unknown or used ticket\n")
 
     def _serve_link(self, connection: ServerConnection) -> None:
+        request = connection.request
+        if request is None:  # websockets calls the handler only after a handshake, which sets it
+            raise RuntimeError("a Socket Mode link without its opening handshake")
         with self._changed:
-            link = Link(len(self.links) + 1, _ticket(connection.request.path), connection, time.monotonic())
+            link = Link(len(self.links) + 1, _ticket(request.path), connection, time.monotonic())
             self.links.append(link)
             hello = messages.hello(app_id=self.app_id, num_connections=len(self.open_links))
         if self._send(link, hello, notice=True):
@@ -328,6 +356,14 @@ class SocketModeStandIn:
                 if delivery is not None and delivery.ack is None:
                     delivery.ack = ack
             self._changed.notify_all()
+
+
+def _attempt(delivery: Delivery) -> int:
+    """An event's retry_attempt: every events_api envelope carries one (0 on the first delivery)."""
+    attempt = delivery.retry_attempt
+    if attempt is None:
+        raise ValueError(f"envelope {delivery.envelope_id} is not an events_api envelope")
+    return attempt
 
 
 def _ticket(path: str) -> str:

@@ -19,9 +19,12 @@ APPROXIMATE_CONNECTION_TIME = 18060
 
 def hello(*, app_id: str, num_connections: int) -> dict[str, Any]:
     """The first message on every connection."""
-    return {"type": "hello", "num_connections": num_connections,
-            "debug_info": {"host": HOST, "build_number": 1, "approximate_connection_time": APPROXIMATE_CONNECTION_TIME},
-            "connection_info": {"app_id": app_id}}
+    return {
+        "type": "hello",
+        "num_connections": num_connections,
+        "debug_info": {"host": HOST, "build_number": 1, "approximate_connection_time": APPROXIMATE_CONNECTION_TIME},
+        "connection_info": {"app_id": app_id},
+    }
 
 
 def disconnect(reason: str) -> dict[str, Any]:
@@ -29,11 +32,21 @@ def disconnect(reason: str) -> dict[str, Any]:
     return {"type": "disconnect", "reason": reason, "debug_info": {"host": HOST}}
 
 
-def envelope(kind: str, payload: dict[str, Any], *, accepts_response_payload: bool,
-             retry_attempt: int | None = None, retry_reason: str | None = None) -> dict[str, Any]:
+def envelope(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    accepts_response_payload: bool,
+    retry_attempt: int | None = None,
+    retry_reason: str | None = None,
+) -> dict[str, Any]:
     """One delivery with a fresh ``envelope_id``; only ``events_api`` envelopes carry the retry fields."""
-    message: dict[str, Any] = {"envelope_id": str(uuid.uuid4()), "payload": payload, "type": kind,
-                               "accepts_response_payload": accepts_response_payload}
+    message: dict[str, Any] = {
+        "envelope_id": str(uuid.uuid4()),
+        "payload": payload,
+        "type": kind,
+        "accepts_response_payload": accepts_response_payload,
+    }
     if kind == EVENTS_API:
         message["retry_attempt"] = retry_attempt or 0
         message["retry_reason"] = retry_reason or ""

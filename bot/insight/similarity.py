@@ -117,7 +117,7 @@ class SimilarityIndex:
             if current.features is None:  # no vocabulary yet to transform with: fit on everything (it is tiny)
                 self._snapshot = _fit([*_live_documents(current), *batch])
             else:
-                self._snapshot = _append(current, batch)
+                self._snapshot = _append(current, current.features, batch)
 
     def remove(self, keys: Iterable[int]) -> None:
         """Forget the documents with these keys; unknown keys are ignored."""
@@ -132,9 +132,18 @@ class SimilarityIndex:
         with self._writer:
             self._snapshot = _fit(_live_documents(self._snapshot))
 
-    def query(self, text: str, *, touchpoint: str | None = None, product: str | None = None,
-              segment: str | None = None, scale: str | None = None, k: int = 3, min_score: float = 0.2,
-              exclude: Iterable[int] = ()) -> list[Neighbour]:
+    def query(
+        self,
+        text: str,
+        *,
+        touchpoint: str | None = None,
+        product: str | None = None,
+        segment: str | None = None,
+        scale: str | None = None,
+        k: int = 3,
+        min_score: float = 0.2,
+        exclude: Iterable[int] = (),
+    ) -> list[Neighbour]:
         """Up to ``k`` documents whose text similarity is at least ``min_score``, best score first.
 
         A blank ``text`` finds nothing: a neighbour must have said something alike, not merely share metadata.
@@ -172,8 +181,10 @@ def _features() -> Pipeline:
     words = TfidfVectorizer(ngram_range=(1, 2), max_features=MAX_WORD_FEATURES, **common)
     characters = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, max_features=MAX_CHAR_FEATURES, **common)
     # Each part comes out unit-length; weights √s and √(1−s) make the cosine of the whole their s-to-(1−s) mix.
-    union = FeatureUnion([("words", words), ("characters", characters)],
-                         transformer_weights={"words": WORD_SHARE ** 0.5, "characters": (1 - WORD_SHARE) ** 0.5})
+    union = FeatureUnion(
+        [("words", words), ("characters", characters)],
+        transformer_weights={"words": WORD_SHARE**0.5, "characters": (1 - WORD_SHARE) ** 0.5},
+    )
     return make_pipeline(union, Normalizer(copy=False))  # the union's output is new: normalise it in place
 
 
@@ -186,40 +197,60 @@ def _fit(documents: list[Document]) -> _Snapshot:
     else:  # whitespace and punctuation only: nothing to fit on, and nothing a query could match
         features, fitted = None, sp.csr_matrix((0, len(documents)), dtype=np.float32)
     empty = sp.csr_matrix((fitted.shape[0], 0), dtype=np.float32)
-    return _Snapshot(features=features, fitted=fitted, added=empty, documents=tuple(documents),
-                     keys=np.array([document.key for document in documents], dtype=np.int64),
-                     facets={facet: _values(documents, facet) for facet in BOOSTS},
-                     live=np.ones(len(documents), dtype=bool),
-                     positions={document.key: position for position, document in enumerate(documents)},
-                     fitted_on=len(documents), changes=0)
+    return _Snapshot(
+        features=features,
+        fitted=fitted,
+        added=empty,
+        documents=tuple(documents),
+        keys=np.array([document.key for document in documents], dtype=np.int64),
+        facets={facet: _values(documents, facet) for facet in BOOSTS},
+        live=np.ones(len(documents), dtype=bool),
+        positions={document.key: position for position, document in enumerate(documents)},
+        fitted_on=len(documents),
+        changes=0,
+    )
 
 
-def _append(current: _Snapshot, batch: list[Document]) -> _Snapshot:
-    rows = current.features.transform([document.text for document in batch])
+def _append(current: _Snapshot, features: Pipeline, batch: list[Document]) -> _Snapshot:
+    """``current`` plus ``batch``, transformed with ``features``, the snapshot's fitted vocabulary."""
+    rows = features.transform([document.text for document in batch])
     live = current.live.copy()
     positions = dict(current.positions)
     for offset, document in enumerate(batch):
         if (replaced := positions.get(document.key)) is not None:
             live[replaced] = False
         positions[document.key] = len(current.documents) + offset
-    return _Snapshot(features=current.features, fitted=current.fitted,
-                     # Only the small block of added documents is copied; the fitted postings are shared as they are.
-                     added=sp.hstack([current.added, _postings(rows)], format="csr", dtype=np.float32),
-                     documents=current.documents + tuple(batch),
-                     keys=np.concatenate([current.keys, [document.key for document in batch]]).astype(np.int64),
-                     facets={facet: np.concatenate([values, _values(batch, facet)])
-                             for facet, values in current.facets.items()},
-                     live=np.concatenate([live, np.ones(len(batch), dtype=bool)]),
-                     positions=positions, fitted_on=current.fitted_on, changes=current.changes + len(batch))
+    return _Snapshot(
+        features=features,
+        fitted=current.fitted,
+        # Only the small block of added documents is copied; the fitted postings are shared as they are.
+        added=sp.hstack([current.added, _postings(rows)], format="csr", dtype=np.float32),
+        documents=current.documents + tuple(batch),
+        keys=np.concatenate([current.keys, [document.key for document in batch]]).astype(np.int64),
+        facets={facet: np.concatenate([values, _values(batch, facet)]) for facet, values in current.facets.items()},
+        live=np.concatenate([live, np.ones(len(batch), dtype=bool)]),
+        positions=positions,
+        fitted_on=current.fitted_on,
+        changes=current.changes + len(batch),
+    )
 
 
 def _drop(current: _Snapshot, gone: set[int]) -> _Snapshot:
     live = current.live.copy()
     live[[current.positions[key] for key in gone]] = False
     positions = {key: position for key, position in current.positions.items() if key not in gone}
-    return _Snapshot(features=current.features, fitted=current.fitted, added=current.added,
-                     documents=current.documents, keys=current.keys, facets=current.facets, live=live,
-                     positions=positions, fitted_on=current.fitted_on, changes=current.changes + len(gone))
+    return _Snapshot(
+        features=current.features,
+        fitted=current.fitted,
+        added=current.added,
+        documents=current.documents,
+        keys=current.keys,
+        facets=current.facets,
+        live=live,
+        positions=positions,
+        fitted_on=current.fitted_on,
+        changes=current.changes + len(gone),
+    )
 
 
 def _postings(rows: sp.spmatrix) -> sp.csr_matrix:

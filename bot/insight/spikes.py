@@ -37,8 +37,9 @@ def spike_p_value(count: int, baseline_per_day: float, window_days: float = 1.0)
     return float(poisson.sf(count - 1, expected))
 
 
-def is_spike(count: int, baseline_per_day: float, *, window_days: float = 1.0, alpha: float = ALPHA,
-             min_count: int = MIN_COUNT) -> bool:
+def is_spike(
+    count: int, baseline_per_day: float, *, window_days: float = 1.0, alpha: float = ALPHA, min_count: int = MIN_COUNT
+) -> bool:
     """Whether ``count`` detractors in the window are both enough to act on and too many to be chance."""
     return count >= min_count and spike_p_value(count, baseline_per_day, window_days) < alpha
 

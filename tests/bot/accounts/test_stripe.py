@@ -1,173 +1,42 @@
-"""Stripe webhooks: Stripe's signature checked against our clock, and each documented event read into a fact."""
+"""Stripe webhooks: each documented event read into an account fact, ARR worked out from its items."""
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import hmac
-import json
-from datetime import datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import stripe
-from starlette.datastructures import Headers
 
-from bot.accounts.stripe import CustomerFact, InvoicePaidFact, SubscriptionFact, parse, verify
-from bot.errors import ConfigError, InvalidFeedback
-from bot.intake.signatures import BadSignature
-from tests.stripe_signing import sign, stripe_headers
-
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "webhooks" / "stripe"
-SECRET = "whsec_test_5f1c0a9e2b7d4c3a8e6f1b0d9c2a7e4f"
-OLD_SECRET = "whsec_test_old_0a1b2c3d4e5f6a7b8c9d0e1f2a3b"
-NOW = 1_792_946_600  # 2026-10-25T16:43:20Z
-BODY = (FIXTURES / "subscription_updated_cancel_at_period_end.json").read_bytes()
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / f"{name}.json").read_bytes())
-
-
-def headers(signature: str) -> dict[str, str]:
-    return {"Stripe-Signature": signature}
-
-
-# --- verify ---------------------------------------------------------------------------------------------------
-
-def test_the_library_signs_as_stripe_documents_it():
-    # Hex HMAC-SHA256 of "<t>.<body>", keyed with the whole whsec_ string: checked by hand, not by the library.
-    expected = hmac.new(SECRET.encode(), f"{NOW}.".encode() + BODY, hashlib.sha256).hexdigest()
-    assert sign(SECRET, BODY, NOW) == f"t={NOW},v1={expected}"
-
-
-def test_right_secret_gives_the_event():
-    assert verify(SECRET, headers(sign(SECRET, BODY, NOW)), BODY, NOW) == json.loads(BODY)
-
-
-@pytest.mark.parametrize("name", sorted(path.stem for path in FIXTURES.glob("*.json")))
-def test_every_fixture_verifies_as_sent(name):
-    body = (FIXTURES / f"{name}.json").read_bytes()
-    assert verify(SECRET, stripe_headers(SECRET, body, NOW), body, NOW)["id"].startswith("evt_")
-
-
-@pytest.mark.parametrize("mapping", [dict, Headers], ids=["dict", "starlette"])
-@pytest.mark.parametrize("key", ["Stripe-Signature", "stripe-signature", "STRIPE-SIGNATURE"])
-def test_header_name_in_any_case(key, mapping):
-    assert verify(SECRET, mapping({key: sign(SECRET, BODY, NOW)}), BODY, NOW)["type"] == "customer.subscription.updated"
-
-
-def test_the_age_check_uses_now_not_the_machine_clock():
-    # Signed in 2020: the library's own tolerance (time.time()) refuses it; verify() judges by ``now``.
-    then = 1_600_000_000
-    signature = sign(SECRET, BODY, then)
-    assert verify(SECRET, headers(signature), BODY, then + 10)
-    with pytest.raises(stripe.SignatureVerificationError):
-        stripe.WebhookSignature.verify_header(BODY.decode(), signature, SECRET, tolerance=300)
-
-
-def test_secret_rolling_only_the_second_v1_matches():
-    signature = sign(OLD_SECRET, BODY, NOW, extra_secrets=(SECRET,))
-    assert signature.count("v1=") == 2
-    assert verify(SECRET, headers(signature), BODY, NOW)["id"] == "evt_1SxAcmeCancelAtPeriodEnd"
-
-
-def test_test_mode_v0_is_ignored_beside_a_good_v1():
-    # Stripe adds a fake v0 to test-mode events; it is not a scheme to check.
-    assert verify(SECRET, headers(sign(SECRET, BODY, NOW) + ",v0=" + "0" * 64), BODY, NOW)
-
-
-@pytest.mark.parametrize("skew", [-300, 0, 299.9, 300])
-def test_within_five_minutes_either_way(skew):
-    assert verify(SECRET, headers(sign(SECRET, BODY, NOW)), BODY, NOW + skew)
-
-
-def rejected(name, *, secret=SECRET, signature=None, body=BODY, now=NOW, says):
-    signature = sign(SECRET, BODY, NOW) if signature is None else signature
-    return pytest.param(secret, signature, body, now, says, id=name)
-
-
-REJECTED = [
-    rejected("wrong-secret", secret="whsec_someone_else", says="no v1 signature of this body"),
-    rejected("body-altered", body=BODY.replace(b"too_expensive", b"unused"), says="no v1 signature"),
-    rejected("stale-6-minutes", now=NOW + 360, says="more than 5 minutes"),
-    rejected("stale-301s", now=NOW + 301, says="more than 5 minutes"),
-    rejected("future-6-minutes", now=NOW - 360, says="more than 5 minutes"),
-    rejected("old-secret-only", signature=sign(OLD_SECRET, BODY, NOW), says="no v1 signature"),
-    rejected("signed-at-another-time", signature=sign(SECRET, BODY, NOW - 1).replace(f"t={NOW - 1}", f"t={NOW}"),
-             says="no v1 signature"),
-    rejected("missing", signature="", says="missing Stripe-Signature"),
-    rejected("garbage", signature="garbage", says="exactly one t="),
-    rejected("no-t", signature="v1=" + "a" * 64, says="exactly one t="),
-    rejected("t-not-a-number", signature="t=yesterday,v1=" + "a" * 64, says="unix seconds"),
-    rejected("t-negative", signature=f"t=-{NOW},v1=" + "a" * 64, says="unix seconds"),
-    rejected("t-absurd", signature="t=" + "9" * 5000 + ",v1=" + "a" * 64, says="unix seconds"),
-    rejected("no-v1", signature=f"t={NOW}", says="no v1 signature"),
-    rejected("v0-only", signature=sign(SECRET, BODY, NOW).replace("v1=", "v0="), says="no v1 signature"),
-    rejected("v1-empty", signature=f"t={NOW},v1=", says="no v1 signature"),
-    rejected("non-ascii", signature=f"t={NOW},v1=\u00e9" + "a" * 63, says="ASCII"),
-    # An old signature with a fresh "t" added must not pass the age check: the library checks the first "t".
-    rejected("second-t", signature=sign(SECRET, BODY, NOW - 3600) + f",t={NOW}", says="exactly one t="),
-    rejected("padded-t", signature=f" t={NOW}," + sign(SECRET, BODY, NOW - 3600), says="exactly one t="),
-    rejected("not-utf8", body=BODY + b"\xff", says="not UTF-8"),
-]
-
-
-@pytest.mark.parametrize("secret, signature, body, now, says", REJECTED)
-def test_rejected_signatures_say_why_without_the_secret_or_body(secret, signature, body, now, says):
-    with pytest.raises(BadSignature) as caught:
-        verify(secret, headers(signature), body, now)
-    message = str(caught.value)
-    assert says in message
-    assert "whsec_" not in message and "too_expensive" not in message and "Acme" not in message
-    # The library's own error carries the header and body; it must not ride along as the cause.
-    error = caught.value
-    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
-
-
-def test_missing_header():
-    with pytest.raises(BadSignature, match="missing Stripe-Signature header"):
-        verify(SECRET, {"Content-Type": "application/json"}, BODY, NOW)
-
-
-def test_empty_secret_is_a_configuration_error():
-    with pytest.raises(ConfigError, match="LOOPKEEPER_WEBHOOK_SECRET_STRIPE"):
-        verify("  ", headers(sign(SECRET, BODY, NOW)), BODY, NOW)
-
-
-@pytest.mark.parametrize("body, where", [
-    (b"not json", None),
-    (b"[1, 2]", None),
-    (b'{"object": "customer", "id": "cus_1"}', "object"),
-    (b'{"object": "v2.core.event", "id": "evt_1", "type": "v1.billing.meter.error_report_triggered"}', "object"),
-    (b'{"object": "event", "type": "customer.created"}', "id"),
-    (b'{"object": "event", "id": "evt_1", "type": 7}', "type"),
-])
-def test_signed_body_that_is_not_a_json_event(body, where):
-    with pytest.raises(InvalidFeedback) as caught:
-        verify(SECRET, headers(sign(SECRET, body, NOW)), body, NOW)
-    assert caught.value.where == where
-
+from bot.accounts.stripe import CustomerFact, InvoicePaidFact, SubscriptionFact, parse
+from tests.bot.accounts.stripe_fixtures import FIXTURES, at, fixture
 
 # --- parse: the fixtures --------------------------------------------------------------------------------------
 
 ACME = {"customer_id": "cus_AcmeLogistic01", "livemode": True}
 SUBSCRIPTION = {
-    "subscription_id": "sub_1SxAcmeLogisticsFleet001", "customer_id": "cus_AcmeLogistic01", "status": "active",
-    "currency": "usd", "cancel_at_period_end": False, "cancel_at": None, "canceled_at": None, "ended_at": None,
-    "cancellation_reason": None, "cancellation_feedback": None, "cancellation_comment": None,
-    "current_period_end": at("2026-11-01T10:05:02"), "deleted": False, "livemode": True,
+    "subscription_id": "sub_1SxAcmeLogisticsFleet001",
+    "customer_id": "cus_AcmeLogistic01",
+    "status": "active",
+    "currency": "usd",
+    "cancel_at_period_end": False,
+    "cancel_at": None,
+    "canceled_at": None,
+    "ended_at": None,
+    "cancellation_reason": None,
+    "cancellation_feedback": None,
+    "cancellation_comment": None,
+    "current_period_end": at("2026-11-01T10:05:02"),
+    "deleted": False,
+    "livemode": True,
 }
 CANCELLATION = {
-    "cancel_at_period_end": True, "cancel_at": at("2026-11-01T10:05:02"), "canceled_at": at("2026-10-25T16:42:10"),
-    "cancellation_reason": "cancellation_requested", "cancellation_feedback": "too_expensive",
+    "cancel_at_period_end": True,
+    "cancel_at": at("2026-11-01T10:05:02"),
+    "canceled_at": at("2026-10-25T16:42:10"),
+    "cancellation_reason": "cancellation_requested",
+    "cancellation_feedback": "too_expensive",
     "cancellation_comment": "We're consolidating tools after budget cuts. Route planning was great, but 15 seats "
-                            "is more than we can justify this year.",
+    "is more than we can justify this year.",
 }
 # ARR = unit amount (cents) × seats × 12 months ÷ 100.
 TEAM_10_SEATS = Decimal("4800.00")  # 4000 × 10 × 12 = 480000 cents
@@ -176,45 +45,99 @@ STARTER_15_SEATS = Decimal("4500.00")  # 2500 × 15 × 12 = 450000 cents
 
 EXPECTED = {
     "customer_created": CustomerFact(
-        email="ops@acme-logistics.example.com", name="Acme Logistics", owner_email=None,
-        event_id="evt_1SxAcmeCustomerCreated01", created=at("2026-09-01T09:58:12"), **ACME),
+        email="ops@acme-logistics.example.com",
+        name="Acme Logistics",
+        owner_email=None,
+        event_id="evt_1SxAcmeCustomerCreated01",
+        created=at("2026-09-01T09:58:12"),
+        **ACME,
+    ),
     "customer_updated": CustomerFact(
-        email="dana@acme-logistics.example.com", name="Acme Logistics", owner_email="sam.okafor@example.com",
-        event_id="evt_1SxAcmeCustomerUpdated01", created=at("2026-09-03T14:20:05"), **ACME),
+        email="dana@acme-logistics.example.com",
+        name="Acme Logistics",
+        owner_email="sam.okafor@example.com",
+        event_id="evt_1SxAcmeCustomerUpdated01",
+        created=at("2026-09-03T14:20:05"),
+        **ACME,
+    ),
     "customer_created_test_mode": CustomerFact(
-        customer_id="cus_NorthwindTrd02", email="it@northwind-traders.example.com", name="Northwind Traders",
-        owner_email="sam.okafor@example.com", event_id="evt_1SxNorthwindTestCreate01",
-        created=at("2026-09-15T08:30:41"), livemode=False),
+        customer_id="cus_NorthwindTrd02",
+        email="it@northwind-traders.example.com",
+        name="Northwind Traders",
+        owner_email="sam.okafor@example.com",
+        event_id="evt_1SxNorthwindTestCreate01",
+        created=at("2026-09-15T08:30:41"),
+        livemode=False,
+    ),
     "subscription_created": SubscriptionFact(
-        **{**SUBSCRIPTION, "current_period_end": at("2026-10-01T10:05:02")}, arr=TEAM_10_SEATS,
-        event_id="evt_1SxAcmeSubscriptionCreat", created=at("2026-09-01T10:05:05")),
+        **{**SUBSCRIPTION, "current_period_end": at("2026-10-01T10:05:02")},
+        arr=TEAM_10_SEATS,
+        event_id="evt_1SxAcmeSubscriptionCreat",
+        created=at("2026-09-01T10:05:05"),
+    ),
     "subscription_updated_period_roll": SubscriptionFact(
-        **SUBSCRIPTION, arr=TEAM_10_SEATS, previous_arr=TEAM_10_SEATS,
-        event_id="evt_1SxAcmePeriodRollOctober", created=at("2026-10-01T10:05:16")),
+        **SUBSCRIPTION,
+        arr=TEAM_10_SEATS,
+        previous_arr=TEAM_10_SEATS,
+        event_id="evt_1SxAcmePeriodRollOctober",
+        created=at("2026-10-01T10:05:16"),
+    ),
     "subscription_updated_quantity_increase": SubscriptionFact(
-        **SUBSCRIPTION, arr=TEAM_15_SEATS, previous_arr=TEAM_10_SEATS,
-        event_id="evt_1SxAcmeSeatsTenToFifteen", created=at("2026-10-14T09:12:44")),
+        **SUBSCRIPTION,
+        arr=TEAM_15_SEATS,
+        previous_arr=TEAM_10_SEATS,
+        event_id="evt_1SxAcmeSeatsTenToFifteen",
+        created=at("2026-10-14T09:12:44"),
+    ),
     "subscription_updated_cheaper_price": SubscriptionFact(
-        **SUBSCRIPTION, arr=STARTER_15_SEATS, previous_arr=TEAM_15_SEATS,
-        event_id="evt_1SxAcmeTeamToStarter0001", created=at("2026-10-20T15:03:27")),
+        **SUBSCRIPTION,
+        arr=STARTER_15_SEATS,
+        previous_arr=TEAM_15_SEATS,
+        event_id="evt_1SxAcmeTeamToStarter0001",
+        created=at("2026-10-20T15:03:27"),
+    ),
     "subscription_updated_cancel_at_period_end": SubscriptionFact(
-        **{**SUBSCRIPTION, **CANCELLATION}, arr=STARTER_15_SEATS, previous_arr=STARTER_15_SEATS,
-        event_id="evt_1SxAcmeCancelAtPeriodEnd", created=at("2026-10-25T16:42:11")),
+        **{**SUBSCRIPTION, **CANCELLATION},
+        arr=STARTER_15_SEATS,
+        previous_arr=STARTER_15_SEATS,
+        event_id="evt_1SxAcmeCancelAtPeriodEnd",
+        created=at("2026-10-25T16:42:11"),
+    ),
     "subscription_deleted": SubscriptionFact(
-        **{**SUBSCRIPTION, **CANCELLATION, "status": "canceled", "ended_at": at("2026-11-01T10:05:02"),
-           "deleted": True}, arr=STARTER_15_SEATS,
-        event_id="evt_1SxAcmeSubscriptionDelet", created=at("2026-11-01T10:05:04")),
+        **{
+            **SUBSCRIPTION,
+            **CANCELLATION,
+            "status": "canceled",
+            "ended_at": at("2026-11-01T10:05:02"),
+            "deleted": True,
+        },
+        arr=STARTER_15_SEATS,
+        event_id="evt_1SxAcmeSubscriptionDelet",
+        created=at("2026-11-01T10:05:04"),
+    ),
     # A first invoice: paid for September; invoice.period_end is its creation time, the line says when it runs to.
     "invoice_paid_subscription_create": InvoicePaidFact(
-        invoice_id="in_1SxAcmeFirstInvoice00001", subscription_id="sub_1SxAcmeLogisticsFleet001",
-        billing_reason="subscription_create", amount_paid=Decimal("400.00"), currency="usd",
-        period_end=at("2026-10-01T10:05:02"), event_id="evt_1SxAcmeFirstInvoicePaid1",
-        created=at("2026-09-01T10:05:06"), **ACME),
+        invoice_id="in_1SxAcmeFirstInvoice00001",
+        subscription_id="sub_1SxAcmeLogisticsFleet001",
+        billing_reason="subscription_create",
+        amount_paid=Decimal("400.00"),
+        currency="usd",
+        period_end=at("2026-10-01T10:05:02"),
+        event_id="evt_1SxAcmeFirstInvoicePaid1",
+        created=at("2026-09-01T10:05:06"),
+        **ACME,
+    ),
     "invoice_paid_subscription_cycle": InvoicePaidFact(
-        invoice_id="in_1SxAcmeOctoberRenewal001", subscription_id="sub_1SxAcmeLogisticsFleet001",
-        billing_reason="subscription_cycle", amount_paid=Decimal("400.00"), currency="usd",
-        period_end=at("2026-11-01T10:05:02"), event_id="evt_1SxAcmeOctRenewalPaid001",
-        created=at("2026-10-01T11:05:12"), **ACME),
+        invoice_id="in_1SxAcmeOctoberRenewal001",
+        subscription_id="sub_1SxAcmeLogisticsFleet001",
+        billing_reason="subscription_cycle",
+        amount_paid=Decimal("400.00"),
+        currency="usd",
+        period_end=at("2026-11-01T10:05:02"),
+        event_id="evt_1SxAcmeOctRenewalPaid001",
+        created=at("2026-10-01T11:05:12"),
+        **ACME,
+    ),
 }
 
 
@@ -249,8 +172,16 @@ def test_livemode_is_carried():
     assert [name for name, live in modes.items() if not live] == ["customer_created_test_mode"]
 
 
-@pytest.mark.parametrize("kind", ["charge.succeeded", "invoice.payment_failed", "customer.deleted",
-                                  "customer.subscription.paused", "v1.billing.meter.error_report_triggered"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "charge.succeeded",
+        "invoice.payment_failed",
+        "customer.deleted",
+        "customer.subscription.paused",
+        "v1.billing.meter.error_report_triggered",
+    ],
+)
 def test_event_types_we_do_not_use(kind):
     assert parse({**fixture("subscription_created"), "type": kind}) is None
 
@@ -273,6 +204,7 @@ def test_before_basil_the_period_and_the_invoice_subscription_sat_at_the_top():
 
 # --- parse: ARR arithmetic ------------------------------------------------------------------------------------
 
+
 def subscription_with(*prices_and_quantities, currency="usd", has_more=False) -> dict:
     """The subscription_created event with its items replaced: (price fields to change, quantity) per item."""
     event = fixture("subscription_created")
@@ -290,47 +222,72 @@ def subscription_with(*prices_and_quantities, currency="usd", has_more=False) ->
 
 
 def monthly(cents, count=1, interval="month"):
-    return {"unit_amount": cents, "unit_amount_decimal": str(cents),
-            "recurring": {"interval": interval, "interval_count": count, "usage_type": "licensed"}}
+    return {
+        "unit_amount": cents,
+        "unit_amount_decimal": str(cents),
+        "recurring": {"interval": interval, "interval_count": count, "usage_type": "licensed"},
+    }
 
 
-@pytest.mark.parametrize("items, currency, arr", [
-    ([(monthly(120_000, interval="year"), 3)], "jpy", Decimal("360000")),  # ¥120000 × 3, zero-decimal: no ÷ 100
-    ([(monthly(30_000, count=3), 1)], "usd", Decimal("1200.00")),  # 30000 × 12 ÷ 3 months = 120000 cents
-    ([(monthly(1_000, interval="week"), 2)], "eur", Decimal("1040.00")),  # 1000 × 2 × 52 weeks = 104000 cents
-    ([(monthly(100, interval="day"), 1)], "usd", Decimal("365.00")),  # 100 × 365 days = 36500 cents
-    ([(monthly(999, count=2, interval="week"), 1)], "usd", Decimal("259.74")),  # 999 × 52 ÷ 2 = 25974 cents
-    ([(monthly(5_125), 1)], "kwd", Decimal("61.500")),  # 5125 fils × 12 = 61500, three-decimal: ÷ 1000
-    ([(monthly(4000), 10), (monthly(1500), 2)], "usd", Decimal("5160.00")),  # (40000 + 3000) × 12 = 516000 cents
-    ([({**monthly(0), "unit_amount": None, "unit_amount_decimal": "0.35"}, 1000)], "usd",
-     Decimal("42.00")),  # 0.35 cent × 1000 × 12 = 4200 cents
-    ([({**monthly(1000), "transform_quantity": {"divide_by": 5, "round": "up"}}, 11)], "usd",
-     Decimal("360.00")),  # 11 seats in packs of 5, rounded up = 3 packs × 1000 × 12 = 36000 cents
-    ([({**monthly(1000), "transform_quantity": {"divide_by": 5, "round": "down"}}, 11)], "usd",
-     Decimal("240.00")),  # rounded down = 2 packs × 1000 × 12 = 24000 cents
-    ([({**monthly(4000), "currency": "usd", "currency_options": {"eur": {"unit_amount": 3700}}}, 1)], "eur",
-     Decimal("444.00")),  # a multi-currency price, its EUR option: 3700 × 12 = 44400 cents
-    ([], "usd", Decimal("0.00")),
-])
+@pytest.mark.parametrize(
+    "items, currency, arr",
+    [
+        ([(monthly(120_000, interval="year"), 3)], "jpy", Decimal("360000")),  # ¥120000 × 3, zero-decimal: no ÷ 100
+        ([(monthly(30_000, count=3), 1)], "usd", Decimal("1200.00")),  # 30000 × 12 ÷ 3 months = 120000 cents
+        ([(monthly(1_000, interval="week"), 2)], "eur", Decimal("1040.00")),  # 1000 × 2 × 52 weeks = 104000 cents
+        ([(monthly(100, interval="day"), 1)], "usd", Decimal("365.00")),  # 100 × 365 days = 36500 cents
+        ([(monthly(999, count=2, interval="week"), 1)], "usd", Decimal("259.74")),  # 999 × 52 ÷ 2 = 25974 cents
+        ([(monthly(5_125), 1)], "kwd", Decimal("61.500")),  # 5125 fils × 12 = 61500, three-decimal: ÷ 1000
+        ([(monthly(4000), 10), (monthly(1500), 2)], "usd", Decimal("5160.00")),  # (40000 + 3000) × 12 = 516000 cents
+        (
+            [({**monthly(0), "unit_amount": None, "unit_amount_decimal": "0.35"}, 1000)],
+            "usd",
+            Decimal("42.00"),
+        ),  # 0.35 cent × 1000 × 12 = 4200 cents
+        (
+            [({**monthly(1000), "transform_quantity": {"divide_by": 5, "round": "up"}}, 11)],
+            "usd",
+            Decimal("360.00"),
+        ),  # 11 seats in packs of 5, rounded up = 3 packs × 1000 × 12 = 36000 cents
+        (
+            [({**monthly(1000), "transform_quantity": {"divide_by": 5, "round": "down"}}, 11)],
+            "usd",
+            Decimal("240.00"),
+        ),  # rounded down = 2 packs × 1000 × 12 = 24000 cents
+        (
+            [({**monthly(4000), "currency": "usd", "currency_options": {"eur": {"unit_amount": 3700}}}, 1)],
+            "eur",
+            Decimal("444.00"),
+        ),  # a multi-currency price, its EUR option: 3700 × 12 = 44400 cents
+        ([], "usd", Decimal("0.00")),
+    ],
+)
 def test_arr_arithmetic(items, currency, arr):
     fact = parse(subscription_with(*items, currency=currency))
     assert (fact.arr, fact.arr_notes) == (arr, ())
 
 
 TIERED = {"billing_scheme": "tiered", "unit_amount": None, "unit_amount_decimal": None, "tiers_mode": "graduated"}
-METERED = {**monthly(0), "unit_amount": 3, "unit_amount_decimal": "3",
-           "recurring": {"interval": "month", "interval_count": 1, "usage_type": "metered"}}
+METERED = {
+    **monthly(0),
+    "unit_amount": 3,
+    "unit_amount_decimal": "3",
+    "recurring": {"interval": "month", "interval_count": 1, "usage_type": "metered"},
+}
 
 
-@pytest.mark.parametrize("items, has_more, note", [
-    ([(monthly(4000), 10), (TIERED, 1)], False, "tiered; events do not carry the tiers"),
-    ([(METERED, None)], False, "metered; its amount depends on usage"),
-    ([({"recurring": None}, 1)], False, "not a recurring price"),
-    ([({**monthly(1000), "unit_amount": None, "unit_amount_decimal": None}, 1)], False, "no unit amount"),
-    ([(monthly(1000, interval="fortnight"), 1)], False, "no fixed count per year"),
-    ([({**monthly(1000), "currency": "usd"}, 1)], False, "priced in usd; events leave out its eur amount"),
-    ([(monthly(4000), 10)], True, "cut short (has_more)"),
-])
+@pytest.mark.parametrize(
+    "items, has_more, note",
+    [
+        ([(monthly(4000), 10), (TIERED, 1)], False, "tiered; events do not carry the tiers"),
+        ([(METERED, None)], False, "metered; its amount depends on usage"),
+        ([({"recurring": None}, 1)], False, "not a recurring price"),
+        ([({**monthly(1000), "unit_amount": None, "unit_amount_decimal": None}, 1)], False, "no unit amount"),
+        ([(monthly(1000, interval="fortnight"), 1)], False, "no fixed count per year"),
+        ([({**monthly(1000), "currency": "usd"}, 1)], False, "priced in usd; events leave out its eur amount"),
+        ([(monthly(4000), 10)], True, "cut short (has_more)"),
+    ],
+)
 def test_arr_unknown_says_why(items, has_more, note):
     fact = parse(subscription_with(*items, currency="eur", has_more=has_more))
     assert fact.arr is None and any(note in line for line in fact.arr_notes), fact.arr_notes
@@ -341,65 +298,3 @@ def test_items_with_only_a_plan_from_before_prices():
     for item in event["data"]["object"]["items"]["data"]:
         del item["price"]
     assert parse(event).arr == TEAM_10_SEATS
-
-
-# --- parse: malformed events name the field -------------------------------------------------------------------
-
-def broken(name, change):
-    event = fixture(name)
-    change(event)
-    return event
-
-
-MALFORMED = [
-    ("subscription_created", lambda e: e["data"].pop("object"), "data.object"),
-    ("subscription_created", lambda e: e.update(data=[]), "data"),
-    ("customer_created", lambda e: e["data"].update(object="cus_AcmeLogistic01"), "data.object"),
-    ("customer_created", lambda e: e["data"]["object"].update(object="subscription"), "data.object.object"),
-    ("customer_created", lambda e: e.update(created="2026-09-01"), "created"),
-    ("customer_created", lambda e: e.update(livemode="yes"), "livemode"),
-    ("customer_created", lambda e: e.pop("id"), "id"),
-    ("customer_updated", lambda e: e["data"]["object"]["metadata"].update(account_owner_email=7),
-     "data.object.metadata.account_owner_email"),
-    ("subscription_created", lambda e: e["data"]["object"].pop("customer"), "data.object.customer"),
-    ("subscription_created", lambda e: e["data"]["object"]["items"].update(data={}), "data.object.items.data"),
-    ("subscription_created", lambda e: e["data"]["object"]["items"]["data"][0].update(quantity="10"),
-     "data.object.items.data[0].quantity"),
-    ("subscription_created", lambda e: e["data"]["object"]["items"]["data"][0].update(quantity=True),
-     "data.object.items.data[0].quantity"),
-    ("subscription_created", lambda e: e["data"]["object"]["items"]["data"][0]["price"].update(currency=["eur"]),
-     "data.object.items.data[0].price.currency"),
-    ("subscription_created",
-     lambda e: e["data"]["object"]["items"]["data"][0]["price"]["recurring"].update(interval_count=0),
-     "data.object.items.data[0].price.recurring.interval_count"),
-    ("subscription_created", lambda e: e["data"]["object"]["items"]["data"][0]["price"].update(
-        unit_amount_decimal="forty"), "data.object.items.data[0].price.unit_amount_decimal"),
-    ("subscription_created", lambda e: e["data"]["object"].update(cancel_at="soon"), "data.object.cancel_at"),
-    ("subscription_created", lambda e: e["data"]["object"]["items"]["data"][0]["price"].update(
-        unit_amount_decimal=None, unit_amount="4000"), "data.object.items.data[0].price.unit_amount"),
-    ("subscription_created", lambda e: e["data"]["object"]["items"]["data"][0]["price"].update(
-        unit_amount_decimal="1e-20"), "data.object.items.data[0].price.unit_amount_decimal"),
-    ("subscription_updated_period_roll",
-     lambda e: e["data"]["previous_attributes"]["items"]["data"][0].update(quantity=-1),
-     "data.previous_attributes.items.data[0].quantity"),
-    ("subscription_updated_period_roll", lambda e: e["data"].update(previous_attributes=[]),
-     "data.previous_attributes"),
-    ("invoice_paid_subscription_cycle", lambda e: e["data"]["object"].update(amount_paid=-400),
-     "data.object.amount_paid"),
-    ("invoice_paid_subscription_cycle", lambda e: e["data"]["object"].update(amount_paid=10**400),
-     "data.object.amount_paid"),
-    ("invoice_paid_subscription_cycle", lambda e: e["data"]["object"]["lines"]["data"][0]["period"].update(end="x"),
-     "data.object.lines.data[0].period.end"),
-]
-
-
-@pytest.mark.parametrize("name, change, where", MALFORMED, ids=[m[2] for m in MALFORMED])
-def test_malformed_events_name_the_field(name, change, where):
-    with pytest.raises(InvalidFeedback) as caught:
-        parse(broken(name, change))
-    assert caught.value.where == where
-
-
-def test_an_event_that_is_not_an_object():
-    with pytest.raises(InvalidFeedback, match="event: must be a JSON object"):
-        parse([])

@@ -52,8 +52,9 @@ class Listener:
     def __call__(self, client: SocketModeClient, request: SocketModeRequest) -> None:
         with self.lock:
             self.requests.append(request)
-        if request.type == "events_api" and (self.ack_events_from is None
-                                             or request.retry_attempt < self.ack_events_from):
+        if request.type == "events_api" and (
+            self.ack_events_from is None or request.retry_attempt < self.ack_events_from
+        ):
             return
         payload = self.response if request.accepts_response_payload else None
         client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id, payload=payload))
@@ -68,8 +69,9 @@ def connect(standin, socket_mode):
     clients: list[SocketModeClient] = []
 
     def connect(listener: Listener | None = None) -> SocketModeClient:
-        client = SocketModeClient(app_token=socket_mode.app_token, web_client=WebClient(base_url=standin.url),
-                                  ping_interval=PING_INTERVAL)
+        client = SocketModeClient(
+            app_token=socket_mode.app_token, web_client=WebClient(base_url=standin.url), ping_interval=PING_INTERVAL
+        )
         listener = listener or Listener()
         client.on_message_listeners.append(listener.raw.append)
         client.socket_mode_request_listeners.append(listener)
@@ -88,9 +90,18 @@ def connect(standin, socket_mode):
 
 
 def event(event_id: str) -> dict:
-    return slack_requests.event_callback(team_id=TEAM, event_id=event_id, event={
-        "type": "app_mention", "user": "U0DANA", "text": "<@U0LOOPBOT> hi", "ts": "1700000000.000100",
-        "channel": "C0SUPPORT", "event_ts": "1700000000.000100"})
+    return slack_requests.event_callback(
+        team_id=TEAM,
+        event_id=event_id,
+        event={
+            "type": "app_mention",
+            "user": "U0DANA",
+            "text": "<@U0LOOPBOT> hi",
+            "ts": "1700000000.000100",
+            "channel": "C0SUPPORT",
+            "event_ts": "1700000000.000100",
+        },
+    )
 
 
 def relinked(socket_mode, first_link: int) -> None:
@@ -103,12 +114,14 @@ def test_the_client_gets_a_url_for_its_app_token_and_slacks_hello(standin, socke
     client = connect(listener)
     socket_mode.wait_for(lambda: listener.raw)
     assert [json.loads(raw) for raw in listener.raw] == [message for _, message in socket_mode.notices]
-    (link_id, hello), = socket_mode.notices
-    assert link_id == 1 and hello == {"type": "hello", "num_connections": 1,
-                     "debug_info": {"host": "applink-standin-1", "build_number": 1,
-                                    "approximate_connection_time": 18060},
-                     "connection_info": {"app_id": socket_mode.app_id}}
-    call, = standin.calls_to("apps.connections.open")
+    ((link_id, hello),) = socket_mode.notices
+    assert link_id == 1 and hello == {
+        "type": "hello",
+        "num_connections": 1,
+        "debug_info": {"host": "applink-standin-1", "build_number": 1, "approximate_connection_time": 18060},
+        "connection_info": {"app_id": socket_mode.app_id},
+    }
+    (call,) = standin.calls_to("apps.connections.open")
     assert call.token == socket_mode.app_token
     assert client.is_connected()
 
@@ -140,16 +153,21 @@ def test_an_event_is_acked_and_the_ack_recorded(socket_mode, connect):
     delivery = socket_mode.push_event(event("Ev0ACKED"))
     ack = socket_mode.wait_for_ack(delivery.envelope_id)
     assert (ack.envelope_id, ack.payload, ack.link) == (delivery.envelope_id, None, 1)
-    assert {k: v for k, v in delivery.envelope.items() if k not in ("envelope_id", "payload")} == \
-        {"type": "events_api", "accepts_response_payload": False, "retry_attempt": 0, "retry_reason": ""}
+    assert {k: v for k, v in delivery.envelope.items() if k not in ("envelope_id", "payload")} == {
+        "type": "events_api",
+        "accepts_response_payload": False,
+        "retry_attempt": 0,
+        "retry_reason": "",
+    }
     assert [r.payload for r in listener.requests] == [delivery.envelope["payload"]]
 
 
 def test_an_interactive_envelope_is_acked_with_a_response_payload(socket_mode, connect):
     errors = {"response_action": "errors", "errors": {"outcome": "Pick an outcome"}}
     connect(Listener(response=errors))
-    submission = slack_requests.view_submission(team_id=TEAM, user_id="U0DANA", view={"callback_id": "resolve"},
-                                                values={})
+    submission = slack_requests.view_submission(
+        team_id=TEAM, user_id="U0DANA", view={"callback_id": "resolve"}, values={}
+    )
     delivery = socket_mode.push_interactive(submission)
     assert delivery.envelope["type"] == "interactive" and delivery.envelope["accepts_response_payload"] is True
     assert "retry_attempt" not in delivery.envelope
@@ -159,8 +177,13 @@ def test_an_interactive_envelope_is_acked_with_a_response_payload(socket_mode, c
 def test_a_slash_command_arrives_as_a_dict_of_strings(socket_mode, connect):
     listener = Listener(response={"text": "usage: /loops mine"})
     connect(listener)
-    fields = dict(parse_qsl(slack_requests.slash_command_body(team_id=TEAM, user_id="U0DANA", channel_id="C0SUPPORT",
-                                                              text="help", response_url="http://127.0.0.1/x")))
+    fields = dict(
+        parse_qsl(
+            slack_requests.slash_command_body(
+                team_id=TEAM, user_id="U0DANA", channel_id="C0SUPPORT", text="help", response_url="http://127.0.0.1/x"
+            )
+        )
+    )
     delivery = socket_mode.push_slash_command(fields)
     assert socket_mode.wait_for_ack(delivery.envelope_id).payload == {"text": "usage: /loops mine"}
     assert listener.requests[0].type == "slash_commands" and listener.requests[0].payload == fields
@@ -195,7 +218,7 @@ def test_an_event_not_acked_in_time_is_redelivered_as_slack_retries(socket_mode,
     listener = Listener(ack_events_from=1)
     connect(listener)
     delivery = socket_mode.push_event(event("Ev0SLOW"))
-    retry, = socket_mode.wait_for(lambda: socket_mode.retries_of(delivery))
+    (retry,) = socket_mode.wait_for(lambda: socket_mode.retries_of(delivery))
     assert retry.envelope_id != delivery.envelope_id and retry.envelope["payload"] == delivery.envelope["payload"]
     assert (retry.envelope["retry_attempt"], retry.envelope["retry_reason"]) == (1, "timeout")
     assert socket_mode.wait_for_ack(retry.envelope_id) and delivery.ack is None
@@ -236,8 +259,17 @@ def test_bolts_socket_mode_handler_runs_the_app_against_the_standin(standin, soc
     handler.connect()
     try:
         socket_mode.wait_for_links(1)
-        fields = dict(parse_qsl(slack_requests.slash_command_body(
-            team_id=TEAM, user_id="U0DANA", channel_id="C0SUPPORT", text="mine", response_url="http://127.0.0.1/x")))
+        fields = dict(
+            parse_qsl(
+                slack_requests.slash_command_body(
+                    team_id=TEAM,
+                    user_id="U0DANA",
+                    channel_id="C0SUPPORT",
+                    text="mine",
+                    response_url="http://127.0.0.1/x",
+                )
+            )
+        )
         command = socket_mode.push_slash_command(fields)
         assert socket_mode.wait_for_ack(command.envelope_id).payload == {"text": "you said mine"}
         mention = socket_mode.push_event(event("Ev0BOLT"))

@@ -9,12 +9,19 @@ import pytest
 
 from bot.insight.similarity import BOOSTS, MAX_BOOST, REFIT_SHARE, Document, Neighbour, SimilarityIndex
 
-CHARGED_TWICE = Document(11, "Charged twice on my invoice this month, please refund one of them", "billing",
-                         "invoicing", "smb", "nps")
+CHARGED_TWICE = Document(
+    11, "Charged twice on my invoice this month, please refund one of them", "billing", "invoicing", "smb", "nps"
+)
 DOUBLE_CHARGE = Document(12, "Double charge on the November invoice", "billing", "invoicing", "enterprise", "csat")
 ONBOARDING = Document(21, "Setup took weeks, nobody helped with onboarding", "onboarding", "platform", "smb", "nps")
-ONBOARDING_AGAIN = Document(22, "Onboarding was slow: setup took weeks and nobody from your team helped us",
-                            "onboarding", "platform", "enterprise", "nps")
+ONBOARDING_AGAIN = Document(
+    22,
+    "Onboarding was slow: setup took weeks and nobody from your team helped us",
+    "onboarding",
+    "platform",
+    "enterprise",
+    "nps",
+)
 SLOW_EXPORT = Document(31, "Exporting reports to CSV is very slow", "product", "reports", "smb", "csat")
 LOOPS = [CHARGED_TWICE, DOUBLE_CHARGE, ONBOARDING, ONBOARDING_AGAIN, SLOW_EXPORT]
 # Forty other resolved loops on other subjects, so that the idf weights see how common "the", "my" and "is" are.
@@ -110,14 +117,22 @@ def test_unrelated_text_finds_nothing(index):
 
 def test_boosts_order_ties_by_shared_facets():
     same_text = "The mobile app logs me out every day"
-    index = SimilarityIndex.build([Document(1, same_text, "support", "web", "smb", "csat"),
-                                   Document(2, same_text, "support", "mobile", "smb", "csat"),
-                                   Document(3, same_text, "onboarding", "mobile", "enterprise", "nps")])
+    index = SimilarityIndex.build(
+        [
+            Document(1, same_text, "support", "web", "smb", "csat"),
+            Document(2, same_text, "support", "mobile", "smb", "csat"),
+            Document(3, same_text, "onboarding", "mobile", "enterprise", "nps"),
+        ]
+    )
     neighbours = index.query(same_text, touchpoint="support", product="mobile", segment="smb", scale="nps")
     assert keys(neighbours) == [2, 3, 1]  # all four but scale; product and scale; then three without product
-    assert [n.score - n.similarity for n in neighbours] == pytest.approx([
-        BOOSTS["touchpoint"] + BOOSTS["product"] + BOOSTS["segment"], BOOSTS["product"] + BOOSTS["scale"],
-        BOOSTS["touchpoint"] + BOOSTS["segment"]])
+    assert [n.score - n.similarity for n in neighbours] == pytest.approx(
+        [
+            BOOSTS["touchpoint"] + BOOSTS["product"] + BOOSTS["segment"],
+            BOOSTS["product"] + BOOSTS["scale"],
+            BOOSTS["touchpoint"] + BOOSTS["segment"],
+        ]
+    )
 
 
 def test_without_facets_ties_go_to_the_later_loop():
@@ -126,13 +141,15 @@ def test_without_facets_ties_go_to_the_later_loop():
 
 
 def test_boosts_never_lift_an_unrelated_text_over_a_close_one(index):
-    neighbours = index.query(QUERY, touchpoint="onboarding", product="platform", segment="smb", scale="nps",
-                             k=5, min_score=0.0)
+    neighbours = index.query(
+        QUERY, touchpoint="onboarding", product="platform", segment="smb", scale="nps", k=5, min_score=0.0
+    )
     assert keys(neighbours)[:2] == [11, 12]
     assert round(MAX_BOOST, 9) == 0.1
     # min_score applies to the text alone: sharing every facet does not bring an unrelated loop in.
-    assert 21 not in keys(index.query(QUERY, touchpoint="onboarding", product="platform", segment="smb",
-                                      scale="nps", k=5))
+    assert 21 not in keys(
+        index.query(QUERY, touchpoint="onboarding", product="platform", segment="smb", scale="nps", k=5)
+    )
 
 
 def test_an_empty_corpus_finds_nothing():

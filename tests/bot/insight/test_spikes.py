@@ -66,8 +66,9 @@ def test_zero_detractors_is_never_surprising():
     assert not is_spike(0, 0.0, min_count=0)
 
 
-@pytest.mark.parametrize("count, baseline, window", [(-1, 1.0, 1.0), (3, -1.0, 1.0), (3, math.nan, 1.0),
-                                                     (3, 1.0, 0.0), (3, 1.0, -1.0)])
+@pytest.mark.parametrize(
+    "count, baseline, window", [(-1, 1.0, 1.0), (3, -1.0, 1.0), (3, math.nan, 1.0), (3, 1.0, 0.0), (3, 1.0, -1.0)]
+)
 def test_impossible_inputs_are_refused(count, baseline, window):
     with pytest.raises(ValueError):
         spike_p_value(count, baseline, window)
@@ -82,11 +83,14 @@ def test_alert_once_per_spike():
     assert sent == [True, False, False, True, False]
 
 
-@pytest.mark.parametrize("previous, spiking, expected", [
-    (False, False, AlertState(alerting=False, send_alert=False)),
-    (False, True, AlertState(alerting=True, send_alert=True)),
-    (True, True, AlertState(alerting=True, send_alert=False)),
-    (True, False, AlertState(alerting=False, send_alert=False)),
-])
+@pytest.mark.parametrize(
+    "previous, spiking, expected",
+    [
+        (False, False, AlertState(alerting=False, send_alert=False)),
+        (False, True, AlertState(alerting=True, send_alert=True)),
+        (True, True, AlertState(alerting=True, send_alert=False)),
+        (True, False, AlertState(alerting=False, send_alert=False)),
+    ],
+)
 def test_next_state_table(previous, spiking, expected):
     assert next_state(previous, spiking) == expected

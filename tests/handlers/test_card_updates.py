@@ -1,0 +1,47 @@
+"""A card update means "make this card current": changes that come while one is waiting fold into it."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bot.ids import CardAction
+from tests.factories import feedback_payload
+
+
+def open_card(harness) -> dict:
+    harness.post_webhook(feedback_payload())
+    [card] = harness.cards("C0BILLING")
+    harness.wait_until_delivered()
+    return card
+
+
+def test_ten_changes_in_a_second_make_a_few_updates_and_the_card_ends_current(harness):
+    card = open_card(harness)
+    harness.standin.method_delays["chat.update"] = 0.3
+    started = time.monotonic()
+    harness.click(card, CardAction.ACKNOWLEDGE, user_id="U0PRIYA")
+    harness.click(card, CardAction.TAKE_OWNERSHIP, user_id="U0PRIYA")
+    for n in range(8):
+        assert (
+            harness.select(card, CardAction.ASSIGN, user_id="U0PRIYA", selected_user=f"U0ASSIGN{n}").status_code == 200
+        )
+    changes_took = time.monotonic() - started
+    harness.wait_until_delivered(timeout=30)
+
+    updates = harness.standin.calls_to("chat.update")
+    assert 1 <= len(updates) <= 3, (len(updates), changes_took)  # not one per change
+    final = harness.card("C0BILLING", card["ts"])
+    status = next(b for b in final["blocks"] if b.get("block_id") == "loop_status")
+    assert "owner <@U0ASSIGN7>" in json.dumps(status)
+    notes = [r["text"] for r in harness.standin.replies("C0BILLING", card["ts"])]
+    assert len(notes) == 10 and notes[-1] == "<@U0PRIYA> assigned this to <@U0ASSIGN7>"  # the history stays whole
+
+
+def test_a_single_click_on_an_idle_card_is_sent_at_once(harness):
+    card = open_card(harness)
+    clicked = time.time()
+    assert harness.click(card, CardAction.ACKNOWLEDGE, user_id="U0PRIYA").status_code == 200
+    [update] = harness.standin.wait_for(lambda: harness.standin.calls_to("chat.update"))
+    assert update.at - clicked < 1.0  # woken on commit, not held back to wait for more changes
+    assert "Acknowledged" in json.dumps(harness.card("C0BILLING", card["ts"])["blocks"])
