@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 
 from bot.admin.runner import CommandRunner
@@ -27,7 +28,7 @@ from bot.leader import Leadership
 from bot.loops.reminders import check_reminders
 from bot.loops.rendering import RENDERERS
 from bot.metrics import Metrics
-from bot.settings import Settings
+from bot.settings import Settings, database_problem
 from handlers import health, register_all, slack_http, webhooks
 from handlers.errors import http_unexpected
 from models.base import utcnow
@@ -43,16 +44,22 @@ EVENT_ID_RETENTION = timedelta(days=1)
 
 
 def prepare_database(settings: Settings) -> None:
-    """Apply pending migrations on SQLite; on PostgreSQL insist they were applied deliberately."""
-    engine = make_engine(settings.database_url)
+    """Apply pending migrations on SQLite; on PostgreSQL insist they were applied deliberately.
+
+    A database that cannot be opened stops here with one line naming it and why (ConfigError).
+    """
     try:
-        pending = pending_migrations(engine)
-    finally:
-        engine.dispose()
+        engine = make_engine(settings.database_url)
+        try:
+            pending = pending_migrations(engine)
+        finally:
+            engine.dispose()
+        if pending and engine.dialect.name == "sqlite":
+            upgrade(settings.database_url)
+            return
+    except (SQLAlchemyError, OSError) as exc:
+        raise ConfigError(database_problem(settings.database_url, exc)) from None
     if not pending:
-        return
-    if engine.dialect.name == "sqlite":
-        upgrade(settings.database_url)
         return
     raise ConfigError(
         f"the database schema is behind ({len(pending)} pending migration(s)); "
@@ -152,7 +159,7 @@ class Loopkeeper:
             exception_handlers={Exception: http_unexpected},
             routes=[
                 *webhooks.routes(self.ctx),
-                *slack_http.routes(self.bolt, self.metrics),
+                *slack_http.routes(self.bolt, self.metrics, signing_secret=settings.slack_signing_secret),
                 *health.routes(self.ctx, self.worker_status),
             ],
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 
 class LoopkeeperError(Exception):
     """Base of every error meant to be shown to a person."""
@@ -57,3 +59,8 @@ class BadRequest(LoopkeeperError):
 
 class SlackUnavailable(LoopkeeperError):
     """Slack did not answer a question we had to ask it (a timeout, a dropped connection)."""
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True for a database that cannot be reached or written (down, read-only, full, locked too long)."""
+    return isinstance(error, (OperationalError, InterfaceError))

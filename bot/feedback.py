@@ -86,6 +86,9 @@ class FeedbackIn:
     product: str | None = None
     tags: tuple[str, ...] = ()
     submitted_at: datetime | None = None
+    # The source's own time of this version of the response (its updated_at, else when it was given):
+    # a delivery older than the version already stored never rolls it back.
+    version_at: datetime | None = None
     url: str | None = None
     # True for alerts kept as raw text because no score could be read from them.
     unparsed: bool = False

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.context import AppContext
 from bot.metrics import gauge
+from models.db import new_session
 from models.digest_run import count_digest_runs
 from models.outbox import outbox_backlog, outbox_summary
+from models.slack_event import probe_write
+
+# How long the probe waits for this process's other writers before it calls the database busy, not broken.
+PROBE_LOCK_SECONDS = 2.0
 
 
 def check(ctx: AppContext) -> dict:
@@ -19,7 +25,30 @@ def check(ctx: AppContext) -> dict:
             pending, oldest_age = outbox_backlog(session=session, now=ctx.clock())
     except SQLAlchemyError as exc:
         return {"status": "unhealthy", "database": f"unreachable ({type(exc).__name__})"}
-    return {"status": "ok", "database": "ok", "outbox": {"pending": pending, "oldest_pending_age_seconds": oldest_age}}
+    outbox = {"pending": pending, "oldest_pending_age_seconds": oldest_age}
+    writable = can_write(ctx.engine)
+    if writable is False:
+        return {
+            "status": "unhealthy",
+            "database": "read-only: cannot write (feedback would be refused)",
+            "outbox": outbox,
+        }
+    return {"status": "ok", "database": "ok" if writable else "ok (busy: writes are queued)", "outbox": outbox}
+
+
+def can_write(engine: Engine) -> bool | None:
+    """Whether the database takes a write (rolled back at once); None when other writers kept it busy."""
+    try:
+        with new_session(engine, lock_timeout=PROBE_LOCK_SECONDS) as session:
+            probe_write(session=session)
+            session.rollback()
+    except OperationalError as exc:
+        if isinstance(exc.orig, TimeoutError):  # our own writers' queue, not the database, said no
+            return None
+        return False
+    except SQLAlchemyError:
+        return False
+    return True
 
 
 def metrics_text(ctx: AppContext) -> str:

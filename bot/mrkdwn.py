@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.slack_ids import is_channel_id, is_user_id
+
 
 def escape(text: str) -> str:
     """Escape the three characters Slack reserves, so ``<!channel>`` or ``<url|x>`` stay text."""
@@ -38,14 +40,20 @@ def slack_date(when: datetime, *, fmt: str = "{date_short_pretty} at {time}") ->
     return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
 
 
-def user(user_id: str) -> str:
-    return f"<@{user_id}>"
+def mention_user(user_id: str) -> str:
+    """A person by id as a mention; anything that is not a user id is shown as escaped text, never a ping."""
+    return f"<@{user_id}>" if is_user_id(user_id) else escape(user_id)
+
+
+def link_channel(channel_id: str) -> str:
+    """A channel by id as a link; anything that is not a channel id is shown as escaped text."""
+    return f"<#{channel_id}>" if is_channel_id(channel_id) else escape(channel_id)
 
 
 def mention(target_id: str) -> str:
-    """A channel or person by id, as Slack renders it (``<#C…>``, ``<@U…>``)."""
-    if target_id[:1] in "CG":
+    """A channel or person by id, as Slack renders it (``<#C…>``, ``<@U…>``); other text escaped."""
+    if is_channel_id(target_id) and target_id[:1] in "CG":
         return f"<#{target_id}>"
-    if target_id[:1] in "UW":
+    if is_user_id(target_id):
         return f"<@{target_id}>"
-    return target_id or "Slack"
+    return escape(target_id) if target_id else "Slack"

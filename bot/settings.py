@@ -47,7 +47,7 @@ class Settings:
 
     def __repr__(self) -> str:  # never print secrets, even by accident
         return (
-            f"Settings(database_url={_redact_url(self.database_url)!r}, host={self.host!r}, port={self.port}, "
+            f"Settings(database_url={redact_url(self.database_url)!r}, host={self.host!r}, port={self.port}, "
             f"slack_api_url={self.slack_api_url!r}, socket_mode={self.slack_app_token is not None}, demo={self.demo})"
         )
 
@@ -74,7 +74,8 @@ class Settings:
         return None if is_placeholder(value) else value
 
 
-def _redact_url(url: str) -> str:
+def redact_url(url: str) -> str:
+    """A database URL fit for messages and logs: the password hidden."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:  # reported by the engine later; here we only must not leak it
@@ -113,7 +114,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
     if app_token and not app_token.startswith("xapp-"):
         problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (or left empty)")
     window_text = get("LOOPKEEPER_CUSTOMER_WINDOW_DAYS") or "14"
-    if not window_text.isdigit():
+    if not (window_text.isascii() and window_text.isdigit() and len(window_text) <= 5):
         problems.append(f"LOOPKEEPER_CUSTOMER_WINDOW_DAYS must be a whole number of days, got {window_text!r}")
 
     def number(name: str, default: float, *, kind: type = float, low: float = 0, high: float = 1e9) -> float:
@@ -141,7 +142,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
     if log_format not in ("text", "json"):
         problems.append(f"LOOPKEEPER_LOG_FORMAT must be text or json, got {log_format!r}")
     port_text = get("LOOPKEEPER_PORT") or "3000"
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+    if not (port_text.isascii() and port_text.isdigit() and len(port_text) <= 5) or not 0 <= int(port_text) <= 65535:
         problems.append(f"LOOPKEEPER_PORT must be a port number, got {port_text!r}")
     if problems:
         raise ConfigError("Loopkeeper cannot start: " + "; ".join(problems) + ". See .env.example.")
@@ -171,3 +172,12 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         post_per_second=posts_per_second,
         post_burst=post_burst,
     )
+
+
+def database_problem(url: str, error: BaseException) -> str:
+    """One line saying which database could not be used and why (the password hidden)."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200] or type(error).__name__
+    hint = ""
+    if url.startswith("sqlite") and "unable to open" in reason:
+        hint = " (does its directory exist, and may Loopkeeper write there?)"
+    return f"cannot use the database {redact_url(url)}: {reason}{hint}; check DATABASE_URL"

@@ -5,12 +5,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import AppContext
-from handlers import actions, commands, errors, events, views
+from handlers import actions, commands, errors, events, guards, views
 
 
 def register_all(app: App, ctx: AppContext) -> None:
     """Attach every Slack listener to ``app``."""
     errors.register(app, ctx)
+    guards.register(app, ctx)
     events.register(app, ctx)
     actions.register(app, ctx)
     commands.register(app, ctx)

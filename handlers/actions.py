@@ -18,6 +18,7 @@ from bot.ids import CardAction, CardBlock, ModalId
 from bot.loops.changes import Acknowledge, Actor, Assign, Change, Reopen, Snooze, TakeOwnership
 from bot.loops.lifecycle import change_loop
 from bot.loops.modals import modal_for
+from bot.slack_ids import record_id
 from handlers.errors import answering, slack_text
 
 NOT_A_LOOP = "This control does not point at a loop; it may come from an old or edited message."
@@ -30,9 +31,10 @@ def loop_id_of(body: dict, action: dict) -> int:
         prefix, _, value = str(action.get("block_id", "")).partition(":")
         if prefix != CardBlock.ACTIONS:
             raise BadRequest(NOT_A_LOOP)
-    if not value.isdigit():
+    loop_id = record_id(value)
+    if loop_id is None:
         raise BadRequest(NOT_A_LOOP)
-    return int(value)
+    return loop_id
 
 
 def _assign(action: dict) -> Change:
@@ -69,12 +71,14 @@ def register(app: App, ctx: AppContext) -> None:
 def _listener(ctx: AppContext, change_of: Callable[[dict], Change]) -> Callable[..., None]:
     def listener(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient | None = None) -> None:
         ack()
+        container = body.get("container")
+        clicked_in = container.get("channel_id") if isinstance(container, dict) else None
         actor = Actor(
-            workspace_id=body["team"]["id"],
+            workspace_id=ctx.workspace_id,
             user_id=body["user"]["id"],
             via="button",
             now=ctx.clock(),
-            clicked_in=(body.get("container") or {}).get("channel_id"),
+            clicked_in=clicked_in if isinstance(clicked_in, str) else None,
         )
         try:
             change_loop(ctx.engine, actor=actor, loop_id=loop_id_of(body, action), change=change_of(action))
@@ -94,7 +98,7 @@ def _modal_opener(ctx: AppContext, kind: ModalId) -> Callable[..., None]:
         def open_modal() -> None:
             view = modal_for(
                 ctx.engine,
-                workspace_id=body["team"]["id"],
+                workspace_id=ctx.workspace_id,
                 loop_id=loop_id_of(body, action),
                 kind=kind,
                 now=ctx.clock(),

@@ -41,12 +41,14 @@ def register(app: App, ctx: AppContext) -> None:
     @app.action(DeliveryAction.RETRY)
     def retry_delivery(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         ack()
+        channel = body.get("channel")
+        channel_id = channel.get("id") if isinstance(channel, dict) else None
         run = _runner(
             ctx,
-            workspace_id=body["team"]["id"],
+            workspace_id=ctx.workspace_id,
             user_id=body["user"]["id"],
-            channel_id=(body.get("channel") or {}).get("id", ""),
-            text=f"deliveries retry {action['value']}",
+            channel_id=channel_id if isinstance(channel_id, str) else "",
+            text=f"deliveries retry {str(action.get('value') or '')[:20]}",
             via="button",
         )
 

@@ -26,11 +26,14 @@ from bot.errors import (
     LoopMovedElsewhere,
     NotAuthorized,
     NotFound,
+    SlackUnavailable,
+    database_unavailable,
 )
 from bot.intake.signatures import BadSignature
 from bot.slack_limits import MODAL_ERROR
 
 log = logging.getLogger(__name__)
+RETRY_AFTER = 30  # seconds a sender is asked to wait when the database cannot take writes
 
 
 class BodyTooLarge(LoopkeeperError):
@@ -82,6 +85,11 @@ def logged_error_id(error: BaseException, *, where: str) -> str:
 def unexpected(error: BaseException, *, where: str) -> str:
     """Log an unexpected failure; returns what the person is told, with the log line's error id."""
     error_id = logged_error_id(error, where=where)
+    if database_unavailable(error):
+        return (
+            f":warning: Loopkeeper's database is not taking changes right now, so nothing was changed. Please "
+            f"try again in a minute (error id `{error_id}`)."
+        )
     return (
         f":x: Sorry, something went wrong on our side (error id `{error_id}`). Please try again; if it keeps "
         "happening, tell your Loopkeeper admin the error id."
@@ -105,13 +113,19 @@ def answering(respond: Callable[..., Any], work: Callable[[], None], *, where: s
 async def http_unexpected(request: Request, error: Exception) -> JSONResponse:
     """Any HTTP request that failed unexpectedly: a JSON 500 with the error id of the log line."""
     error_id = logged_error_id(error, where=f"HTTP {request.method}")
+    if database_unavailable(error):  # nothing was stored: the sender should try again, as webhook senders do
+        return JSONResponse(
+            {"error": "the database cannot take writes right now; nothing was stored, try again", "error_id": error_id},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER)},
+        )
     return JSONResponse({"error": "something went wrong on our side", "error_id": error_id}, status_code=500)
 
 
 def register(app: App, ctx: AppContext) -> None:
     @app.error
     def on_error(error: Exception, body: dict, respond: Any) -> BoltResponse | None:
-        kind = str(body.get("type") or ("slash_command" if "command" in body else "request"))
+        kind = str(body.get("type") or ("slash_command" if "command" in body else "request"))[:40]
         text = unexpected(error, where=kind)
         if "command" in body:  # answered in the HTTP response, as a command's ack would be
             return BoltResponse(
@@ -120,7 +134,7 @@ def register(app: App, ctx: AppContext) -> None:
                 headers={"content-type": ["application/json"]},
             )
         if kind == "view_submission":
-            fields = list(((body.get("view") or {}).get("state") or {}).get("values") or {})
+            fields = [f for f in _dig(body, "view", "state", "values") or {} if isinstance(f, str)]
             if fields:
                 return BoltResponse(
                     status=200,
@@ -130,4 +144,13 @@ def register(app: App, ctx: AppContext) -> None:
         if body.get("response_url"):
             ctx.after_ack.submit(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
             return BoltResponse(status=200, body="")
-        return None  # events: Slack retries a failed delivery
+        if database_unavailable(error) or isinstance(error, SlackUnavailable):
+            return None  # a passing outage: answering 500 makes Slack deliver the event again later
+        return BoltResponse(status=200, body="")  # the same event would fail the same way: no retry
+
+
+def _dig(node: object, *keys: str) -> dict | None:
+    """``node[k1][k2]…`` where each level is a dict, else None (error handling must not fail on odd payloads)."""
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else None

@@ -17,7 +17,7 @@ def routes(ctx: AppContext, workers: Callable[[], dict[str, str]]) -> list[Route
     async def healthz(request: Request) -> JSONResponse:
         body = await run_in_threadpool(health.check, ctx)
         body["workers"] = workers()
-        return JSONResponse(body, status_code=200 if body["database"] == "ok" else 503)
+        return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
     async def metrics(request: Request) -> PlainTextResponse:
         body = await run_in_threadpool(health.metrics_text, ctx)

@@ -62,7 +62,7 @@ def register(app: App, ctx: AppContext) -> None:
 
 def _submit(ctx: AppContext, ack: Ack, body: dict, view: dict, change: Change, *, field: str) -> None:
     """Apply the form's change; a typed error is shown under ``field`` and the modal stays open."""
-    actor = Actor(workspace_id=body["team"]["id"], user_id=body["user"]["id"], via="modal", now=ctx.clock())
+    actor = Actor(workspace_id=ctx.workspace_id, user_id=body["user"]["id"], via="modal", now=ctx.clock())
     try:
         change_loop(ctx.engine, actor=actor, loop_id=submitted_loop_id(view), change=change)
     except LoopkeeperError as exc:

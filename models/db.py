@@ -23,10 +23,18 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"connect_timeout": 5})
+    # hide_parameters: a failed statement's error (and so the log) never carries its values: customer text, emails.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"connect_timeout": 5},
+        hide_parameters=True,
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -54,7 +62,8 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
             return
         if not connection.info.get(_HOLDS_WRITE_LOCK):
-            if not writers.acquire(timeout=BUSY_TIMEOUT_SECONDS):  # as SQLite's own busy timeout would
+            wait = connection.get_execution_options().get(LOCK_TIMEOUT, BUSY_TIMEOUT_SECONDS)
+            if not writers.acquire(timeout=wait):  # as SQLite's own busy timeout would
                 raise OperationalError(
                     "BEGIN IMMEDIATE",
                     None,
@@ -74,17 +83,20 @@ BUSY_TIMEOUT_SECONDS = 30
 
 
 READ_ONLY = "loopkeeper_read_only"
+LOCK_TIMEOUT = "loopkeeper_lock_timeout"  # seconds a writer waits for this process's write lock on SQLite
 
 
-def new_session(engine: Engine, *, read_only: bool = False) -> Session:
+def new_session(engine: Engine, *, read_only: bool = False, lock_timeout: float | None = None) -> Session:
     """A session that keeps loaded attributes readable after commit.
 
     On SQLite a session takes the write lock when its transaction starts, so
     read-modify-write never fails halfway; ``read_only`` sessions skip that and
     never block writers (WAL lets readers and one writer work side by side).
     """
-    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
-    return Session(bind, expire_on_commit=False)
+    options: dict[str, object] = {READ_ONLY: True} if read_only else {}
+    if lock_timeout is not None:
+        options[LOCK_TIMEOUT] = lock_timeout
+    return Session(engine.execution_options(**options) if options else engine, expire_on_commit=False)
 
 
 @contextmanager

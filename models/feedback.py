@@ -51,6 +51,11 @@ class Feedback(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     url: str | None = Field(default=None, max_length=2000)
     submitted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    version_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime(), nullable=True),
+        description="the source's own time of the stored version; older deliveries never roll it back",
+    )
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 

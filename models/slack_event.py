@@ -30,6 +30,12 @@ def claim_slack_event(*, session: Session, workspace_id: str, event_id: str) -> 
     return True
 
 
+def probe_write(*, session: Session) -> None:
+    """Write a row the caller rolls back: proof the database takes writes (for the health check)."""
+    session.add(ProcessedSlackEvent(event_id="loopkeeper-healthz-probe", workspace_id="-"))
+    session.flush()
+
+
 def prune_slack_events(*, session: Session, older_than: datetime) -> int:
     """Forget event ids Slack can no longer retry; returns how many were removed."""
     result = session.execute(delete(ProcessedSlackEvent).where(col(ProcessedSlackEvent.received_at) < older_than))

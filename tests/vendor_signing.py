@@ -14,7 +14,9 @@ def _secret(source: str) -> bytes:
     return SOURCE_SECRETS[f"LOOPKEEPER_WEBHOOK_SECRET_{source.upper()}"].encode()
 
 
-def vendor_headers(source: str, body: bytes, *, secret: bytes | None = None) -> dict[str, str]:
+def vendor_headers(
+    source: str, body: bytes, *, secret: bytes | None = None, sent_at: datetime | None = None
+) -> dict[str, str]:
     key = secret or _secret(source)
     if source == "delighted":
         return {"X-Delighted-Webhook-Signature": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()}
@@ -22,7 +24,7 @@ def vendor_headers(source: str, body: bytes, *, secret: bytes | None = None) -> 
         digest = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
         return {"Typeform-Signature": f"sha256={digest}"}
     if source == "zendesk":
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = (sent_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         digest = base64.b64encode(hmac.new(key, stamp.encode() + body, hashlib.sha256).digest()).decode()
         return {"X-Zendesk-Webhook-Signature": digest, "X-Zendesk-Webhook-Signature-Timestamp": stamp}
     if source == "intercom":

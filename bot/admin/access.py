@@ -7,6 +7,7 @@ import json
 from bot.admin.config.parse import TEAM_NAME
 from bot.admin.registry import Invocation, Subcommand, channel_arg, need, user_arg
 from bot.errors import CommandError
+from bot.mrkdwn import link_channel, mention_user
 from models.admin import Admin, get_admin, list_admins, recent_audit
 from models.intake_channel import (
     IntakeChannel,
@@ -21,11 +22,11 @@ def admin_add(inv: Invocation) -> str:
     need(inv.args, 1, what="the person to make an admin", example=example)
     user = user_arg(inv.args[0], example=example)
     if get_admin(session=inv.session, workspace_id=inv.workspace_id, user_id=user):
-        return f"<@{user}> is already an admin."
+        return f"{mention_user(user)} is already an admin."
     get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
     inv.session.add(Admin(workspace_id=inv.workspace_id, user_id=user, added_by=inv.user_id, created_at=inv.now))
     inv.audit("admin.add", user, None, user)
-    return f":white_check_mark: <@{user}> can now change Loopkeeper's configuration."
+    return f":white_check_mark: {mention_user(user)} can now change Loopkeeper's configuration."
 
 
 def admin_remove(inv: Invocation) -> str:
@@ -35,17 +36,19 @@ def admin_remove(inv: Invocation) -> str:
     admin = get_admin(session=inv.session, workspace_id=inv.workspace_id, user_id=user)
     if admin is None:
         hint = " (set in LOOPKEEPER_ADMINS; change it there)" if user in inv.env_admins else ""
-        raise CommandError(f"<@{user}> was not added with `/loops admin add`{hint}", example="/loops admin list")
+        raise CommandError(
+            f"{mention_user(user)} was not added with `/loops admin add`{hint}", example="/loops admin list"
+        )
     inv.session.delete(admin)
     inv.audit("admin.remove", user, user, None)
-    return f":wastebasket: <@{user}> is no longer a Loopkeeper admin."
+    return f":wastebasket: {mention_user(user)} is no longer a Loopkeeper admin."
 
 
 def admin_list(inv: Invocation) -> str:
     added = [a.user_id for a in list_admins(session=inv.session, workspace_id=inv.workspace_id)]
     lines = ["*Admins* — they can change teams, routes, playbooks and intake channels"]
-    lines.append("• from LOOPKEEPER_ADMINS: " + (" ".join(f"<@{u}>" for u in inv.env_admins) or "none"))
-    lines.append("• added here: " + (" ".join(f"<@{u}>" for u in added) or "none"))
+    lines.append("• from LOOPKEEPER_ADMINS: " + (" ".join(mention_user(u) for u in inv.env_admins) or "none"))
+    lines.append("• added here: " + (" ".join(mention_user(u) for u in added) or "none"))
     lines.append("• and every Slack workspace admin and owner")
     return "\n".join(lines)
 
@@ -60,11 +63,11 @@ def intake_add(inv: Invocation) -> str:
     if source is not None and not TEAM_NAME.match(source):
         raise CommandError(f"`{inv.args[1]}` is not a source name (e.g. delighted)", example=INTAKE)
     if get_intake_channel(session=inv.session, workspace_id=inv.workspace_id, channel_id=channel):
-        return f"<#{channel}> is already an intake channel."
+        return f"{link_channel(channel)} is already an intake channel."
     get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
     inv.session.add(IntakeChannel(workspace_id=inv.workspace_id, channel_id=channel, source=source))
     inv.audit("intake.add", channel, None, {"channel": channel, "source": source})
-    return f":white_check_mark: Alerts posted in <#{channel}> now become feedback loops."
+    return f":white_check_mark: Alerts posted in {link_channel(channel)} now become feedback loops."
 
 
 def intake_remove(inv: Invocation) -> str:
@@ -73,10 +76,10 @@ def intake_remove(inv: Invocation) -> str:
     channel = channel_arg(inv.args[0], example=example)
     row = get_intake_channel(session=inv.session, workspace_id=inv.workspace_id, channel_id=channel)
     if row is None:
-        raise CommandError(f"<#{channel}> is not an intake channel", example="/loops intake list")
+        raise CommandError(f"{link_channel(channel)} is not an intake channel", example="/loops intake list")
     inv.session.delete(row)
     inv.audit("intake.remove", channel, {"channel": channel, "source": row.source}, None)
-    return f":wastebasket: <#{channel}> is no longer read for feedback."
+    return f":wastebasket: {link_channel(channel)} is no longer read for feedback."
 
 
 def intake_list(inv: Invocation) -> str:
@@ -84,14 +87,14 @@ def intake_list(inv: Invocation) -> str:
     if not rows:
         return f"No intake channels. Add one: `{INTAKE}`"
     return "*Intake channels*\n" + "\n".join(
-        f"• <#{r.channel_id}>" + (f" ({r.source})" if r.source else "") for r in rows
+        f"• {link_channel(r.channel_id)}" + (f" ({r.source})" if r.source else "") for r in rows
     )
 
 
 def audit(inv: Invocation) -> str:
     example = "/loops audit 20"
     count = inv.args[0] if inv.args else "10"
-    if not count.isdigit() or not 1 <= int(count) <= 100:
+    if not (count.isascii() and count.isdigit() and len(count) <= 3) or not 1 <= int(count) <= 100:
         raise CommandError(f"`{count}` is not a number of entries from 1 to 100", example=example)
     entries = recent_audit(session=inv.session, workspace_id=inv.workspace_id, limit=int(count))
     if not entries:
@@ -99,7 +102,7 @@ def audit(inv: Invocation) -> str:
     lines = [f"*Last {len(entries)} change(s)*"]
     for entry in entries:
         lines.append(
-            f"• {entry.at:%Y-%m-%d %H:%M} UTC <@{entry.actor}> `{entry.action}` {entry.target}: "
+            f"• {entry.at:%Y-%m-%d %H:%M} UTC {mention_user(entry.actor)} `{entry.action}` {entry.target}: "
             f"{_short(entry.before)} → {_short(entry.after)}"
         )
     return "\n".join(lines)

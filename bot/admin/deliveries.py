@@ -6,6 +6,7 @@ from bot.admin.registry import Invocation, Subcommand
 from bot.errors import CommandError
 from bot.ids import DeliveryAction
 from bot.mrkdwn import escape, mention, slack_date
+from bot.slack_ids import record_id
 from bot.slack_limits import SECTION_TEXT
 from models.delivery_notice import forget_delivery_notices
 from models.outbox import (
@@ -69,9 +70,10 @@ def show(inv: Invocation) -> dict:
 
 
 def retry(inv: Invocation) -> str:
-    if len(inv.args) != 1 or not (inv.args[0].lstrip("#").isdigit() or inv.args[0].lower() == "all"):
+    wanted = inv.args[0] if len(inv.args) == 1 else ""
+    item_id = record_id(wanted)
+    if item_id is None and wanted.lower() != "all":
         raise CommandError("say which parked delivery to retry: its number, or all", example=RETRY)
-    item_id = None if inv.args[0].lower() == "all" else int(inv.args[0].lstrip("#"))
     items = retry_parked(session=inv.session, workspace_id=inv.workspace_id, item_id=item_id, now=inv.now)
     if not items:
         raise CommandError(

@@ -9,6 +9,7 @@ from bot.digest.periods import NAMES, period
 from bot.digest.render import sections
 from bot.digest.sending import send_digest
 from bot.errors import CommandError, NotAuthorized
+from bot.mrkdwn import link_channel
 
 EXAMPLE = "/loops digest preview billing last-week"
 
@@ -36,7 +37,7 @@ def send(inv: Invocation) -> str:
         return (
             f"{team.name}'s digest for {chosen.label} was already sent; `/loops digest preview {team.name}` shows it."
         )
-    return f":outbox_tray: {team.name}'s digest for {chosen.label} is on its way to <#{team.channel_id}>."
+    return f":outbox_tray: {team.name}'s digest for {chosen.label} is on its way to {link_channel(team.channel_id)}."
 
 
 SUBCOMMANDS = [

@@ -52,7 +52,9 @@ def config_export(inv: Invocation) -> str:
 
 
 SUBCOMMANDS = [
-    Subcommand(("help",), "/loops help [topic]", "What you can do with /loops", "/loops help route", help_),
+    Subcommand(
+        ("help",), "/loops help [topic [subcommand]]", "What you can do with /loops", "/loops help route", help_
+    ),
     Subcommand(
         ("config", "export"),
         "/loops config export",

@@ -6,6 +6,7 @@ from bot.admin.registry import Invocation, Subcommand, need
 from bot.admin.teams import find_team
 from bot.errors import CommandError
 from bot.loops import lists as loop_lists
+from bot.slack_ids import record_id
 
 
 def mine(inv: Invocation) -> str:
@@ -21,9 +22,12 @@ def show(inv: Invocation) -> str:
     example = "/loops show 42"
     need(inv.args, 1, what="the loop number", example=example)
     number = inv.args[0].lstrip("#")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         raise CommandError(f"`{inv.args[0]}` is not a loop number", example=example)
-    text = loop_lists.show(inv.session, workspace_id=inv.workspace_id, loop_id=int(number), now=inv.now)
+    loop_id = record_id(number)
+    text = (
+        loop_lists.show(inv.session, workspace_id=inv.workspace_id, loop_id=loop_id, now=inv.now) if loop_id else None
+    )
     if text is None:
         raise CommandError(f"there is no loop #{number} here", example="/loops open")
     return text
@@ -41,5 +45,5 @@ SUBCOMMANDS = [
         open_,
         topic="loops",
     ),
-    Subcommand(("show",), "/loops show <loop id>", "One loop with its history", "/loops show 42", show, topic="loops"),
+    Subcommand(("show",), "/loops show <loop-id>", "One loop with its history", "/loops show 42", show, topic="loops"),
 ]

@@ -81,6 +81,12 @@ class Subcommand:
     def name(self) -> str:
         return " ".join(self.words)
 
+    @property
+    def max_args(self) -> int | None:
+        """How many words may follow, read from ``usage`` (None when one of them takes any number: ``…``)."""
+        after = self.usage.split()[1 + len(self.words) :]
+        return None if any("…" in word for word in after) else len(after)
+
 
 def tokenize(text: str) -> list[str]:
     """Split command text like a shell (quotes keep values together; Slack's smart quotes count too)."""

@@ -10,6 +10,7 @@ from bot.admin.teams import find_team
 from bot.errors import CommandError
 from bot.feedback import SCALES, UNSCORED
 from bot.loops.playbooks import suggest, workspace_playbooks
+from bot.mrkdwn import link_channel
 from bot.routing import FIELDS, InvalidMatcher, Rule, parse_matcher, route
 from models.team import Route, Team, list_routes, list_teams
 from models.workspace import get_or_create_workspace, get_workspace
@@ -91,20 +92,21 @@ def list_(inv: Invocation) -> str:
         team = teams[row.team_id]
         suffix = "  _continue_" if row.continue_matching else ""
         lines.append(
-            f"{row.position}. {' '.join(f'`{m}`' for m in row.matchers)} → *{team.name}* <#{team.channel_id}>{suffix}"
+            f"{row.position}. {' '.join(f'`{m}`' for m in row.matchers)} → *{team.name}* "
+            f"{link_channel(team.channel_id)}{suffix}"
         )
     if not routes:
         lines.append(f"_none yet_ — e.g. `{ADD}`")
     default = (workspace.default_channel_id if workspace else None) or inv.default_channel
     lines.append(
-        f"Otherwise → {f'<#{default}>' if default else '_no default channel: set one with_ '}"
+        f"Otherwise → {f'{link_channel(default)}' if default else '_no default channel: set one with_ '}"
         f"{'' if default else '`/loops route default #channel`'}"
     )
     return "\n".join(lines)
 
 
 def _route_at(inv: Invocation, routes: list[Route], token: str, example: str) -> Route:
-    if not token.isdigit() or not 1 <= int(token) <= len(routes):
+    if not (token.isascii() and token.isdigit()) or not 1 <= int(token) <= len(routes):
         raise CommandError(
             f"`{token}` is not a route number (1–{len(routes)}); see `/loops route list`", example=example
         )
@@ -117,7 +119,7 @@ def move(inv: Invocation) -> str:
     routes = list_routes(session=inv.session, workspace_id=inv.workspace_id)
     row = _route_at(inv, routes, inv.args[0], example)
     target = inv.args[1]
-    if not target.isdigit() or not 1 <= int(target) <= len(routes):
+    if not (target.isascii() and target.isdigit()) or not 1 <= int(target) <= len(routes):
         raise CommandError(f"`{target}` is not a position (1–{len(routes)})", example=example)
     before = [route_snapshot(r, _teams(inv)) for r in routes]
     routes.remove(row)
@@ -152,7 +154,7 @@ def default(inv: Invocation) -> str:
     before, workspace.default_channel_id = workspace.default_channel_id, channel
     inv.session.add(workspace)
     inv.audit("route.default", "default channel", before, channel)
-    return f":white_check_mark: Feedback no route claims now goes to <#{channel}>."
+    return f":white_check_mark: Feedback no route claims now goes to {link_channel(channel)}."
 
 
 def sample_fields(tokens: tuple[str, ...]) -> dict[str, object]:
@@ -197,14 +199,14 @@ def test(inv: Invocation) -> str:
         team = teams[row.team_id]
         lines.append(
             f"• matches route {row.position} ({' '.join(row.matchers)}) → *{team.name}* "
-            f"<#{team.channel_id}>{' and continues' if row.continue_matching else ''}"
+            f"{link_channel(team.channel_id)}{' and continues' if row.continue_matching else ''}"
         )
     if not chosen:
         workspace = get_workspace(session=inv.session, workspace_id=inv.workspace_id)
         default_channel = (workspace.default_channel_id if workspace else None) or inv.default_channel
         lines.append(
             "• no route matches → default channel "
-            + (f"<#{default_channel}>" if default_channel else "(none set: it would not be posted)")
+            + (f"{link_channel(default_channel)}" if default_channel else "(none set: it would not be posted)")
         )
     steps = suggest(
         fields,

@@ -43,6 +43,7 @@ class CommandRunner:
     def run(self, *, workspace_id: str, user_id: str, channel_id: str, text: str, via: str, now: datetime) -> Answer:
         """The subcommand's answer; raises CommandError (with an example) or NotAuthorized, changing nothing."""
         subcommand, args = self.registry.resolve(tokenize(text) or ["help"])
+        _check_arity(subcommand, args)
         is_admin = False
         if subcommand.admin or subcommand.asks_admin:
             is_admin = self.is_admin(workspace_id=workspace_id, user_id=user_id)
@@ -86,3 +87,15 @@ class CommandRunner:
         problem = self.directory.channel_problem(channel)
         if problem:
             raise CommandError(problem, example=subcommand.example)
+
+
+def _check_arity(subcommand: Subcommand, args: tuple[str, ...]) -> None:
+    """Words a subcommand does not take are refused, never dropped (``route remove 1 OR 1=1`` removes nothing)."""
+    most = subcommand.max_args
+    if most is not None and len(args) > most:
+        extra = " ".join(args[most:])
+        raise CommandError(
+            f"`/loops {subcommand.name}` takes {most or 'no'} word{'' if most == 1 else 's'} after it "
+            f"(`{subcommand.usage}`); I do not understand `{extra[:80]}`",
+            example=subcommand.example,
+        )

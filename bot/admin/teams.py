@@ -9,6 +9,7 @@ from bot.admin.registry import Invocation, Subcommand, channel_arg, need, user_a
 from bot.digest.personal import personal_digests_on
 from bot.durations import InvalidDuration, format_minutes, parse_duration
 from bot.errors import CommandError
+from bot.mrkdwn import link_channel, mention_user
 from bot.schedules import format_hours, parse_hours, parse_schedule
 from models.loop import count_team_loops
 from models.team import Team, delete_routes, get_team_by_name, list_teams
@@ -58,7 +59,7 @@ def add(inv: Invocation) -> str:
     inv.session.flush()
     inv.audit("team.add", name, None, team_snapshot(team))
     return (
-        f":white_check_mark: Team *{name}* works in <#{channel}>. Send it feedback with a route, e.g. "
+        f":white_check_mark: Team *{name}* works in {link_channel(channel)}. Send it feedback with a route, e.g. "
         f"`/loops route add {name} touchpoint=billing`."
     )
 
@@ -96,6 +97,7 @@ def set_(inv: Invocation) -> str:
     need(inv.args, 3, what="a team, a setting (lead, timezone, hours, sla, digest) and its value", example=SET)
     team = find_team(inv, inv.args[0], example=SET)
     setting, values = inv.args[1].lower(), inv.args[2:]
+    _check_values(setting, values)
     before = team_snapshot(team)
     if setting in ("lead", "leads"):
         team.leads = [user_arg(v, example="/loops team set billing lead @dana @sam") for v in values]
@@ -146,6 +148,23 @@ def set_(inv: Invocation) -> str:
     return f":white_check_mark: *{team.name}* updated.\n" + list_line(team)
 
 
+# How many values each one-value setting takes; `hours` takes one (24/7) or two (days and a span).
+_ONE_VALUE = {"timezone": 1, "tz": 1, "thread-log": 1, "personal-digests": 1, "moves": 1}
+
+
+def _check_values(setting: str, values: tuple[str, ...]) -> None:
+    """Words a setting does not take are refused, never dropped."""
+    if setting == "hours":
+        most: int | None = 1 if values[0].lower() in ("24/7", "always", "off") else 2
+    else:
+        most = _ONE_VALUE.get(setting)  # None: a list (leads), pairs (sla) or a schedule, checked where parsed
+    if most is not None and len(values) > most:
+        extra = " ".join(values[most:])[:80]
+        raise CommandError(
+            f"`{setting}` takes {most} value{'s' if most > 1 else ''}; I do not understand `{extra}`", example=SET
+        )
+
+
 def list_line(team: Team) -> str:
     sla = " / ".join(
         x
@@ -156,7 +175,8 @@ def list_line(team: Team) -> str:
         if x
     )
     return (
-        f"<#{team.channel_id}> · leads {' '.join(f'<@{u}>' for u in team.leads) or 'none'} · {team.timezone} · "
+        f"{link_channel(team.channel_id)} · leads {' '.join(mention_user(u) for u in team.leads) or 'none'} · "
+        f"{team.timezone} · "
         f"{format_hours(team.hours)} · SLA {sla or 'none'} · digest {team.digest_schedule}"
         + ("" if team.thread_log else " · thread log off")
         + (" · personal digests " + ("on" if personal_digests_on(team) else "off"))

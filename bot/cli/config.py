@@ -7,12 +7,14 @@ import sys
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.admin.config.apply import import_config
 from bot.admin.config.export import export_config, to_yaml
 from bot.admin.config.parse import load_config
 from bot.errors import ConfigError
+from bot.settings import database_problem
 from models.db import make_engine, new_session, pending_migrations, upgrade
 from models.workspace import list_workspace_ids
 
@@ -23,12 +25,18 @@ def database_url() -> str:
 
 
 def open_engine() -> Engine:
+    """The engine for DATABASE_URL, migrated on SQLite; ConfigError (one line) when it cannot be used."""
     url = database_url()
-    engine = make_engine(url)
-    if pending_migrations(engine):
-        if engine.dialect.name != "sqlite":
-            raise ConfigError("the database schema is behind; run `loopkeeper db upgrade` first")
-        upgrade(url)
+    try:
+        engine = make_engine(url)
+        behind = bool(pending_migrations(engine))
+        if behind and engine.dialect.name == "sqlite":
+            upgrade(url)
+            behind = False
+    except (SQLAlchemyError, OSError) as exc:
+        raise ConfigError(database_problem(url, exc)) from None
+    if behind:
+        raise ConfigError("the database schema is behind; run `loopkeeper db upgrade` first")
     return engine
 
 

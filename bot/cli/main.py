@@ -139,10 +139,17 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade() -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.cli.config import database_url
+    from bot.settings import database_problem
     from models.db import upgrade
 
-    upgrade(database_url())
+    url = database_url()
+    try:
+        upgrade(url)
+    except (SQLAlchemyError, OSError) as exc:
+        raise ConfigError(database_problem(url, exc)) from None
     print("database is at the latest migration")
     return 0
 

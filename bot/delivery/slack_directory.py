@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.errors import SlackUnavailable
+from bot.mrkdwn import link_channel
 
 ADMIN_CACHE_SECONDS = 300
 T = TypeVar("T")
@@ -53,22 +54,21 @@ class WebDirectory:
             error = exc.response.get("error")
             if error == "channel_not_found":
                 return (
-                    f"I cannot see <#{channel_id}>: it does not exist, or it is private and I am not in it — "
-                    f"invite me there with `/invite @Loopkeeper`"
+                    f"I cannot see {link_channel(channel_id)}: it does not exist, or it is private and I am not "
+                    "in it — invite me there with `/invite @Loopkeeper`"
                 )
-            return f"Slack would not tell me about <#{channel_id}> ({error})"
+            return f"Slack would not tell me about {link_channel(channel_id)} ({error})"
         if channel.get("is_archived"):
-            return f"<#{channel_id}> is archived; pick a channel people use"
+            return f"{link_channel(channel_id)} is archived; pick a channel people use"
         if channel.get("is_member"):
             return None
         if channel.get("is_private"):
-            return f"I am not in the private channel <#{channel_id}>: invite me with `/invite @Loopkeeper`"
+            return f"I am not in the private channel {link_channel(channel_id)}: invite me with `/invite @Loopkeeper`"
         try:
             _asked("conversations.join", lambda: self.client.conversations_join(channel=channel_id))
         except SlackApiError as exc:
-            return (
-                f"I could not join <#{channel_id}> ({exc.response.get('error')}): invite me with `/invite @Loopkeeper`"
-            )
+            error = exc.response.get("error")
+            return f"I could not join {link_channel(channel_id)} ({error}): invite me with `/invite @Loopkeeper`"
         return None
 
 

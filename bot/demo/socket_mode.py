@@ -25,6 +25,7 @@ from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
 from bot.demo import socket_mode_messages as messages
+from bot.demo.waiting import wait_until
 
 # Bounds how long ending a connection waits for the client's side of the closing handshake
 # (slack_sdk's builtin client closes the socket instead of answering with a close frame).
@@ -170,16 +171,7 @@ class SocketModeStandIn:
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Block until ``predicate()`` is truthy (re-checked on every change); return its value."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                value = predicate()
-                if value:
-                    return value
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError("the Socket Mode stand-in did not reach the expected state in time")
-                self._changed.wait(min(remaining, 0.1))
+        return wait_until(self._changed, predicate, timeout=timeout, what="the Socket Mode stand-in")
 
     def wait_for_links(self, count: int = 1, timeout: float = 10.0) -> list[Link]:
         """Wait until ``count`` connections are open and greeted; return them."""

@@ -21,6 +21,7 @@ from bot.demo.socket_mode import SocketModeStandIn
 from bot.demo.standin_http import make_handler
 from bot.demo.standin_methods import WebApiMethods
 from bot.demo.standin_records import Call, Channel, Fault
+from bot.demo.waiting import wait_until
 
 __all__ = ["Call", "Channel", "Fault", "SlackStandIn"]
 
@@ -139,16 +140,7 @@ class SlackStandIn(WebApiMethods):
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Block until ``predicate()`` is truthy (re-checked on each call); return its value."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                value = predicate()
-                if value:
-                    return value
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError("stand-in did not reach the expected state in time")
-                self._changed.wait(min(remaining, 0.05))
+        return wait_until(self._changed, predicate, timeout=timeout, what="the stand-in")
 
     # -- the API -------------------------------------------------------------
     def handle(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict, dict[str, str], float]:

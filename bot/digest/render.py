@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 from bot.digest.content import Digest
 from bot.loops.cards import format_money
 from bot.loops.lists import card_link, card_url
-from bot.mrkdwn import escape, slack_date, truncate
+from bot.mrkdwn import escape, mention_user, slack_date, truncate
 from bot.slack_limits import SECTION_TEXT
 
 OWNERS_SHOWN = 10
@@ -69,7 +69,7 @@ def sections(digest: Digest) -> list[str]:
     if digest.overdue:
         lines.append("*Overdue first:*")
         for loop in digest.overdue:
-            owner = f"<@{loop.owner_id}>" if loop.owner_id else "_unowned_"
+            owner = f"{mention_user(loop.owner_id)}" if loop.owner_id else "_unowned_"
             lines.append(
                 f"• #{loop.id} {owner} opened {slack_date(loop.created_at, fmt='{date_short}')} · {card_link(loop)}"
             )
@@ -117,7 +117,7 @@ def sections(digest: Digest) -> list[str]:
         out.append("*Weakest links*\n" + "\n".join(weak))
     if digest.owners:
         owners = [
-            f"• <@{owner}>: {count} open — "
+            f"• {mention_user(owner)}: {count} open — "
             + ", ".join(
                 _loop_link(loop_id, opened, channel, ts)
                 for loop_id, opened, channel, ts in digest.owner_loops.get(owner, [])

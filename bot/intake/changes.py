@@ -28,6 +28,7 @@ def _incoming(feedback: FeedbackIn) -> dict:
         "tags": list(feedback.tags),
         "url": feedback.url,
         "submitted_at": feedback.submitted_at,
+        "version_at": feedback.version_at,
         "unparsed": feedback.unparsed,
     }
 

@@ -144,7 +144,8 @@ def row_payload(row: dict[str, Any], options: ImportOptions) -> dict[str, Any]:
         if raw in (None, ""):
             continue
         if name == "score" and isinstance(raw, str):
-            raw = int(raw) if raw.lstrip("-").isdigit() else raw
+            digits = raw.strip().removeprefix("-")
+            raw = int(raw) if digits.isascii() and digits.isdigit() and len(digits) < 10 else raw
         if name == "arr" and isinstance(raw, str):
             raw = raw.replace(",", "").replace("$", "").replace("€", "").replace("£", "").strip()
         if name == "tags" and isinstance(raw, str):

@@ -28,13 +28,15 @@ from models.team import get_team
 from models.workspace import get_or_create_workspace
 
 CREATED, DUPLICATE, UPDATED, ATTACHED, STORED = "created", "duplicate", "updated", "attached", "stored"
+STALE = "stale"  # an older version of a response than the one stored: never applied
 
 
 @dataclass(frozen=True)
 class IngestResult:
     feedback_id: int
     loop_ids: tuple[int, ...]
-    outcome: str  # created, duplicate, updated, attached (joined an open loop), stored (history, no loop)
+    # created, duplicate, updated, attached (joined an open loop), stored (history, no loop), stale (older)
+    outcome: str
 
     @property
     def loop_id(self) -> int | None:
@@ -83,6 +85,8 @@ def ingest_in_transaction(
         session=session, workspace_id=workspace_id, source=feedback.source, external_id=feedback.external_id
     )
     if existing is not None:
+        if _older(feedback, existing):
+            return _result(session, existing, STALE)
         changes = describe_changes(existing, feedback)
         if not changes:
             return _result(session, existing, DUPLICATE)
@@ -142,6 +146,11 @@ def _targets(session: Session, workspace_id: str, feedback: FeedbackIn, policy: 
             session, workspace_id=workspace_id, fields=feedback.routing_fields(), default_channel=policy.default_channel
         )
     ]
+
+
+def _older(incoming: FeedbackIn, stored: Feedback) -> bool:
+    """True when the source says this delivery is an older version of the response than the stored one."""
+    return incoming.version_at is not None and stored.version_at is not None and incoming.version_at < stored.version_at
 
 
 def _result(session: Session, feedback: Feedback, outcome: str) -> IngestResult:

@@ -53,7 +53,8 @@ def integer(data: Any, path: str, *, required: bool = False) -> int | None:
         if required:
             raise InvalidFeedback("is required", where=path)
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 10:
+    digits = value.strip().removeprefix("-") if isinstance(value, str) else ""
+    if digits.isascii() and digits.isdigit() and len(digits) < 10:
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 10**9:
         raise InvalidFeedback(f"must be a whole number (got {str(value)[:40]!r})", where=path)

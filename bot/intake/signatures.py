@@ -42,12 +42,16 @@ def verify_generic(
         raise BadSignature("missing X-Loopkeeper-Timestamp header")
     if not (timestamp.isascii() and timestamp.isdigit()):
         raise BadSignature("X-Loopkeeper-Timestamp must be unix seconds")
-    now = time.time() if now is None else now
-    if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
-        raise BadSignature("X-Loopkeeper-Timestamp is more than 5 minutes off; check the sender's clock")
+    check_signed_time(int(timestamp), now=time.time() if now is None else now, header="X-Loopkeeper-Timestamp")
     expected = sign_generic(secret, timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
         raise BadSignature("X-Loopkeeper-Signature does not match the body")
+
+
+def check_signed_time(sent_at: float, *, now: float, header: str) -> None:
+    """Refuse a signed time more than 5 minutes from now: a replayed old delivery, or a sender's wrong clock."""
+    if abs(now - sent_at) > MAX_SKEW_SECONDS:
+        raise BadSignature(f"{header} is more than 5 minutes off; an old delivery replayed, or the sender's clock")
 
 
 def check_hmac(

@@ -43,12 +43,13 @@ _DENOMINATOR_SCALE = {"10": "nps", "5": "csat", "7": "ces"}
 
 def message_text(message: dict[str, Any]) -> str:
     """All readable text of a Slack message: text, attachments (with their fields) and blocks."""
-    parts = [message.get("text") or ""]
-    for attachment in message.get("attachments") or []:
+    text = message.get("text")
+    parts = [text if isinstance(text, str) else ""]
+    for attachment in _list(message.get("attachments")):
         if not isinstance(attachment, dict):
             continue
         parts += [str(attachment.get(k) or "") for k in ("pretext", "author_name", "title", "text")]
-        for field in attachment.get("fields") or []:
+        for field in _list(attachment.get("fields")):
             if isinstance(field, dict):
                 parts.append(f"{field.get('title', '')}: {field.get('value', '')}")
         if not attachment.get("text") and attachment.get("fallback"):
@@ -57,6 +58,11 @@ def message_text(message: dict[str, Any]) -> str:
     text = "\n".join(p for p in parts if p and p.strip())[:MAX_ALERT_TEXT]
     text = _LINK.sub(lambda m: m.group(2) or m.group(3) or "", text)
     return _FORMAT.sub("", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _list(value: Any) -> list:
+    """A list field as Slack sends it; anything else (a payload not shaped so) as none."""
+    return value if isinstance(value, list) else []
 
 
 def _block_texts(node: Any) -> list[str]:

@@ -25,7 +25,7 @@ from bot.feedback import SCALES
 from bot.ids import SNOOZE_CHOICES, CardAction, CardBlock
 from bot.loops.outcomes import OUTCOMES
 from bot.loops.sla import breached
-from bot.mrkdwn import escape, quote, slack_date, truncate, user
+from bot.mrkdwn import escape, link_channel, mention_user, quote, slack_date, truncate
 from bot.slack_limits import HEADER_TEXT, SECTION_FIELD, SECTION_TEXT
 from models.feedback import Feedback
 from models.loop import Loop
@@ -109,7 +109,7 @@ def render_card(
         blocks.append(
             ContextBlock(
                 block_id=CardBlock.STATUS,
-                elements=[_md(f"*Moved* to <#{moved_to}>  ·  Loop #{loop.id} continues there")],
+                elements=[_md(f"*Moved* to {link_channel(moved_to)}  ·  Loop #{loop.id} continues there")],
             )
         )
         return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
@@ -180,13 +180,13 @@ def status_line(loop: Loop, *, now: datetime | None = None) -> str:
     if now is not None and breached(loop, now):
         parts[0] = ":rotating_light: *Overdue* · " + parts[0]
     if loop.status == "resolved" and loop.resolved_by and loop.resolved_at:
-        parts.append(f"resolved by {user(loop.resolved_by)} {slack_date(loop.resolved_at)}")
+        parts.append(f"resolved by {mention_user(loop.resolved_by)} {slack_date(loop.resolved_at)}")
         if loop.outcome:
             parts.append(f"outcome: *{escape(OUTCOMES.get(loop.outcome, loop.outcome))}*")
     elif loop.acknowledged_by and loop.acknowledged_at:
-        parts.append(f"acknowledged by {user(loop.acknowledged_by)} {slack_date(loop.acknowledged_at)}")
+        parts.append(f"acknowledged by {mention_user(loop.acknowledged_by)} {slack_date(loop.acknowledged_at)}")
     if loop.owner_id:
-        parts.append(f"owner {user(loop.owner_id)}")
+        parts.append(f"owner {mention_user(loop.owner_id)}")
     elif loop.status != "resolved":
         parts.append("no owner yet")
     due = loop.ack_due_at if loop.status == "new" else loop.resolve_due_at

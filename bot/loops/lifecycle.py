@@ -37,7 +37,7 @@ from bot.loops.home import queue_home
 from bot.loops.moves import move_to_team
 from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES
 from bot.loops.permissions import check_lead_rule
-from bot.mrkdwn import escape, slack_date
+from bot.mrkdwn import escape, mention_user, slack_date
 from models.db import transaction
 from models.loop import OPEN_STATUSES, Loop, compare_and_set_loop, get_loop
 from models.team import get_team
@@ -76,7 +76,7 @@ def apply_change(session: Session, *, actor: Actor, loop: Loop, change: Change) 
                 kind="acknowledged",
                 expected=("new",),
                 values={"status": "acknowledged", "acknowledged_by": user, "acknowledged_at": actor.now},
-                note=f"Acknowledged by <@{user}>",
+                note=f"Acknowledged by {mention_user(user)}",
             )
         case TakeOwnership():
             return _transition(
@@ -86,7 +86,7 @@ def apply_change(session: Session, *, actor: Actor, loop: Loop, change: Change) 
                 kind="owned",
                 expected=("new", "acknowledged"),
                 values=_owner_values(user, user, actor.now),
-                note=f"<@{user}> took ownership",
+                note=f"{mention_user(user)} took ownership",
             )
         case Assign(owner_id=owner):
             if not USER_ID.match(owner):
@@ -99,7 +99,7 @@ def apply_change(session: Session, *, actor: Actor, loop: Loop, change: Change) 
                 expected=OPEN_STATUSES,
                 values=_owner_values(owner, user, actor.now),
                 details={"owner": owner},
-                note=f"<@{user}> assigned this to <@{owner}>",
+                note=f"{mention_user(user)} assigned this to {mention_user(owner)}",
             )
         case Snooze():
             until = change.until or snooze_until(session, loop=loop, choice=change.choice or "", now=actor.now)
@@ -111,7 +111,7 @@ def apply_change(session: Session, *, actor: Actor, loop: Loop, change: Change) 
                 expected=OPEN_STATUSES,
                 values={"snoozed_until": until},
                 details={"until": until.isoformat()},
-                note=f"<@{user}> snoozed reminders until {slack_date(until)}",
+                note=f"{mention_user(user)} snoozed reminders until {slack_date(until)}",
             )
         case Resolve():
             return _resolve(session, actor, loop, change)
@@ -130,7 +130,7 @@ def apply_change(session: Session, *, actor: Actor, loop: Loop, change: Change) 
                     "outcome": None,
                     "owner_id": func.coalesce(col(Loop.owner_id), user),
                 },
-                note=f"<@{user}> reopened this loop",
+                note=f"{mention_user(user)} reopened this loop",
             )
         case MoveToTeam(team_name=team_name, reason=reason):
             moved = move_to_team(session, actor=actor, loop=loop, team_name=team_name, reason=reason)
@@ -143,7 +143,9 @@ def _resolve(session: Session, actor: Actor, loop: Loop, change: Resolve) -> Act
         raise BadRequest(f"unknown outcome {change.outcome!r}", field="outcome")
     if change.contact_method is not None and change.contact_method not in CONTACT_METHODS:
         raise BadRequest(f"unknown contact method {change.contact_method!r}", field="contact_method")
-    summary = f"Resolved by <@{actor.user_id}>" + (f": *{OUTCOMES[change.outcome]}*" if change.outcome else "")
+    summary = f"Resolved by {mention_user(actor.user_id)}" + (
+        f": *{OUTCOMES[change.outcome]}*" if change.outcome else ""
+    )
     if change.contact_method:
         summary += f" (by {CONTACT_METHODS[change.contact_method].lower()})"
     if change.note:
@@ -216,13 +218,12 @@ def thread_log_on(session: Session, loop: Loop) -> bool:
 def why_not(loop: Loop, *, attempted: str, now: datetime) -> str:
     """A one-line explanation of why an action changed nothing, e.g. already acknowledged by @x."""
     if loop.status == "resolved" and loop.resolved_by and loop.resolved_at:
-        return f"Loop #{loop.id} was already resolved by <@{loop.resolved_by}> {ago(loop.resolved_at, now)}."
+        return f"Loop #{loop.id} was already resolved by {mention_user(loop.resolved_by)} {ago(loop.resolved_at, now)}."
     if attempted == "acknowledged" and loop.acknowledged_by and loop.acknowledged_at:
-        return (
-            f"Loop #{loop.id} was already acknowledged by <@{loop.acknowledged_by}> {ago(loop.acknowledged_at, now)}."
-        )
+        by = mention_user(loop.acknowledged_by)
+        return f"Loop #{loop.id} was already acknowledged by {by} {ago(loop.acknowledged_at, now)}."
     if attempted == "owned" and loop.owner_id:
-        return f"Loop #{loop.id} is already owned by <@{loop.owner_id}>."
+        return f"Loop #{loop.id} is already owned by {mention_user(loop.owner_id)}."
     if attempted == "reopened":
         return f"Loop #{loop.id} is open already ({loop.status.replace('_', ' ')})."
     return f"Loop #{loop.id} is {loop.status.replace('_', ' ')}; nothing changed."

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.loops.cards import STATUS_LABELS, customer_label, score_label
 from bot.loops.outcomes import OUTCOMES
 from bot.loops.sla import breached
-from bot.mrkdwn import escape, slack_date
+from bot.mrkdwn import escape, mention_user, slack_date
 from models.feedback import Feedback, feedback_by_id
 from models.loop import (
     Loop,
@@ -53,7 +53,7 @@ def loop_line(loop: Loop, feedback: Feedback, now: datetime) -> str:
         STATUS_LABELS.get(loop.status, loop.status),
     ]
     if loop.owner_id:
-        parts.append(f"<@{loop.owner_id}>")
+        parts.append(f"{mention_user(loop.owner_id)}")
     if breached(loop, now):
         parts.append(":rotating_light: overdue")
     due = loop.ack_due_at if loop.status == "new" else loop.resolve_due_at
@@ -121,7 +121,7 @@ def show(session: Session, *, workspace_id: str, loop_id: int, now: datetime) ->
         )
     out.append("*History*")
     for event in list_loop_events(session=session, loop_id=loop.id):
-        actor = "Loopkeeper" if event.actor == "loopkeeper" else f"<@{event.actor}>"
+        actor = "Loopkeeper" if event.actor == "loopkeeper" else f"{mention_user(event.actor)}"
         out.append(f"• {slack_date(event.at)} {event.kind.replace('_', ' ')} by {actor} ({event.via})")
     return "\n".join(out)
 

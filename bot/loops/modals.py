@@ -20,6 +20,7 @@ from bot.errors import BadRequest, LoopNotFound
 from bot.ids import ModalField, ModalId
 from bot.loops.cards import customer_label
 from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES
+from bot.slack_ids import record_id
 from bot.slack_limits import HEADER_TEXT
 from models.db import new_session
 from models.feedback import get_feedback
@@ -119,27 +120,37 @@ def snooze_modal(loop: Loop, now: datetime) -> dict:
     ).to_dict()
 
 
+def field_state(view: object, field: str) -> dict:
+    """What Slack sent for one field of a submitted modal (empty when the payload is not shaped so)."""
+    node: object = view
+    for key in ("state", "values", field, field):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
 def submitted_time(view: dict, field: ModalField) -> int | None:
     """The unix time picked in a datetimepicker field."""
-    value = ((view.get("state") or {}).get("values") or {}).get(field, {}).get(field, {})
-    picked = value.get("selected_date_time")
+    picked = field_state(view, field).get("selected_date_time")
     return picked if isinstance(picked, int) and not isinstance(picked, bool) else None
 
 
 def submitted(view: dict, field: ModalField) -> str | None:
     """The value a person entered or selected in a modal field (None when left empty)."""
-    value = ((view.get("state") or {}).get("values") or {}).get(field, {}).get(field, {})
+    value = field_state(view, field)
     if value.get("type") == "static_select":
-        return (value.get("selected_option") or {}).get("value")
+        option = value.get("selected_option")
+        chosen = option.get("value") if isinstance(option, dict) else None
+        return chosen if isinstance(chosen, str) else None
     text = value.get("value")
     return text.strip() or None if isinstance(text, str) else None
 
 
 def submitted_loop_id(view: dict) -> int:
-    metadata = str(view.get("private_metadata", ""))
-    if not metadata.isdigit():
+    """The loop a submitted modal is about (its private metadata); BadRequest when it names none."""
+    loop_id = record_id(view.get("private_metadata") if isinstance(view, dict) else None)
+    if loop_id is None:
         raise BadRequest("this form does not belong to a loop")
-    return int(metadata)
+    return loop_id
 
 
 def modal_for(engine: Engine, *, workspace_id: str, loop_id: int, kind: ModalId, now: datetime) -> dict:

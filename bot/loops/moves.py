@@ -12,6 +12,7 @@ from bot.loops.changes import Actor
 from bot.loops.events import record_event
 from bot.loops.permissions import check_lead_rule
 from bot.loops.sla import set_due_times
+from bot.mrkdwn import link_channel, mention_user
 from models.loop import Loop
 from models.team import Team, get_team, get_team_by_name
 
@@ -36,7 +37,7 @@ def move_loop(
             loop=loop,
             channel_id=old_channel,
             thread_ts=old_ts,
-            text=f":arrow_right: Moved to <#{channel_id}>. {reason}",
+            text=f":arrow_right: Moved to {link_channel(channel_id)}. {reason}",
         )
     else:
         cancel_unsent_posts(session, loop=loop)
@@ -58,7 +59,9 @@ def move_loop(
     session.flush()
     enqueue_card_post(session, loop=loop)
     if old_channel:
-        enqueue_thread_reply(session, loop=loop, text=f":arrow_left: Moved here from <#{old_channel}>. {reason}")
+        enqueue_thread_reply(
+            session, loop=loop, text=f":arrow_left: Moved here from {link_channel(old_channel)}. {reason}"
+        )
 
 
 def move_to_team(session: Session, *, actor: Actor, loop: Loop, team_name: str, reason: str) -> bool:
@@ -69,7 +72,7 @@ def move_to_team(session: Session, *, actor: Actor, loop: Loop, team_name: str, 
         raise NotFound(f"There is no team called {team_name} any more.")
     if team.id == loop.team_id:
         return False
-    who = f"<@{actor.user_id}>"
+    who = f"{mention_user(actor.user_id)}"
     move_loop(
         session,
         loop=loop,

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.delivery.outbox import enqueue_card_update, enqueue_thread_reply
 from bot.loops.events import LOOPKEEPER, record_event
-from bot.mrkdwn import slack_date
+from bot.mrkdwn import mention_user, slack_date
 from models.db import new_session, transaction
 from models.loop import Loop, Reminder, get_loop, loops_past_due, reminder_steps_sent
 from models.team import Team, get_team
@@ -82,9 +82,9 @@ def reminder_text(loop: Loop, team: Team | None, kind: str, step: int) -> str:
     """Who is reminded: the owner (or the leads if unowned) at step 1; the leads at step 2."""
     due = _due(loop, kind)
     what = "acknowledged" if kind == "ack" else "resolved"
-    leads = " ".join(f"<@{u}>" for u in (team.leads if team else [])) or None
+    leads = " ".join(mention_user(u) for u in (team.leads if team else [])) or None
     if step == 1 and loop.owner_id:
-        who = f"<@{loop.owner_id}>"
+        who = f"{mention_user(loop.owner_id)}"
     else:
         who = leads or "Nobody owns this loop and the team has no leads (`/loops team set <team> lead @someone`);"
     escalation = " Second reminder:" if step == 2 else ""

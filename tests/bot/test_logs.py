@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from bot.logs import JsonFormatter, SecretFilter
+from bot.logs import MAX_ARGUMENT, JsonFormatter, SafeFormatter, SecretFilter
 
 TOKEN = "xoxb-1234-5678-secretsecret"
 
@@ -48,3 +48,30 @@ def test_json_logs_are_one_object_per_line_without_secrets(capture):
     )
     assert second["error"] == "RuntimeError" and "Traceback" in second["traceback"]
     assert TOKEN not in stream.getvalue()
+
+
+def test_a_value_with_a_newline_cannot_forge_a_log_line(capture):
+    logger, handler, stream = capture
+    handler.addFilter(SecretFilter(()))
+    logger.warning("refused a request for workspace %s", "T1\n2026-11-29 ERROR loopkeeper: forged\x1b[31m")
+    [line] = stream.getvalue().splitlines()
+    assert line == "refused a request for workspace T1\\n2026-11-29 ERROR loopkeeper: forged\\x1b[31m"
+
+
+def test_one_argument_adds_at_most_a_few_hundred_characters(capture):
+    logger, handler, stream = capture
+    handler.addFilter(SecretFilter(()))
+    logger.info("body was %s", "A" * 1_000_000)
+    line = stream.getvalue().strip()
+    assert len(line) < MAX_ARGUMENT + 100 and line.endswith("…(999700 more characters)")
+
+
+def test_a_traceback_is_marked_line_by_line_so_a_forged_line_stands_out(capture):
+    logger, handler, stream = capture
+    handler.setFormatter(SafeFormatter("%(levelname)s %(message)s"))
+    try:
+        raise ValueError("bad\nERROR forged: admin added")
+    except ValueError:
+        logger.exception("it failed")
+    first, *rest = stream.getvalue().splitlines()
+    assert first == "ERROR it failed" and rest and all(line.startswith("  | ") for line in rest)

@@ -93,6 +93,7 @@ def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> Feedback
         product=clean_text(plain(_property(props, "Product")), limit=100),
         tags=tag_list(data, "event_data.tags"),
         submitted_at=timestamp(data, "event_data.created_at"),
+        version_at=timestamp(data, "event_data.updated_at") or timestamp(data, "event_data.created_at"),
         url=http_url(data, "event_data.permalink"),
     )
 

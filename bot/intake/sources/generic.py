@@ -68,6 +68,7 @@ class _GenericBody(BaseModel):
     product: StrictStr | None = None
     tags: Annotated[list[StrictStr], Field(max_length=MAX_TAGS)] = Field(default_factory=list)
     created_at: datetime | None = None
+    updated_at: datetime | None = None
     url: StrictStr | None = None
 
     @field_validator("id")
@@ -110,12 +111,8 @@ def normalize_data(data: dict[str, Any]) -> FeedbackIn:
             message = "is required"
         raise InvalidFeedback(message, where=_where(first)) from None
 
-    submitted_at = parsed.created_at
-    if submitted_at is not None:
-        try:
-            submitted_at = (submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=UTC)).astimezone(UTC)
-        except OverflowError:
-            raise InvalidFeedback("is outside the range of dates that can be stored", where="created_at") from None
+    submitted_at = _utc(parsed.created_at, where="created_at")
+    updated_at = _utc(parsed.updated_at, where="updated_at")
     customer = parsed.customer
     external_id = clean_text(str(parsed.id), limit=MAX_SHORT)
     if external_id is None:
@@ -138,8 +135,19 @@ def normalize_data(data: dict[str, Any]) -> FeedbackIn:
         product=clean_text(parsed.product, limit=100),
         tags=tuple(t for t in (clean_text(tag, limit=50) for tag in parsed.tags) if t),
         submitted_at=submitted_at,
+        version_at=updated_at or submitted_at,
         url=clean_text(parsed.url, limit=2000),
     )
+
+
+def _utc(when: datetime | None, *, where: str) -> datetime | None:
+    """An aware UTC time (naive ones are taken as UTC)."""
+    if when is None:
+        return None
+    try:
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        raise InvalidFeedback("is outside the range of dates that can be stored", where=where) from None
 
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, now: float) -> None:

@@ -63,6 +63,7 @@ def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> Feedback
         touchpoint="support",
         tags=tag_list(data, f"{item}.tags.tags"),
         submitted_at=timestamp(data, f"{item}.conversation_rating.created_at"),
+        version_at=timestamp(data, "created_at"),  # when Intercom created this notification
         url=(
             f"https://app.intercom.com/a/apps/{app_id}/inbox/inbox/conversation/{conversation_id}"
             if app_id and app_id.isalnum() and conversation_id.isalnum()

@@ -134,6 +134,7 @@ def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> Feedback
         product=clean_text(plain(mapping.get("product") or hidden.get("product")), limit=100),
         tags=tuple(t for t in [clean_text(plain(pick(data, "form_response.definition.title")), limit=50)] if t),
         submitted_at=timestamp(data, "form_response.submitted_at"),
+        version_at=timestamp(data, "form_response.submitted_at"),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.errors import InvalidFeedback
@@ -21,8 +22,9 @@ from bot.intake.payload import (
     plain,
     response_id,
     text,
+    timestamp,
 )
-from bot.intake.signatures import BadSignature, check_hmac
+from bot.intake.signatures import BadSignature, check_hmac, check_signed_time
 from bot.intake.sources import Source
 
 NAME = "zendesk"
@@ -44,6 +46,17 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, now: float) -> 
         algorithm="sha256",
         encoding="base64",
     )
+    # Zendesk signs the time it sent the request: an old delivery replayed byte for byte is refused.
+    check_signed_time(_sent_at(stamp), now=now, header=TIMESTAMP_HEADER)
+
+
+def _sent_at(stamp: str) -> float:
+    """The signature timestamp (ISO 8601, as Zendesk sends it) as unix seconds."""
+    try:
+        sent = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadSignature(f"{TIMESTAMP_HEADER} is not a time (expected ISO 8601, e.g. 2026-11-23T08:12:00Z)") from None
+    return (sent if sent.tzinfo else sent.replace(tzinfo=UTC)).timestamp()
 
 
 def _rating(data: dict) -> str:
@@ -80,6 +93,7 @@ def normalize(body: bytes, options: Mapping[str, Any] | None = None) -> Feedback
         touchpoint="support",
         tags=tuple(t for t in (clean_text(tag, limit=50) for tag in tags) if t),
         url=http_url(data, "ticket.link"),
+        version_at=timestamp(data, "ticket.updated_at"),
     )
 
 
