@@ -16,7 +16,7 @@ def test_empty_command_shows_help(harness):
 
 
 def test_help_on_a_topic(harness):
-    assert harness.slash("help help").json()["text"].startswith("*/loops help [topic]*")
+    assert harness.slash("help help").json()["text"].startswith("*/loops help [topic [subcommand]]*")
 
 
 def test_unknown_subcommand_says_what_was_wrong_and_gives_an_example(harness):

@@ -40,7 +40,7 @@ def open_loop(engine, external_id="r1", channel="C0FEED") -> int:
 
 
 def acknowledge(engine, loop_id: int) -> None:
-    change_loop(engine, actor=Actor(WORKSPACE, "U1", "test", utcnow()), loop_id=loop_id, change=Acknowledge())
+    change_loop(engine, actor=Actor(WORKSPACE, "U0ONE", "test", utcnow()), loop_id=loop_id, change=Acknowledge())
 
 
 def items(engine, states=None) -> list[OutboxItem]:
@@ -120,7 +120,7 @@ def test_a_change_before_the_post_went_out_is_in_the_post_not_an_extra_update(en
     assert methods == ["chat.postMessage", "chat.postMessage", "chat.postMessage"]  # post, post again, thread note
     [card] = standin.messages("C0FEED")
     assert "Acknowledged" in json.dumps(card["blocks"])  # rendered when sent, with the state of then
-    assert card["replies"][0]["text"] == "Acknowledged by <@U1>"
+    assert card["replies"][0]["text"] == "Acknowledged by <@U0ONE>"
 
 
 def test_an_update_never_overtakes_its_post(engine, worker, session, standin):
@@ -129,7 +129,7 @@ def test_an_update_never_overtakes_its_post(engine, worker, session, standin):
     drain(worker)  # posted after the 429
     acknowledge(engine, loop_id)
     standin.inject(Fault("chat.update", status=500, error="internal_error"))
-    change_loop(engine, actor=Actor(WORKSPACE, "U2", "test", utcnow()), loop_id=loop_id, change=TakeOwnership())
+    change_loop(engine, actor=Actor(WORKSPACE, "U0TWO", "test", utcnow()), loop_id=loop_id, change=TakeOwnership())
     assert {i.state for i in drain(worker)} == {SENT}
     methods = [c.method for c in standin.calls if c.method.startswith("chat.")]
     # the update waits behind nothing, fails once and is retried before the thread notes that follow it

@@ -25,13 +25,13 @@ def seed(session) -> Team:
     session.flush()
     rows = [
         # (created, ack, resolved, status, owner, outcome, score, arr, touchpoint, comment, ack_due)
-        (T(17, 10), T(17, 11), T(18, 10), "resolved", "U1", "saved", 2, 100000, "billing", "Invoice wrong twice", None),
+        (T(17, 10), T(17, 11), T(18, 10), "resolved", "U0ONE", "saved", 2, 100000, "billing", "Invoice wrong twice", None),
         (
             T(18, 10),
             T(18, 10, 30),
             T(19, 22),
             "resolved",
-            "U2",
+            "U0TWO",
             "churned",
             3,
             50000,
@@ -39,9 +39,9 @@ def seed(session) -> Team:
             "Invoice late and support slow",
             None,
         ),
-        (T(20, 10), T(20, 14), None, "in_progress", "U1", None, 1, 20000, "checkout", "Checkout slow", None),
+        (T(20, 10), T(20, 14), None, "in_progress", "U0ONE", None, 1, 20000, "checkout", "Checkout slow", None),
         (T(23, 6), None, None, "new", None, None, 7, None, "billing", None, T(23, 8)),
-        (T(10, 10), T(10, 12), T(12, 10), "resolved", "U1", "saved", 10, None, None, None, None),
+        (T(10, 10), T(10, 12), T(12, 10), "resolved", "U0ONE", "saved", 10, None, None, None, None),
         (T(14, 10), None, None, "new", None, None, 0, 30000, None, None, None),
     ]
     for n, (created, ack, resolved, status, owner, outcome, score, arr, touchpoint, comment, due) in enumerate(rows):
@@ -118,8 +118,8 @@ def test_figures_match_the_hand_computed_ones(session):
     assert digest.revenue_at_risk == Decimal(50000)  # open detractors: 20,000 + 30,000
     assert digest.touchpoints == [("billing", 2, 1), ("checkout", 1, 1)]
     assert digest.themes == [("invoice", 2), ("slow", 2)]
-    assert [(o, n) for o, n, _ in digest.owners] == [("U1", 1)]
-    assert digest.owner_loops == {"U1": [(3, T(20, 10), "C0BILLING", "1.2")]}
+    assert [(o, n) for o, n, _ in digest.owners] == [("U0ONE", 1)]
+    assert digest.owner_loops == {"U0ONE": [(3, T(20, 10), "C0BILLING", "1.2")]}
     assert [loop.created_at for loop in digest.overdue] == [T(23, 6)] and digest.overdue_total == 1
 
 
@@ -134,7 +134,7 @@ def test_rendered_digest_reads_well_and_fits_slack(session):
     assert "revenue at risk (open detractors): $50,000 · revenue retained this period: $100,000" in text
     assert "billing (2 detractors, 1 open)" in text and "“invoice” ×2" in text
     # by owner: each owner's oldest open loops, linked to their cards
-    assert "• <@U1>: 1 open — <https://slack.com/archives/C0BILLING/p12|#3 since " in text
+    assert "• <@U0ONE>: 1 open — <https://slack.com/archives/C0BILLING/p12|#3 since " in text
     blocks = render_blocks(digest)["blocks"]
     assert len(blocks) <= 50 and all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
 
@@ -226,7 +226,7 @@ def test_concurrent_senders_send_one_digest(harness):
 
 def test_by_owner_lists_each_owners_three_oldest_loops(session):
     team = seed(session)
-    for n, day in enumerate((21, 19, 22, 18)):  # U2 gets four open loops, created out of order
+    for n, day in enumerate((21, 19, 22, 18)):  # U0TWO gets four open loops, created out of order
         feedback = Feedback(
             workspace_id="T1",
             source="generic",
@@ -245,14 +245,14 @@ def test_by_owner_lists_each_owners_three_oldest_loops(session):
                 team_id=team.id,
                 channel_id="C0BILLING",
                 status="in_progress",
-                owner_id="U2",
+                owner_id="U0TWO",
                 created_at=T(day, 9),
                 updated_at=T(day, 9),
             )
         )
     session.commit()
     digest = build_digest(session, workspace_id="T1", team=team, period=period("last-week", now=NOW), now=NOW)
-    assert [opened for _, opened, _, _ in digest.owner_loops["U2"]] == [T(18, 9), T(19, 9), T(21, 9)]
-    assert [(o, n) for o, n, _ in digest.owners] == [("U2", 4), ("U1", 1)]
-    line = next(line for line in "\n".join(sections(digest)).splitlines() if line.startswith("• <@U2>"))
-    assert line.startswith("• <@U2>: 4 open — #") and line.endswith(" …") and line.count("since") == 3
+    assert [opened for _, opened, _, _ in digest.owner_loops["U0TWO"]] == [T(18, 9), T(19, 9), T(21, 9)]
+    assert [(o, n) for o, n, _ in digest.owners] == [("U0TWO", 4), ("U0ONE", 1)]
+    line = next(line for line in "\n".join(sections(digest)).splitlines() if line.startswith("• <@U0TWO>"))
+    assert line.startswith("• <@U0TWO>: 4 open — #") and line.endswith(" …") and line.count("since") == 3
