@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 
 class LoopkeeperError(Exception):
@@ -61,6 +61,14 @@ class SlackUnavailable(LoopkeeperError):
     """Slack did not answer a question we had to ask it (a timeout, a dropped connection)."""
 
 
+# PostgreSQL's SQLSTATEs for a database that cannot take work now: connection (08), read-only transaction
+# (25006, e.g. a replica), insufficient resources such as a full disk (53), operator intervention (57).
+_UNAVAILABLE_STATES = ("08", "25006", "53", "57")
+
+
 def database_unavailable(error: BaseException) -> bool:
     """True for a database that cannot be reached or written (down, read-only, full, locked too long)."""
-    return isinstance(error, (OperationalError, InterfaceError))
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    state = getattr(getattr(error, "orig", None), "sqlstate", None) if isinstance(error, DBAPIError) else None
+    return isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES)

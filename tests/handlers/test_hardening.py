@@ -35,9 +35,13 @@ def count(harness, model) -> int:
 
 
 def test_a_command_from_another_workspace_is_refused_and_changes_nothing(harness):
-    body = slack_requests.slash_command_body(team_id=FOREIGN, user_id="U0ADMIN", channel_id="C0BILLING",
-                                             text="team add payments <#C0PAY|payments>",
-                                             response_url=harness.standin.response_url_base + "cmd")
+    body = slack_requests.slash_command_body(
+        team_id=FOREIGN,
+        user_id="U0ADMIN",
+        channel_id="C0BILLING",
+        text="team add payments <#C0PAY|payments>",
+        response_url=harness.standin.response_url_base + "cmd",
+    )
     response = harness.post_slack(body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
     assert response.json()["text"] == "This Loopkeeper serves another Slack workspace; nothing was done."
@@ -49,8 +53,13 @@ def test_a_command_from_another_workspace_is_refused_and_changes_nothing(harness
 
 
 def test_an_event_from_another_workspace_makes_no_slack_call(harness):
-    body = json.dumps(slack_requests.event_callback(team_id=FOREIGN, event_id="EvForeignHome", event={
-        "type": "app_home_opened", "user": "U0DANA", "channel": "D0DANA", "tab": "home"}))
+    body = json.dumps(
+        slack_requests.event_callback(
+            team_id=FOREIGN,
+            event_id="EvForeignHome",
+            event={"type": "app_home_opened", "user": "U0DANA", "channel": "D0DANA", "tab": "home"},
+        )
+    )
     assert harness.post_slack(body, content_type="application/json").status_code == 200
     time.sleep(0.3)
     assert harness.standin.calls_to("views.publish") == []
@@ -58,10 +67,16 @@ def test_an_event_from_another_workspace_makes_no_slack_call(harness):
 
 def test_a_click_from_another_workspace_changes_nothing(harness):
     card, loop_id = open_card(harness)
-    payload = slack_requests.block_actions(team_id=FOREIGN, user_id="U0DANA", channel_id="C0BILLING", message=card,
-                                           action_id=CardAction.ACKNOWLEDGE, value=str(loop_id),
-                                           response_url=harness.standin.response_url_base + "x",
-                                           block_id=harness.actions_block(card))
+    payload = slack_requests.block_actions(
+        team_id=FOREIGN,
+        user_id="U0DANA",
+        channel_id="C0BILLING",
+        message=card,
+        action_id=CardAction.ACKNOWLEDGE,
+        value=str(loop_id),
+        response_url=harness.standin.response_url_base + "x",
+        block_id=harness.actions_block(card),
+    )
     harness.post_slack(slack_requests.interactivity_body(payload), content_type="application/x-www-form-urlencoded")
     with harness.session() as session:
         assert session.get(Loop, loop_id).status == "new"
@@ -88,8 +103,10 @@ GARBAGE = {
     "deep brackets": ("[" * 10_000, "application/json"),
     "a broken payload": ("payload=%7Bnot", "application/x-www-form-urlencoded"),
     "a payload that is a list": ("payload=%5B1%5D", "application/x-www-form-urlencoded"),
-    "no actions": ("payload=" + json.dumps({"type": "block_actions", "actions": [], "team": {"id": "T0LOOPKEEP"}}),
-                   "application/x-www-form-urlencoded"),
+    "no actions": (
+        "payload=" + json.dumps({"type": "block_actions", "actions": [], "team": {"id": "T0LOOPKEEP"}}),
+        "application/x-www-form-urlencoded",
+    ),
     "an event without a type": ('{"token": "x"}', "application/json"),
 }
 
@@ -104,8 +121,9 @@ def test_signed_garbage_is_a_400_with_json_not_a_500(harness, name):
 
 def test_signed_bytes_that_are_not_utf8_are_a_400(harness):
     body = b"payload=\xff\xfe\xfd"
-    headers = slack_requests.signed_headers(harness.settings.slack_signing_secret, body.decode("latin-1"),
-                                            content_type="application/x-www-form-urlencoded")
+    headers = slack_requests.signed_headers(
+        harness.settings.slack_signing_secret, body.decode("latin-1"), content_type="application/x-www-form-urlencoded"
+    )
     response = harness.http.post("/slack/events", content=body, headers=headers)
     assert response.status_code in (400, 401) and "error" in response.json()
 
@@ -121,10 +139,12 @@ def test_a_button_or_form_pointing_at_a_huge_id_answers_clearly(harness):
     [reply] = harness.standin.wait_for(lambda: harness.standin.calls_to("response_url"))
     assert "does not point at a loop" in reply.args["text"]
     view = {"id": "V1", "callback_id": ModalId.RESOLVE, "private_metadata": str(10**19)}
-    payload = slack_requests.view_submission(team_id=harness.workspace_id, user_id="U0DANA", view=view,
-                                             values={"outcome": slack_requests.selected("saved")})
-    response = harness.post_slack(slack_requests.interactivity_body(payload),
-                                  content_type="application/x-www-form-urlencoded")
+    payload = slack_requests.view_submission(
+        team_id=harness.workspace_id, user_id="U0DANA", view=view, values={"outcome": slack_requests.selected("saved")}
+    )
+    response = harness.post_slack(
+        slack_requests.interactivity_body(payload), content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 200
     assert response.json()["errors"] == {"note": "this form does not belong to a loop"}, response.json()
 
@@ -177,8 +197,15 @@ def test_every_subcommand_refuses_words_it_does_not_take(harness):
     assert (count(harness, Team), count(harness, Route), count(harness, AuditEntry)) == before
 
 
-@pytest.mark.parametrize("text", ["team set billing timezone Europe/Berlin now", "team set billing moves leads x",
-                                  "team set billing hours 24/7 extra", "team set billing hours mon-fri 09:00-17:00 x"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "team set billing timezone Europe/Berlin now",
+        "team set billing moves leads x",
+        "team set billing hours 24/7 extra",
+        "team set billing hours mon-fri 09:00-17:00 x",
+    ],
+)
 def test_team_settings_refuse_extra_values(harness, text):
     reply = harness.slash(text, user_id="U0ADMIN").json()["text"]
     assert reply.startswith(":warning:") and "I do not understand" in reply

@@ -4,8 +4,8 @@ never a server error, and a refused request changes no row."""
 from __future__ import annotations
 
 import copy
-import os
 import json
+import os
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +21,11 @@ from models import Admin, AuditEntry, Feedback, Loop, LoopEvent, OutboxItem, Pro
 from tests.factories import feedback_payload
 from tests.handlers.test_source_fuzz import JSON_VALUES, mutate, paths
 
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 FORM = "application/x-www-form-urlencoded"
 TABLES = (Feedback, Loop, LoopEvent, Team, Route, AuditEntry, OutboxItem, Admin, ProcessedSlackEvent)
 
@@ -50,22 +54,49 @@ def card(harness) -> dict:
 def documented_payloads(harness, card: dict) -> list[tuple[str, Any]]:
     """Slack's shapes as our listeners receive them: ("form", payload dict) or ("command", fields) or ("json", body)."""
     response_url = harness.standin.response_url_base + "fuzz"
-    click = slack_requests.block_actions(team_id=harness.workspace_id, user_id="U0DANA", channel_id="C0BILLING",
-                                         message=card, action_id=CardAction.ACKNOWLEDGE,
-                                         value=harness.button_value(card, CardAction.ACKNOWLEDGE),
-                                         response_url=response_url, block_id=harness.actions_block(card))
+    click = slack_requests.block_actions(
+        team_id=harness.workspace_id,
+        user_id="U0DANA",
+        channel_id="C0BILLING",
+        message=card,
+        action_id=CardAction.ACKNOWLEDGE,
+        value=harness.button_value(card, CardAction.ACKNOWLEDGE),
+        response_url=response_url,
+        block_id=harness.actions_block(card),
+    )
     submit = slack_requests.view_submission(
-        team_id=harness.workspace_id, user_id="U0DANA",
+        team_id=harness.workspace_id,
+        user_id="U0DANA",
         view={"id": "V1", "callback_id": ModalId.RESOLVE, "private_metadata": click["actions"][0]["value"]},
-        values={"outcome": slack_requests.selected("saved"), "note": slack_requests.typed("called")})
-    command = dict(pair.split("=", 1) for pair in slack_requests.slash_command_body(
-        team_id=harness.workspace_id, user_id="U0ADMIN", channel_id="C0BILLING", text="team list",
-        response_url=response_url).split("&"))
-    home = slack_requests.event_callback(team_id=harness.workspace_id, event_id="EvFuzzHome", event={
-        "type": "app_home_opened", "user": "U0DANA", "channel": "D0DANA", "tab": "home"})
-    alert = slack_requests.event_callback(team_id=harness.workspace_id, event_id="EvFuzzAlert", event={
-        "type": "message", "subtype": "bot_message", "channel": "C0INTAKE", "bot_id": "B0SURVEY",
-        "ts": "1732350000.000100", "text": "New NPS response: 3 from dana@acme.io: too slow"})
+        values={"outcome": slack_requests.selected("saved"), "note": slack_requests.typed("called")},
+    )
+    command = dict(
+        pair.split("=", 1)
+        for pair in slack_requests.slash_command_body(
+            team_id=harness.workspace_id,
+            user_id="U0ADMIN",
+            channel_id="C0BILLING",
+            text="team list",
+            response_url=response_url,
+        ).split("&")
+    )
+    home = slack_requests.event_callback(
+        team_id=harness.workspace_id,
+        event_id="EvFuzzHome",
+        event={"type": "app_home_opened", "user": "U0DANA", "channel": "D0DANA", "tab": "home"},
+    )
+    alert = slack_requests.event_callback(
+        team_id=harness.workspace_id,
+        event_id="EvFuzzAlert",
+        event={
+            "type": "message",
+            "subtype": "bot_message",
+            "channel": "C0INTAKE",
+            "bot_id": "B0SURVEY",
+            "ts": "1732350000.000100",
+            "text": "New NPS response: 3 from dana@acme.io: too slow",
+        },
+    )
     return [("form", click), ("form", submit), ("command", command), ("json", home), ("json", alert)]
 
 

@@ -77,9 +77,12 @@ def test_run_without_secrets_is_a_clear_error_not_a_traceback(tmp_path):
 
 @pytest.mark.parametrize("command", [["run"], ["db", "upgrade"], ["config", "export"]])
 def test_a_database_in_a_missing_directory_is_one_clear_line(tmp_path, command):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'loopkeeper.db'}",
-           "SLACK_BOT_TOKEN": "xoxb-1234567890-abcdefghij", "SLACK_SIGNING_SECRET": "signing-secret-0123456789",
-           "LOOPKEEPER_WEBHOOK_SECRET": "webhook-secret-0123456789"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'loopkeeper.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-1234567890-abcdefghij",
+        "SLACK_SIGNING_SECRET": "signing-secret-0123456789",
+        "LOOPKEEPER_WEBHOOK_SECRET": "webhook-secret-0123456789",
+    }
     result = loopkeeper(*command, cwd=tmp_path, env=env)
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()

@@ -25,7 +25,19 @@ def seed(session) -> Team:
     session.flush()
     rows = [
         # (created, ack, resolved, status, owner, outcome, score, arr, touchpoint, comment, ack_due)
-        (T(17, 10), T(17, 11), T(18, 10), "resolved", "U0ONE", "saved", 2, 100000, "billing", "Invoice wrong twice", None),
+        (
+            T(17, 10),
+            T(17, 11),
+            T(18, 10),
+            "resolved",
+            "U0ONE",
+            "saved",
+            2,
+            100000,
+            "billing",
+            "Invoice wrong twice",
+            None,
+        ),
         (
             T(18, 10),
             T(18, 10, 30),
