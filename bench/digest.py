@@ -74,7 +74,7 @@ def product_figures(digest: Digest) -> dict:
         "at_risk": float(digest.revenue_at_risk),
         "touchpoints": digest.touchpoints,
         "products": digest.products,
-        "themes": digest.themes,
+        "themes": digest.common_words,
         "owners": [(owner, count) for owner, count, _ in digest.owners],
         "owner_loops": {owner: [loop[0] for loop in loops] for owner, loops in digest.owner_loops.items()},
         "overdue": [loop.id for loop in digest.overdue],

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from bench.digest_data import BAD, NOW, TIMESTAMP, WORKSPACE, insert_sql, stored_time
-from bot.digest.content import OVERDUE_SHOWN, OWNER_LOOPS_SHOWN, themes
+from bot.digest.content import OVERDUE_SHOWN, OWNER_LOOPS_SHOWN, common_words
 from bot.digest.periods import period
 
 # -- the floor: the same figures for all teams at once, in hand-written SQL ----------------------------------------
@@ -222,7 +222,7 @@ def _add_themes(figures: dict[int, dict], rows) -> None:
     for team_id, comment in rows:
         comments[team_id].append(comment)
     for team_id, texts in comments.items():
-        figures[team_id]["themes"] = themes(texts)
+        figures[team_id]["themes"] = common_words(texts)
 
 
 def _add_owners(figures: dict[int, dict], rows) -> None:

@@ -25,10 +25,11 @@ from bot.delivery.worker import DeliveryWorker
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
 from bot.leader import Leadership
+from bot.loops import rendering as loop_rendering
 from bot.loops.reminders import check_reminders
-from bot.loops.rendering import RENDERERS
 from bot.metrics import Metrics
 from bot.settings import Settings, database_problem
+from bot.themes import rendering as theme_rendering
 from handlers import health, register_all, slack_http, webhooks
 from handlers.errors import http_unexpected
 from models.base import utcnow
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 log = logging.getLogger(__name__)
+# What the delivery worker renders when it sends, and records once a post lands, by outbox kind.
+RENDERERS = {**loop_rendering.RENDERERS, **theme_rendering.RENDERERS}
+ON_POSTED = {**loop_rendering.ON_POSTED, **theme_rendering.ON_POSTED}
 # Slack retries an event for about an hour; ids older than a day can go.
 EVENT_ID_RETENTION = timedelta(days=1)
 
@@ -91,6 +95,7 @@ class Loopkeeper:
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             metrics=self.metrics,
             renderers=RENDERERS,
+            on_posted=ON_POSTED,
         )
         self.after_ack = AfterAck()
         commands = CommandRunner(

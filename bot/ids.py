@@ -11,6 +11,22 @@ class CardAction(StrEnum):
     RESOLVE = "loop_resolve"
     MOVE = "loop_move"
     REOPEN = "loop_reopen"
+    ELEVATE = "loop_elevate"
+    CUSTOMER_TOLD = "loop_customer_told"
+
+
+class ThemeAction(StrEnum):
+    ACCEPT = "theme_accept"
+    PLAN_FIX = "theme_plan_fix"
+    SHIP = "theme_ship"
+    DECLINE = "theme_decline"
+    MERGE = "theme_merge"
+    VERIFY = "theme_verify"
+
+
+class ThemeBlock(StrEnum):
+    ACTIONS = "theme_actions"
+    STATUS = "theme_status"
 
 
 class DeliveryAction(StrEnum):
@@ -21,6 +37,10 @@ class ModalId(StrEnum):
     RESOLVE = "loop_resolve_modal"
     MOVE = "loop_move_modal"
     SNOOZE = "loop_snooze_modal"
+    ELEVATE = "loop_elevate_modal"
+    PLAN_FIX = "theme_plan_fix_modal"
+    DECLINE = "theme_decline_modal"
+    MERGE = "theme_merge_modal"
 
 
 class ModalField(StrEnum):
@@ -30,6 +50,14 @@ class ModalField(StrEnum):
     TEAM = "team"
     REASON = "reason"
     UNTIL = "until"
+    ROOT_CAUSE = "root_cause"
+    ELEVATE = "elevate"
+    THEME = "theme"
+    NEW_THEME = "new_theme"
+    OWNER_TEAM = "owner_team"
+    IMPACT = "impact"
+    FIX_DUE = "fix_due"
+    MERGE_INTO = "merge_into"
 
 
 SNOOZE_CHOICES = {
@@ -44,6 +72,7 @@ SNOOZE_CHOICES = {
 class CardBlock(StrEnum):
     ACTIONS = "loop_actions"
     STATUS = "loop_status"
+    THEME = "loop_theme"
 
 
 # Posts carry this Slack message metadata so a card can be recognised later

@@ -7,6 +7,7 @@ MESSAGE_BLOCKS = 50
 MODAL_BLOCKS = 100
 SELECT_OPTIONS = 100  # options in a static select
 OPTION_TEXT = 75  # an option's label
+OPTION_VALUE = 150  # an option's value
 MODAL_TITLE = 24
 MODAL_ERROR = 150  # shown under a field by response_action "errors" (longer is cut)
 MESSAGE_TEXT = 40_000  # a message's text; a command's ephemeral answer too

@@ -51,9 +51,10 @@ def slack_text(exc: LoopkeeperError) -> str:
     return text + (f"\nFor example: `{example}`" if example else "")
 
 
-def modal_errors(exc: LoopkeeperError, *, field: str) -> dict[str, Any]:
-    """A typed error as the answer to a modal submission, shown under ``field`` (the modal stays open)."""
-    return {"response_action": "errors", "errors": {field: str(exc)[:MODAL_ERROR]}}
+def modal_errors(exc: LoopkeeperError, *, field: str, fields: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A typed error as the answer to a modal submission, under the field it names, else ``field`` (stays open)."""
+    named = getattr(exc, "field", None)
+    return {"response_action": "errors", "errors": {named if named in fields else field: str(exc)[:MODAL_ERROR]}}
 
 
 _STATUS = {BodyTooLarge: 413, BadSignature: 401, InvalidFeedback: 422, ConfigError: 503, NotFound: 404, BadRequest: 400}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from slack_bolt import Ack, App
@@ -13,6 +14,7 @@ from bot.loops.changes import Actor, Change, MoveToTeam, Resolve, Snooze
 from bot.loops.lifecycle import change_loop
 from bot.loops.modals import submitted, submitted_loop_id, submitted_time
 from bot.loops.outcomes import OUTCOMES
+from bot.themes.modals import elevate_modal
 from handlers.errors import modal_errors
 
 
@@ -23,18 +25,16 @@ def register(app: App, ctx: AppContext) -> None:
         if outcome not in OUTCOMES:
             ack(response_action="errors", errors={ModalField.OUTCOME: "Choose what happened with the customer."})
             return
-        _submit(
-            ctx,
-            ack,
-            body,
-            view,
-            Resolve(
-                outcome=outcome,
-                contact_method=submitted(view, ModalField.CONTACT),
-                note=submitted(view, ModalField.NOTE),
-            ),
-            field=ModalField.NOTE,
+        change = Resolve(
+            outcome=outcome,
+            contact_method=submitted(view, ModalField.CONTACT),
+            note=submitted(view, ModalField.NOTE),
+            root_cause=submitted(view, ModalField.ROOT_CAUSE),
         )
+        then = None
+        if submitted(view, ModalField.ELEVATE):  # "needs a fix elsewhere": the Elevate form follows at once
+            then = lambda loop_id: elevate_modal(ctx.engine, workspace_id=ctx.workspace_id, loop_id=loop_id)  # noqa: E731
+        _submit(ctx, ack, body, view, change, field=ModalField.NOTE, then=then)
 
     @app.view(ModalId.MOVE)
     def move_submitted(ack: Ack, body: dict, view: dict) -> None:
@@ -60,13 +60,27 @@ def register(app: App, ctx: AppContext) -> None:
         _submit(ctx, ack, body, view, Snooze(until=datetime.fromtimestamp(picked, UTC)), field=ModalField.UNTIL)
 
 
-def _submit(ctx: AppContext, ack: Ack, body: dict, view: dict, change: Change, *, field: str) -> None:
-    """Apply the form's change; a typed error is shown under ``field`` and the modal stays open."""
+def _submit(
+    ctx: AppContext,
+    ack: Ack,
+    body: dict,
+    view: dict,
+    change: Change,
+    *,
+    field: str,
+    then: Callable[[int], dict] | None = None,
+) -> None:
+    """Apply the form's change; a typed error is shown under its field (else ``field``) and the modal stays open.
+
+    ``then`` turns the loop id into the next form, which replaces this one (Resolve → Elevate).
+    """
     actor = Actor(workspace_id=ctx.workspace_id, user_id=body["user"]["id"], via="modal", now=ctx.clock())
     try:
-        change_loop(ctx.engine, actor=actor, loop_id=submitted_loop_id(view), change=change)
+        loop_id = submitted_loop_id(view)
+        change_loop(ctx.engine, actor=actor, loop_id=loop_id, change=change)
+        following = then(loop_id) if then is not None else None
     except LoopkeeperError as exc:
-        ack(**modal_errors(exc, field=field))
+        ack(**modal_errors(exc, field=field, fields=(ModalField.OUTCOME, ModalField.ROOT_CAUSE, field)))
         return
-    ack()
+    ack(response_action="update", view=following) if following is not None else ack()
     ctx.on_outbox_write()

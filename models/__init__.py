@@ -11,6 +11,7 @@ from models.outbox import OutboxItem
 from models.playbook import PlaybookRecord
 from models.slack_event import ProcessedSlackEvent
 from models.team import Route, Team
+from models.theme import Theme, ThemeLink
 from models.workspace import Workspace
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "Reminder",
     "Route",
     "Team",
+    "Theme",
+    "ThemeLink",
     "UTCDateTime",
     "Workspace",
     "utcnow",

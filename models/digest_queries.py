@@ -225,3 +225,21 @@ def overdue_loops(
         ).scalars()
     )
     return loops, int(total or 0)
+
+
+def root_cause_counts(
+    *, session: Session, workspace_id: str, team_id: int | None, start: datetime, end: datetime
+) -> list[tuple[str, int]]:
+    """(root cause, loops resolved with it in [start, end)), most common first."""
+    rows = session.execute(
+        select(col(Loop.root_cause), func.count())
+        .where(
+            *_scope(team_id, workspace_id),
+            col(Loop.root_cause).is_not(None),
+            col(Loop.resolved_at) >= start,
+            col(Loop.resolved_at) < end,
+        )
+        .group_by(col(Loop.root_cause))
+        .order_by(func.count().desc(), col(Loop.root_cause))
+    ).all()
+    return [(str(cause), int(count)) for cause, count in rows]

@@ -40,6 +40,7 @@ class Loop(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=40)
     contact_method: str | None = Field(default=None, max_length=20)
     resolution_note: str | None = Field(default=None)
+    root_cause: str | None = Field(default=None, max_length=80)
     snoozed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     ack_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     resolve_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -19,6 +19,11 @@ class Workspace(SQLModel, table=True):
         sa_column=Column(JSON, nullable=False, server_default="{}"),
         description="per-source intake options, e.g. Typeform field mappings per form",
     )
+    root_causes: list[str] | None = Field(
+        default=None,
+        sa_column=Column(JSON, nullable=True),
+        description="the root causes offered when resolving; None: the built-in list",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -27,6 +27,8 @@ TABLES = (
     "admin",
     "playbook",
     "outbox",
+    "theme_link",
+    "theme",
     "loop_event",
     "loop",
     "feedback",

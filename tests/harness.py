@@ -173,11 +173,20 @@ class Harness:
         *,
         contact: str | None = "call",
         note: str | None = "Called them; fixed.",
+        root_cause: str | None = "Billing error",
+        elevate: bool = False,
         user_id: str = "U0DANA",
     ) -> httpx.Response:
         view = self.open_modal(card, "loop_resolve", user_id=user_id)
         values = {
             "outcome": slack_requests.selected(outcome),
+            "root_cause": slack_requests.selected(root_cause)
+            if root_cause
+            else {"type": "static_select", "selected_option": None},
+            "elevate": {
+                "type": "checkboxes",
+                "selected_options": [slack_requests.selected("elevate")["selected_option"]] if elevate else [],
+            },
             "contact_method": slack_requests.selected(contact)
             if contact
             else {"type": "static_select", "selected_option": None},

@@ -11,6 +11,7 @@ from bot.admin import (
     playbooks,
     routes,
     teams,
+    themes,
 )
 from bot.admin.registry import CommandRegistry
 
@@ -26,5 +27,6 @@ def build_registry() -> CommandRegistry:
             *digests.SUBCOMMANDS,
             *deliveries.SUBCOMMANDS,
             *access.SUBCOMMANDS,
+            *themes.SUBCOMMANDS,
         ]
     )

@@ -16,6 +16,8 @@ TOPICS = {
     "digest": "What a team lead's digest says: `/loops digest preview [team]`.",
     "audit": "Every change is recorded: who, when, what, before → after.",
     "config": "The whole configuration as YAML, for review and version control.",
+    "theme": "Causes the frontline cannot fix, elevated to the team that can fix them: `/loops themes`.",
+    "rootcause": "What caused a customer's trouble, chosen when a loop is resolved.",
 }
 
 

@@ -101,6 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     due.add_argument("--at", help="ISO date-time to evaluate schedules at (default: now)")
 
+    themes = commands.add_parser(
+        "themes",
+        help="themes by ARR affected, or one theme with its loops",
+        description="Themes (causes elevated to the team that can fix them) by ARR affected, with their status; "
+        "with --show, one theme with its figures, customers' words and loops.",
+    )
+    themes.add_argument("--team", help="only the themes this team owns")
+    themes.add_argument("--status", help="only themes in this status (open, new, accepted, fix-planned, shipped…)")
+    themes.add_argument("--show", type=int, metavar="ID", help="one theme in full")
+    themes.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
+
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -131,6 +142,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.digest_command == "send-due":
             return send_due_command(at=args.at)
         return preview_command(team=args.team, period_name=args.period, workspace=args.workspace)
+    if args.command == "themes":
+        from bot.cli.themes import themes_command
+
+        return themes_command(team=args.team, status=args.status, show=args.show, workspace=args.workspace)
     if args.command == "import":
         from bot.cli.imports import run_import_command
 

@@ -17,7 +17,7 @@ from models.outbox import OutboxItem, cancel_pending_outbox_items, waiting_outbo
 
 # Kinds the worker renders at send time (the composition root hands it a renderer for each).
 CARD, CARD_UPDATE, MOVED_CARD, HOME = "card", "card_update", "moved_card", "view"
-RENDERED_KINDS = (CARD, CARD_UPDATE, MOVED_CARD, HOME)
+THEME_CARD, THEME_UPDATE, THEME_NOTE = "theme_card", "theme_update", "theme_note"
 
 
 def card_key(loop_id: int) -> str:
@@ -49,7 +49,7 @@ def enqueue_card_update(session: Session, *, loop: Loop) -> OutboxItem | None:
 
 def enqueue_moved_card(session: Session, *, loop: Loop, channel_id: str, ts: str, moved_to: str) -> OutboxItem:
     """Queue the update of a card a loop left behind: it now points at the loop's new channel."""
-    payload = {"channel": channel_id, "ts": ts, "moved_to": moved_to}
+    payload = {"channel": channel_id, "ts": ts, "_moved_to": moved_to}
     return _add(session, loop=loop, kind=MOVED_CARD, method="chat.update", payload=payload)
 
 
@@ -124,6 +124,87 @@ def _add(
         payload=payload,
         card_ref=card_ref,
         rate_key=rate_key(loop.workspace_id, method, payload),
+    )
+    session.add(item)
+    return item
+
+
+def theme_key(theme_id: int) -> str:
+    """Ordering key of every write to one theme's card."""
+    return f"theme:{theme_id}"
+
+
+def enqueue_theme_card(session: Session, *, workspace_id: str, theme_id: int, channel_id: str) -> OutboxItem:
+    """Queue the first post of a theme's card in its owner team's channel (rendered when sent)."""
+    payload = {
+        "channel": channel_id,
+        "_theme_id": theme_id,
+        "unfurl_links": False,
+        "unfurl_media": False,
+        "metadata": {"event_type": CARD_METADATA_EVENT, "event_payload": {"theme_id": theme_id}},
+    }
+    return _add_item(
+        session,
+        workspace_id=workspace_id,
+        ordering_key=theme_key(theme_id),
+        kind=THEME_CARD,
+        method="chat.postMessage",
+        payload=payload,
+    )
+
+
+def enqueue_theme_update(session: Session, *, workspace_id: str, theme_id: int, channel_id: str) -> OutboxItem | None:
+    """Make a theme's card current (rendered when sent); None when a post or update is already waiting."""
+    if waiting_outbox_item(session=session, ordering_key=theme_key(theme_id), kinds=(THEME_CARD, THEME_UPDATE)):
+        return None
+    return _add_item(
+        session,
+        workspace_id=workspace_id,
+        ordering_key=theme_key(theme_id),
+        kind=THEME_UPDATE,
+        method="chat.update",
+        payload={"channel": channel_id, "_theme_id": theme_id},
+    )
+
+
+def enqueue_theme_note(session: Session, *, workspace_id: str, theme_id: int, channel_id: str, text: str) -> OutboxItem:
+    """Queue a note in the theme card's thread (its ts is filled in when sent)."""
+    payload = {"channel": channel_id, "_theme_id": theme_id, "text": text}
+    return _add_item(
+        session,
+        workspace_id=workspace_id,
+        ordering_key=theme_key(theme_id),
+        kind=THEME_NOTE,
+        method="chat.postMessage",
+        payload=payload,
+    )
+
+
+def enqueue_ephemeral_to(
+    session: Session, *, workspace_id: str, channel_id: str, user_id: str, text: str
+) -> OutboxItem:
+    """Queue a message only ``user_id`` sees in ``channel_id`` (e.g. why their click changed nothing)."""
+    payload = {"channel": channel_id, "user": user_id, "text": text}
+    return _add_item(
+        session,
+        workspace_id=workspace_id,
+        ordering_key=f"ephemeral:{channel_id}:{user_id}",
+        kind="ephemeral",
+        method="chat.postEphemeral",
+        payload=payload,
+    )
+
+
+def _add_item(
+    session: Session, *, workspace_id: str, ordering_key: str, kind: str, method: str, payload: dict
+) -> OutboxItem:
+    item = OutboxItem(
+        workspace_id=workspace_id,
+        ordering_key=ordering_key,
+        kind=kind,
+        method=method,
+        payload=payload,
+        rate_key=rate_key(workspace_id, method, payload),
     )
     session.add(item)
     return item

@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.delivery.notices import tell_admins_once
-from bot.delivery.outbox import CARD
 from bot.delivery.outcomes import Outcome, backoff, classify, slack_error
 from bot.delivery.rate_limits import RateLimiter, rate_key
 from bot.ids import MESSAGE_METADATA_EVENT
@@ -42,6 +41,8 @@ MIN_IDLE_SECONDS = 0.2
 # Renders an item's Slack arguments when it is sent (a card, a Home tab), from the state of now;
 # None when there is nothing to show any more (the loop is gone, the card was never posted).
 Renderer = Callable[[Session, OutboxItem, datetime], "dict | None"]
+# Records where a post landed (a card's ts on its loop or theme), in the transaction that marks it sent.
+PostedHook = Callable[[Session, OutboxItem, str], None]
 
 
 class DeliveryWorker:
@@ -65,6 +66,7 @@ class DeliveryWorker:
         admins: tuple[str, ...] = (),
         metrics: Metrics | None = None,
         renderers: Mapping[str, Renderer] | None = None,
+        on_posted: Mapping[str, PostedHook] | None = None,
     ):
         self.engine = engine
         self.client = client
@@ -79,6 +81,7 @@ class DeliveryWorker:
         self.admins = admins
         self.metrics = metrics or Metrics()
         self.renderers = dict(renderers or {})
+        self.on_posted = dict(on_posted or {})
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -220,14 +223,14 @@ class DeliveryWorker:
         self._record(item, outcome)
 
     def _send(self, item: OutboxItem) -> Outcome:
-        args = dict(item.payload)
+        # Keys starting with "_" are ours (what a renderer needs); Slack gets the rest.
+        args = {key: value for key, value in item.payload.items() if not key.startswith("_")}
         renderer = self.renderers.get(item.kind)
         if renderer is not None:
             with new_session(self.engine, read_only=True) as session:
                 rendered = renderer(session, item, self.clock())
             if rendered is None:
                 return Outcome(CANCELLED, "nothing to show any more")
-            args.pop("moved_to", None)
             args.update(rendered)
         if item.card_ref:
             with new_session(self.engine, read_only=True) as session:
@@ -336,10 +339,9 @@ class DeliveryWorker:
                 row.last_error, row.in_doubt = None, False
                 row.sent_at = self.clock()
                 row.result = {k: response[k] for k in ("channel", "ts") if k in response}
-                loop = session.get(Loop, item.loop_id) if item.kind == CARD and item.loop_id is not None else None
-                if loop is not None:
-                    loop.card_ts = response.get("ts")
-                    session.add(loop)
+                posted = self.on_posted.get(item.kind)
+                if posted is not None and isinstance(response.get("ts"), str):
+                    posted(session, row, response["ts"])
             elif outcome.state == PENDING:
                 row.last_error = outcome.error
                 row.in_doubt = row.in_doubt or outcome.in_doubt

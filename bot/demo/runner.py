@@ -131,6 +131,7 @@ def _walkthrough(
             {
                 "outcome": slack_requests.selected("saved"),
                 "contact_method": slack_requests.selected("call"),
+                "root_cause": slack_requests.selected("Billing error"),
                 "note": slack_requests.typed("Called Michael; export fixed, credit applied."),
             },
         )

@@ -11,12 +11,15 @@ from typing import Any
 
 from sqlmodel import Session, col
 
+from bot.themes.lists import RankedTheme, ranked_themes
 from models import digest_queries as q
 from models.feedback import Feedback
 from models.loop import Loop
 from models.team import Team
 
 OVERDUE_SHOWN = 5
+THEMES_SHOWN = 5
+LIVE_THEME_STATUSES = ("new", "accepted", "fix_planned", "shipped")
 OWNER_LOOPS_SHOWN = 3
 STOPWORDS = frozenset(
     [
@@ -169,12 +172,16 @@ class Digest:
     revenue_at_risk: Decimal
     touchpoints: list[tuple[str, int, int]]
     products: list[tuple[str, int, int]]
-    themes: list[tuple[str, int]]
+    common_words: list[tuple[str, int]]
     owners: list[tuple[str, int, datetime]]
     owner_loops: dict[str, list[tuple[int, datetime, str, str | None]]] = field(default_factory=dict)
     overdue: list[Loop] = field(default_factory=list)
     overdue_total: int = 0
     late: bool = False
+    root_causes: list[tuple[str, int]] = field(default_factory=list)
+    # Themes the team owns (still open or shipped), and themes its own loops were elevated to, by ARR affected.
+    themes_owned: list[RankedTheme] = field(default_factory=list)
+    themes_fed: list[RankedTheme] = field(default_factory=list)
 
     @property
     def closure_rate(self) -> float | None:
@@ -186,7 +193,7 @@ class Digest:
         return self.open["open"] == 0 and self.current["closed"] == 0 and self.current["opened"] == 0
 
 
-def themes(comments: list[str], *, top: int = 5) -> list[tuple[str, int]]:
+def common_words(comments: list[str], *, top: int = 5) -> list[tuple[str, int]]:
     """The most common words in the period's detractor comments, once per comment (explainable counts)."""
     counts: Counter[str] = Counter()
     for comment in comments:
@@ -218,9 +225,18 @@ def build_digest(session: Session, *, workspace_id: str, team: Team | None, peri
             session=session, start=period.start, end=period.end, column=col(Feedback.touchpoint), **scope
         ),
         products=q.weakest(session=session, start=period.start, end=period.end, column=col(Feedback.product), **scope),
-        themes=themes(q.detractor_comments(session=session, start=period.start, end=period.end, **scope)),
+        common_words=common_words(q.detractor_comments(session=session, start=period.start, end=period.end, **scope)),
         owners=q.open_by_owner(session=session, **scope),
         owner_loops=q.oldest_open_by_owner(session=session, per_owner=OWNER_LOOPS_SHOWN, **scope),
         overdue=overdue,
         overdue_total=overdue_total,
+        root_causes=q.root_cause_counts(session=session, start=period.start, end=period.end, **scope),
+        themes_owned=ranked_themes(
+            session, workspace_id=workspace_id, now=now, owner=team, statuses=LIVE_THEME_STATUSES
+        )
+        if team
+        else [],
+        themes_fed=ranked_themes(
+            session, workspace_id=workspace_id, now=now, team_of_loops=team, statuses=LIVE_THEME_STATUSES
+        ),
     )

@@ -14,11 +14,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.digest.content import Digest
+from bot.digest.content import THEMES_SHOWN, Digest
 from bot.loops.cards import format_money
 from bot.loops.lists import card_link, card_url
 from bot.mrkdwn import escape, mention_user, slack_date, truncate
 from bot.slack_limits import SECTION_TEXT
+from bot.themes.lists import theme_line
 
 OWNERS_SHOWN = 10
 
@@ -59,7 +60,7 @@ def sections(digest: Digest) -> list[str]:
     if digest.late:
         head += "  _(sent late: Loopkeeper was down at the scheduled time)_"
     if digest.all_clear:
-        return [head, ":sparkles: All clear: nothing is open and nothing came in this period."]
+        return [head, ":sparkles: All clear: nothing is open and nothing came in this period.", *_outer_loop(digest)]
     o, c, p = digest.open, digest.current, digest.previous
     out = [head]
     lines = [
@@ -111,10 +112,12 @@ def sections(digest: Digest) -> list[str]:
                 f"{title}: "
                 + ", ".join(f"{escape(n)} ({d} detractor{'s' if d != 1 else ''}, {o_} open)" for n, d, o_ in rows)
             )
-    if digest.themes:
-        weak.append("Themes in detractor comments: " + ", ".join(f"“{escape(w)}” ×{n}" for w, n in digest.themes))
+    if digest.common_words:
+        words = ", ".join(f"“{escape(w)}” ×{n}" for w, n in digest.common_words)
+        weak.append(f"Common words in detractor comments: {words}")
     if weak:
         out.append("*Weakest links*\n" + "\n".join(weak))
+    out += _outer_loop(digest)
     if digest.owners:
         owners = [
             f"• {mention_user(owner)}: {count} open — "
@@ -129,6 +132,23 @@ def sections(digest: Digest) -> list[str]:
             owners.append(f"…and {len(digest.owners) - OWNERS_SHOWN} more owners")
         out.append("*By owner*\n" + "\n".join(owners))
     return [truncate(s, SECTION_TEXT) for s in out]
+
+
+def _outer_loop(digest: Digest) -> list[str]:
+    """Themes the team owns, themes its loops feed (ARR-weighted), and the root causes of what it closed."""
+    out = []
+    if digest.themes_owned:
+        lines = [f"• {theme_line(r, now=digest.now)}" for r in digest.themes_owned[:THEMES_SHOWN]]
+        out.append("*Themes you own* (by ARR affected)\n" + "\n".join(lines))
+    fed = [r for r in digest.themes_fed if r not in digest.themes_owned]
+    if fed:
+        lines = [f"• {theme_line(r, now=digest.now)}" for r in fed[:THEMES_SHOWN]]
+        title = "*Themes from your loops*" if digest.team else "*Themes*"
+        out.append(f"{title} (by ARR affected)\n" + "\n".join(lines))
+    if digest.root_causes:
+        causes = " · ".join(f"{escape(cause)} {count}" for cause, count in digest.root_causes)
+        out.append(f"*Root causes* of the loops closed this period: {causes}")
+    return out
 
 
 def render_blocks(digest: Digest) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -73,14 +74,37 @@ def customer_label(feedback: Feedback) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Elevation:
+    """The theme a loop was elevated to, as its card shows it."""
+
+    theme_id: int
+    theme_name: str
+    owner_channel: str
+    status: str
+    shipped_at: datetime | None = None
+    told_by: str | None = None
+    told_at: datetime | None = None
+
+    @property
+    def fix_shipped(self) -> bool:
+        return self.status in ("shipped", "verified")
+
+
 def render_card(
-    loop: Loop, feedback: Feedback, *, attached: int = 0, moved_to: str | None = None, now: datetime | None = None
+    loop: Loop,
+    feedback: Feedback,
+    *,
+    attached: int = 0,
+    moved_to: str | None = None,
+    now: datetime | None = None,
+    elevation: Elevation | None = None,
 ) -> dict:
     """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update.
 
     ``attached`` counts later feedback from the same customer that joined this
     loop (shown in the thread); ``moved_to`` renders the card a loop left behind
-    when it moved to another team's channel.
+    when it moved to another team's channel; ``elevation`` is the theme it feeds.
     """
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=_header(feedback), emoji=True)),
@@ -116,7 +140,9 @@ def render_card(
     if loop.suggestions:
         blocks.append(SectionBlock(text=_md(_suggestions(loop))))
     blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(status_line(loop, now=now))]))
-    blocks.append(ActionsBlock(block_id=f"{CardBlock.ACTIONS}:{loop.id}", elements=_controls(loop)))
+    if elevation is not None:
+        blocks.append(ContextBlock(block_id=CardBlock.THEME, elements=[_md(elevation_line(elevation))]))
+    blocks.append(ActionsBlock(block_id=f"{CardBlock.ACTIONS}:{loop.id}", elements=_controls(loop, elevation)))
     return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
 
 
@@ -197,12 +223,30 @@ def status_line(loop: Loop, *, now: datetime | None = None) -> str:
     return "  ·  ".join(parts)
 
 
-def _controls(loop: Loop) -> list[InteractiveElement]:
+def elevation_line(elevation: Elevation) -> str:
+    """Where the loop's cause went: the theme, its owner, and whether the fix shipped and the customer was told."""
+    theme = f"theme #{elevation.theme_id} — *{escape(elevation.theme_name)}*"
+    if not elevation.fix_shipped:
+        status = elevation.status.replace("_", " ")
+        return f":arrow_up: Elevated to {theme}, owned by {link_channel(elevation.owner_channel)} ({status})"
+    shipped = f" {slack_date(elevation.shipped_at)}" if elevation.shipped_at else ""
+    if elevation.told_by and elevation.told_at:
+        told = f"customer told by {mention_user(elevation.told_by)} {slack_date(elevation.told_at)}"
+    else:
+        told = "*tell the customer*"
+    return f":white_check_mark: The fix for {theme} shipped{shipped} — {told}"
+
+
+def _controls(loop: Loop, elevation: Elevation | None = None) -> list[InteractiveElement]:
     """The buttons and menus that make sense in the loop's state."""
     value = str(loop.id)
+    told = []
+    if elevation is not None and elevation.fix_shipped and not elevation.told_at:
+        told = [ButtonElement(text="Customer told", action_id=CardAction.CUSTOMER_TOLD, value=value, style="primary")]
+    elevate = ButtonElement(text="Elevate…", action_id=CardAction.ELEVATE, value=value)
     if loop.status == "resolved":
-        return [ButtonElement(text="Reopen", action_id=CardAction.REOPEN, value=value)]
-    controls: list[InteractiveElement] = []
+        return [*told, ButtonElement(text="Reopen", action_id=CardAction.REOPEN, value=value), elevate]
+    controls: list[InteractiveElement] = [*told]
     if loop.status == "new":
         controls.append(
             ButtonElement(text="Acknowledge", action_id=CardAction.ACKNOWLEDGE, value=value, style="primary")
@@ -228,6 +272,7 @@ def _controls(loop: Loop) -> list[InteractiveElement]:
         )
     )
     controls.append(ButtonElement(text="Move to team…", action_id=CardAction.MOVE, value=value))
+    controls.append(elevate)
     return controls
 
 

@@ -44,11 +44,12 @@ class Snooze:
 
 @dataclass(frozen=True)
 class Resolve:
-    """Close the loop with an outcome, how the customer was reached, and a note."""
+    """Close the loop with an outcome, how the customer was reached, what caused it, and a note."""
 
     outcome: str | None = None
     contact_method: str | None = None
     note: str | None = None
+    root_cause: str | None = None
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from bot.loops.changes import (
 from bot.loops.events import record_event
 from bot.loops.home import queue_home
 from bot.loops.moves import move_to_team
-from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES
+from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES, root_causes
 from bot.loops.permissions import check_lead_rule
 from bot.mrkdwn import escape, mention_user, slack_date
 from models.db import transaction
@@ -143,11 +143,14 @@ def _resolve(session: Session, actor: Actor, loop: Loop, change: Resolve) -> Act
         raise BadRequest(f"unknown outcome {change.outcome!r}", field="outcome")
     if change.contact_method is not None and change.contact_method not in CONTACT_METHODS:
         raise BadRequest(f"unknown contact method {change.contact_method!r}", field="contact_method")
+    if change.root_cause not in root_causes(session, workspace_id=actor.workspace_id):
+        raise BadRequest("choose what caused it from the list (`/loops rootcause list`)", field="root_cause")
     summary = f"Resolved by {mention_user(actor.user_id)}" + (
         f": *{OUTCOMES[change.outcome]}*" if change.outcome else ""
     )
     if change.contact_method:
         summary += f" (by {CONTACT_METHODS[change.contact_method].lower()})"
+    summary += f" · root cause: {escape(change.root_cause or '')}"
     if change.note:
         summary += "\n> " + escape(change.note).replace("\n", "\n> ")
     now = actor.now
@@ -164,11 +167,12 @@ def _resolve(session: Session, actor: Actor, loop: Loop, change: Resolve) -> Act
             "outcome": change.outcome,
             "contact_method": change.contact_method,
             "resolution_note": change.note,
+            "root_cause": change.root_cause,
             "snoozed_until": None,
             "acknowledged_by": func.coalesce(col(Loop.acknowledged_by), actor.user_id),
             "acknowledged_at": func.coalesce(col(Loop.acknowledged_at), now),
         },
-        details={"outcome": change.outcome, "contact_method": change.contact_method},
+        details={"outcome": change.outcome, "contact_method": change.contact_method, "root_cause": change.root_cause},
         note=summary,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from slack_sdk.models.blocks import (
+    CheckboxesElement,
     DateTimePickerElement,
     InputBlock,
     Option,
@@ -19,9 +20,9 @@ from sqlalchemy.engine import Engine
 from bot.errors import BadRequest, LoopNotFound
 from bot.ids import ModalField, ModalId
 from bot.loops.cards import customer_label
-from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES
+from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES, root_causes
 from bot.slack_ids import record_id
-from bot.slack_limits import HEADER_TEXT
+from bot.slack_limits import HEADER_TEXT, OPTION_TEXT, OPTION_VALUE, SELECT_OPTIONS
 from models.db import new_session
 from models.feedback import get_feedback
 from models.loop import Loop, get_loop
@@ -30,8 +31,8 @@ from models.team import Team, list_teams
 NOTE_LIMIT = 2000
 
 
-def resolve_modal(loop: Loop, customer: str) -> dict:
-    """Outcome (required), how the customer was contacted, and a note."""
+def resolve_modal(loop: Loop, customer: str, causes: list[str]) -> dict:
+    """Outcome and root cause (required), how the customer was contacted, a note, and whether to elevate."""
     return View(
         type="modal",
         callback_id=ModalId.RESOLVE,
@@ -61,10 +62,28 @@ def resolve_modal(loop: Loop, customer: str) -> dict:
                 ),
             ),
             InputBlock(
+                block_id=ModalField.ROOT_CAUSE,
+                label="What caused it?",
+                element=StaticSelectElement(
+                    action_id=ModalField.ROOT_CAUSE,
+                    placeholder="Root cause",
+                    options=[Option(value=c[:OPTION_VALUE], label=c[:OPTION_TEXT]) for c in causes[:SELECT_OPTIONS]],
+                ),
+            ),
+            InputBlock(
                 block_id=ModalField.NOTE,
                 label="Note",
                 optional=True,
                 element=PlainTextInputElement(action_id=ModalField.NOTE, multiline=True, max_length=NOTE_LIMIT),
+            ),
+            InputBlock(
+                block_id=ModalField.ELEVATE,
+                label="Needs a fix elsewhere?",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=ModalField.ELEVATE,
+                    options=[Option(value="elevate", label="Elevate it to the team that can fix the cause")],
+                ),
             ),
         ],
     ).to_dict()
@@ -137,6 +156,10 @@ def submitted_time(view: dict, field: ModalField) -> int | None:
 def submitted(view: dict, field: ModalField) -> str | None:
     """The value a person entered or selected in a modal field (None when left empty)."""
     value = field_state(view, field)
+    if value.get("type") == "checkboxes":
+        options = value.get("selected_options")
+        ticked = [o.get("value") for o in options if isinstance(o, dict)] if isinstance(options, list) else []
+        return ",".join(v for v in ticked if isinstance(v, str)) or None
     if value.get("type") == "static_select":
         option = value.get("selected_option")
         chosen = option.get("value") if isinstance(option, dict) else None
@@ -160,7 +183,8 @@ def modal_for(engine: Engine, *, workspace_id: str, loop_id: int, kind: ModalId,
         if loop is None:
             raise LoopNotFound(f"Loop #{loop_id} no longer exists.")
         if kind == ModalId.RESOLVE:
-            return resolve_modal(loop, customer_label(get_feedback(session=session, feedback_id=loop.feedback_id)))
+            customer = customer_label(get_feedback(session=session, feedback_id=loop.feedback_id))
+            return resolve_modal(loop, customer, root_causes(session, workspace_id=workspace_id))
         if kind == ModalId.MOVE:
             return move_modal(loop, list_teams(session=session, workspace_id=workspace_id))
         return snooze_modal(loop, now)

@@ -11,11 +11,12 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.delivery.outbox import CARD, CARD_UPDATE, HOME, MOVED_CARD
-from bot.loops.cards import render_card
+from bot.loops.cards import Elevation, render_card
 from bot.loops.home import render_home
 from models.feedback import count_feedback_in_loop, get_feedback
 from models.loop import Loop
 from models.outbox import OutboxItem
+from models.theme import Theme, get_theme_link
 
 
 def card_message(session: Session, item: OutboxItem, now: datetime) -> dict | None:
@@ -25,9 +26,9 @@ def card_message(session: Session, item: OutboxItem, now: datetime) -> dict | No
         return None
     feedback = get_feedback(session=session, feedback_id=loop.feedback_id)
     if item.kind == MOVED_CARD:
-        return render_card(loop, feedback, moved_to=item.payload.get("moved_to"))
+        return render_card(loop, feedback, moved_to=item.payload.get("_moved_to") or item.payload.get("moved_to"))
     attached = max(0, count_feedback_in_loop(session=session, loop_id=loop.id) - 1)
-    message = render_card(loop, feedback, attached=attached, now=now)
+    message = render_card(loop, feedback, attached=attached, now=now, elevation=elevation_of(session, loop))
     if item.kind == CARD:
         return message
     if not loop.card_ts:
@@ -35,9 +36,35 @@ def card_message(session: Session, item: OutboxItem, now: datetime) -> dict | No
     return {"channel": loop.channel_id, "ts": loop.card_ts, **message}
 
 
+def elevation_of(session: Session, loop: Loop) -> Elevation | None:
+    """The theme the loop was elevated to, as its card shows it (None when it was not)."""
+    link = get_theme_link(session=session, loop_id=loop.id)
+    theme = session.get(Theme, link.theme_id) if link is not None else None
+    if link is None or theme is None:
+        return None
+    return Elevation(
+        theme_id=theme.id,
+        theme_name=theme.name,
+        owner_channel=theme.channel_id,
+        status=theme.status,
+        shipped_at=theme.shipped_at,
+        told_by=link.customer_told_by,
+        told_at=link.customer_told_at,
+    )
+
+
 def home_tab(session: Session, item: OutboxItem, now: datetime) -> dict:
     """A person's App Home tab as it is now."""
     return {"view": render_home(session, workspace_id=item.workspace_id, user_id=item.payload["user_id"], now=now)}
 
 
+def record_card(session: Session, item: OutboxItem, ts: str) -> None:
+    """A card's first post landed: its ts is where every later update and thread note goes."""
+    loop = session.get(Loop, item.loop_id) if item.loop_id is not None else None
+    if loop is not None:
+        loop.card_ts = ts
+        session.add(loop)
+
+
 RENDERERS = {CARD: card_message, CARD_UPDATE: card_message, MOVED_CARD: card_message, HOME: home_tab}
+ON_POSTED = {CARD: record_card}

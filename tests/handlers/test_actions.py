@@ -48,6 +48,7 @@ def test_acknowledge_updates_the_same_card_and_records_who_and_when(harness):
         CardAction.SNOOZE,
         CardAction.RESOLVE,
         CardAction.MOVE,
+        CardAction.ELEVATE,
     ]
     [update] = harness.standin.calls_to("chat.update")
     assert update.args["channel"] == "C0BILLING" and update.args["ts"] == card["ts"]
@@ -97,7 +98,13 @@ def test_take_ownership_sets_owner_and_acknowledges(harness):
     harness.click(card, CardAction.TAKE_OWNERSHIP, user_id="U0PRIYA")
     after = updated_card(harness, card)
     assert "owner <@U0PRIYA>" in json.dumps(after["blocks"])
-    assert harness.buttons(after) == [CardAction.ASSIGN, CardAction.SNOOZE, CardAction.RESOLVE, CardAction.MOVE]
+    assert harness.buttons(after) == [
+        CardAction.ASSIGN,
+        CardAction.SNOOZE,
+        CardAction.RESOLVE,
+        CardAction.MOVE,
+        CardAction.ELEVATE,
+    ]
     with harness.session() as session:
         loop = session.get(Loop, loop_id)
         assert (loop.status, loop.owner_id, loop.acknowledged_by) == ("in_progress", "U0PRIYA", "U0PRIYA")
@@ -110,7 +117,10 @@ def test_resolve_closes_the_loop_and_removes_the_buttons(harness):
     response = harness.resolve(card, "saved", user_id="U0PRIYA")
     assert response.status_code == 200 and response.text == ""  # empty ack closes the modal
     after = updated_card(harness, card, updates=2)
-    assert "Resolved" in json.dumps(after["blocks"]) and harness.buttons(after) == [CardAction.REOPEN]
+    assert "Resolved" in json.dumps(after["blocks"]) and harness.buttons(after) == [
+        CardAction.REOPEN,
+        CardAction.ELEVATE,
+    ]
     with harness.session() as session:
         loop = session.get(Loop, loop_id)
         assert (loop.status, loop.resolved_by, loop.acknowledged_by) == ("resolved", "U0PRIYA", "U0SAM")

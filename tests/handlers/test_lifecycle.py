@@ -70,24 +70,26 @@ def test_resolve_needs_an_outcome_and_records_it(harness):
         "errors": {"outcome": "Choose what happened with the customer."},
     }
     assert loop(harness, loop_id).status == "new"
-    response = harness.submit(
-        view,
-        {
-            "outcome": slack_requests.selected("saved"),
-            "contact_method": slack_requests.selected("call"),
-            "note": slack_requests.typed("Refunded <!channel> & renewed"),
-        },
-    )
+    values = {
+        "outcome": slack_requests.selected("saved"),
+        "contact_method": slack_requests.selected("call"),
+        "note": slack_requests.typed("Refunded <!channel> & renewed"),
+    }
+    no_cause = harness.submit(view, values)
+    assert no_cause.json()["errors"] == {"root_cause": "choose what caused it from the list (`/loops rootcause list`)"}
+    assert loop(harness, loop_id).status == "new"
+    response = harness.submit(view, {**values, "root_cause": slack_requests.selected("Billing error")})
     assert response.status_code == 200
     resolved = loop(harness, loop_id)
-    assert (resolved.status, resolved.outcome, resolved.contact_method, resolved.resolution_note) == (
-        "resolved",
-        "saved",
-        "call",
-        "Refunded <!channel> & renewed",
-    )
+    assert (
+        resolved.status,
+        resolved.outcome,
+        resolved.contact_method,
+        resolved.resolution_note,
+        resolved.root_cause,
+    ) == ("resolved", "saved", "call", "Refunded <!channel> & renewed", "Billing error")
     [note] = replies(harness, card)
-    assert "*Customer saved / retained* (by call)" in note["text"]
+    assert "*Customer saved / retained* (by call) · root cause: Billing error" in note["text"]
     assert "&lt;!channel&gt; &amp; renewed" in note["text"]
     assert events(harness, loop_id) == ["opened", "resolved"]
 

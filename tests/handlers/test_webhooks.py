@@ -35,6 +35,7 @@ def test_signed_webhook_posts_one_card_in_the_routed_channel(harness):
         CardAction.SNOOZE,
         CardAction.RESOLVE,
         CardAction.MOVE,
+        CardAction.ELEVATE,
     ]
     assert "Suggested next steps" in json.dumps(card["blocks"])
     harness.wait_until_delivered()

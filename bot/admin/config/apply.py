@@ -112,6 +112,7 @@ def apply_config(
     for user in doc.admins:
         session.add(Admin(workspace_id=workspace_id, user_id=user, added_by=actor))
     workspace.source_options = dict(doc.sources)
+    workspace.root_causes = list(doc.root_causes) if doc.root_causes is not None else None
     session.add(workspace)
     session.flush()
     after = export_config(session, workspace_id=workspace_id)

@@ -71,6 +71,8 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
     ]
     config["admins"] = sorted(a.user_id for a in list_admins(session=session, workspace_id=workspace_id))
     config["sources"] = dict(workspace.source_options or {}) if workspace else {}
+    if workspace is not None and workspace.root_causes is not None:
+        config["root_causes"] = list(workspace.root_causes)
     return config
 
 

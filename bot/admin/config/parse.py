@@ -12,6 +12,7 @@ import yaml
 from bot.durations import InvalidDuration, format_duration, parse_duration
 from bot.errors import ConfigError, LoopkeeperError
 from bot.intake.sources import all_sources
+from bot.loops.outcomes import ROOT_CAUSE_LENGTH
 from bot.routing import InvalidMatcher, parse_matcher
 from bot.schedules import parse_hours, parse_schedule
 
@@ -70,6 +71,8 @@ class ConfigDoc:
     admins: tuple[str, ...] = ()
     # Per-source intake options, e.g. {"typeform": {"forms": {"<form id>": {"score": "<field ref>"}}}}.
     sources: dict = field(default_factory=dict, compare=False)
+    # The root causes offered when resolving; None keeps the built-in list.
+    root_causes: tuple[str, ...] | None = None
 
 
 def load_config(path: str | Path) -> ConfigDoc:
@@ -92,7 +95,7 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
     problems: list[str] = []
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping with teams, routes and default_channel")
-    known = ("default_channel", "teams", "routes", "playbooks", "intake_channels", "admins", "sources")
+    known = ("default_channel", "teams", "routes", "playbooks", "intake_channels", "admins", "sources", "root_causes")
     unknown = set(data) - set(known)
     if unknown:
         problems.append(f"unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
@@ -117,6 +120,7 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
     admins = _list(data, "admins", problems)
     if not all(isinstance(u, str) and USER_ID.match(u) for u in admins):
         problems.append("admins: must be a list of user IDs like U0123ABCD")
+    causes = _root_causes(data.get("root_causes"), problems)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     return ConfigDoc(
@@ -127,7 +131,24 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
         tuple(p for p in playbooks if p),
         tuple(admins),
         sources,
+        causes,
     )
+
+
+def _root_causes(value: object, problems: list[str]) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(c, str) and 0 < len(c.strip()) <= ROOT_CAUSE_LENGTH for c in value)
+    ):
+        problems.append(f"root_causes: must be a non-empty list of names of 1 to {ROOT_CAUSE_LENGTH} characters")
+        return None
+    names = [c.strip() for c in value]
+    if len({n.lower() for n in names}) != len(names):
+        problems.append("root_causes: a name is listed twice")
+    return tuple(names)
 
 
 def _playbook(item: object, where: str, problems: list[str]) -> PlaybookConfig | None:

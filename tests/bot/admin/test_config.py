@@ -71,6 +71,8 @@ BAD = [
         "teams[0].personal_digests: must be true or false",
     ),
     ({"default_channel": "general"}, "default_channel"),
+    ({"root_causes": "bugs"}, "root_causes: must be a non-empty list"),
+    ({"root_causes": ["Bug", "bug"]}, "root_causes: a name is listed twice"),
     ({"teamz": []}, "unknown key(s) teamz"),
     (["not", "a", "mapping"], "top level must be a mapping"),
 ]

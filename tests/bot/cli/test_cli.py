@@ -132,6 +132,7 @@ intake_channels:
   - channel: C0NPSALERTS
     source: delighted
 admins: [U0ADMIN]
+root_causes: [Product bug, Billing error, Data migration]
 """
 
 
@@ -167,6 +168,7 @@ def test_config_export_import_export_is_identical(tmp_path):
         "source: delighted",
         "- U0ADMIN",
         "personal_digests: true",
+        "- Data migration",
     ):
         assert expected in first
 

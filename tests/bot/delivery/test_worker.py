@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from slack_sdk import WebClient
 
+from bot.app import ON_POSTED, RENDERERS
 from bot.delivery.outcomes import BACKOFF_CAP_SECONDS, backoff
 from bot.delivery.worker import DeliveryWorker
 from bot.demo.standin import Fault
@@ -17,7 +18,6 @@ from bot.feedback import FeedbackIn
 from bot.intake.ingest import IntakePolicy, ingest
 from bot.loops.changes import Acknowledge, Actor, TakeOwnership
 from bot.loops.lifecycle import change_loop
-from bot.loops.rendering import RENDERERS
 from models import Loop, OutboxItem
 from models.base import utcnow
 from models.db import new_session
@@ -29,7 +29,10 @@ WORKSPACE = "T0LOOPKEEP"
 @pytest.fixture
 def worker(engine, standin):
     return DeliveryWorker(
-        engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2), renderers=RENDERERS
+        engine,
+        WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
+        renderers=RENDERERS,
+        on_posted=ON_POSTED,
     )
 
 
@@ -87,7 +90,10 @@ def test_server_errors_are_retried_with_backoff(engine, worker, session, standin
 
 def test_connection_refused_is_retried(engine, session, standin):
     dead = DeliveryWorker(
-        engine, WebClient(token=standin.bot_token, base_url="http://127.0.0.1:9/api/", timeout=1), renderers=RENDERERS
+        engine,
+        WebClient(token=standin.bot_token, base_url="http://127.0.0.1:9/api/", timeout=1),
+        renderers=RENDERERS,
+        on_posted=ON_POSTED,
     )
     open_loop(engine)
     assert dead.run_once() == 1
@@ -195,6 +201,7 @@ def test_parked_items_tell_each_admin_once_per_problem(engine, session, standin)
         WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
         admins=("U0ADMIN", "U0OTHER"),
         renderers=RENDERERS,
+        on_posted=ON_POSTED,
     )
     standin.add_channel("C0SECRET", "secret", is_private=True, is_member=False)
     open_loop(engine, external_id="a", channel="C0SECRET")
@@ -267,7 +274,10 @@ def test_without_history_access_a_post_in_doubt_is_sent_again(engine, worker, se
 
 def test_a_busy_channel_is_held_to_its_rate_and_does_not_hold_up_others(engine, session, standin):
     worker = DeliveryWorker(
-        engine, WebClient(token=standin.bot_token, base_url=standin.url, timeout=2), renderers=RENDERERS
+        engine,
+        WebClient(token=standin.bot_token, base_url=standin.url, timeout=2),
+        renderers=RENDERERS,
+        on_posted=ON_POSTED,
     )
     for n in range(6):
         open_loop(engine, external_id=f"hot{n}", channel="C0HOT")

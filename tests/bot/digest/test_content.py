@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.digest.content import build_digest, themes
+from bot.digest.content import build_digest, common_words
 from bot.digest.periods import period
 from bot.digest.render import render_blocks, sections
 from models import Feedback, Loop, Team, Workspace
@@ -129,7 +129,7 @@ def test_figures_match_the_hand_computed_ones(session):
     assert digest.ack_times_before == (pytest.approx(7200), pytest.approx(7200))
     assert digest.revenue_at_risk == Decimal(50000)  # open detractors: 20,000 + 30,000
     assert digest.touchpoints == [("billing", 2, 1), ("checkout", 1, 1)]
-    assert digest.themes == [("invoice", 2), ("slow", 2)]
+    assert digest.common_words == [("invoice", 2), ("slow", 2)]
     assert [(o, n) for o, n, _ in digest.owners] == [("U0ONE", 1)]
     assert digest.owner_loops == {"U0ONE": [(3, T(20, 10), "C0BILLING", "1.2")]}
     assert [loop.created_at for loop in digest.overdue] == [T(23, 6)] and digest.overdue_total == 1
@@ -184,7 +184,7 @@ def test_periods_across_the_dst_change():
 
 
 def test_themes_count_each_comment_once_and_skip_filler_words():
-    assert themes(["Slow slow slow app", "The app is slow", "Great support"]) == [("app", 2), ("slow", 2)]
+    assert common_words(["Slow slow slow app", "The app is slow", "Great support"]) == [("app", 2), ("slow", 2)]
 
 
 def test_digest_preview_is_a_read_only_command(harness):

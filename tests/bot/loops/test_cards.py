@@ -272,12 +272,12 @@ def test_no_suggestions_section_without_suggestions():
 
 # --- status and buttons -------------------------------------------------------------------------
 
-OPEN_TAIL = [CardAction.ASSIGN, CardAction.SNOOZE, CardAction.RESOLVE, CardAction.MOVE]
+OPEN_TAIL = [CardAction.ASSIGN, CardAction.SNOOZE, CardAction.RESOLVE, CardAction.MOVE, CardAction.ELEVATE]
 BUTTONS = [
     ("new", [CardAction.ACKNOWLEDGE, CardAction.TAKE_OWNERSHIP, *OPEN_TAIL]),
     ("acknowledged", [CardAction.TAKE_OWNERSHIP, *OPEN_TAIL]),
     ("in_progress", OPEN_TAIL),
-    ("resolved", [CardAction.REOPEN]),
+    ("resolved", [CardAction.REOPEN, CardAction.ELEVATE]),
 ]
 
 
