@@ -16,6 +16,7 @@ TOPICS = {
     "digest": "What a team lead's digest says: `/loops digest preview [team]`.",
     "audit": "Every change is recorded: who, when, what, before → after.",
     "config": "The whole configuration as YAML, for review and version control.",
+    "doctor": "Checks the install and says what to fix (admins): `/loops doctor`.",
 }
 
 
