@@ -1,4 +1,4 @@
-"""The `loopkeeper` command: run, demo, db upgrade, config import."""
+"""The `loopkeeper` command: run, demo, db upgrade, config, import, digest, doctor."""
 
 from __future__ import annotations
 
@@ -101,6 +101,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     due.add_argument("--at", help="ISO date-time to evaluate schedules at (default: now)")
 
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the install and say what to fix",
+        description="Check the live install: the Slack token and its scopes (against slack/manifest.yml), "
+        "the bot in every team and intake channel, each configured source's secret, the database schema, "
+        "the scheduler's leader and parked deliveries. One line per check; exit status 1 when any fails. "
+        "Changes nothing.",
+    )
+    doctor.add_argument(
+        "--manifest", metavar="FILE", help="the Slack app manifest to read scopes from (default: slack/manifest.yml)"
+    )
+
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -131,6 +143,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.digest_command == "send-due":
             return send_due_command(at=args.at)
         return preview_command(team=args.team, period_name=args.period, workspace=args.workspace)
+    if args.command == "doctor":
+        from bot.cli.doctor import doctor_command
+
+        return doctor_command(manifest=args.manifest)
     if args.command == "import":
         from bot.cli.imports import run_import_command
 

@@ -45,8 +45,11 @@ def render(checks: list[Check]) -> list[str]:
 
 
 def summary(checks: list[Check]) -> str:
+    """``all 8 checks pass`` or ``2 of 8 checks fail``."""
     failing = sum(not c.ok for c in checks)
-    return f"all {len(checks)} checks pass" if not failing else f"{failing} of {len(checks)} checks fail"
+    if len(checks) == 1:
+        return "the check fails" if failing else "the check passes"
+    return f"{failing} of {len(checks)} checks fail" if failing else f"all {len(checks)} checks pass"
 
 
 def token_check(token: TokenGrant) -> Check:
@@ -85,8 +88,8 @@ def scopes_check(scopes: Scopes, token: TokenGrant) -> Check:
             name,
             False,
             f"the token lacks {', '.join(missing)} (slack/manifest.yml asks for {len(scopes.required)})",
-            "add them under OAuth & Permissions → Bot Token Scopes (or update the app from slack/manifest.yml), "
-            "then reinstall the app to the workspace",
+            f"add {'it' if len(missing) == 1 else 'them'} under OAuth & Permissions → Bot Token Scopes (or update "
+            "the app from slack/manifest.yml), then reinstall the app to the workspace",
         )
     return Check(name, True, f"all {len(scopes.required)} scopes slack/manifest.yml asks for are granted")
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from alembic import command
 
 from bot.admin.config.apply import import_config
 from bot.admin.config.parse import parse_config
 from bot.doctor.manifest import bot_scopes
 from handlers.commands import WORKING
-from models.db import alembic_config, transaction, upgrade
+from models.db import transaction
 from models.outbox import PARKED, OutboxItem
 from tests.conftest import TEST_CONFIG
 from tests.harness import Harness
@@ -134,14 +133,6 @@ def test_an_unset_or_placeholder_secret_is_named_never_shown(unset_secrets_harne
         unset_secrets_harness.settings.slack_bot_token,
     ):
         assert secret not in text
-
-
-@pytest.fixture
-def old_schema_url(database_url):
-    """The database one migration behind the code (put back afterwards: PostgreSQL's is shared)."""
-    command.downgrade(alembic_config(database_url), "0008")
-    yield database_url
-    upgrade(database_url)
 
 
 @pytest.fixture

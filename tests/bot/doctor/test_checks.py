@@ -43,7 +43,8 @@ def test_render_one_line_per_check_with_the_fix_only_when_failing():
     checks = [Check("outbox", True, "nothing parked"), Check("scheduler", False, "no leader", "start it")]
     assert render(checks) == ["✅ outbox: nothing parked", "❌ scheduler: no leader — fix: start it"]
     assert summary(checks) == "1 of 2 checks fail"
-    assert summary(checks[:1]) == "all 1 checks pass"
+    assert summary(checks[:1]) == "the check passes" and summary(checks[1:]) == "the check fails"
+    assert summary(checks[:1] * 3) == "all 3 checks pass"
 
 
 def test_a_healthy_install_passes_in_the_order_a_person_fixes_things():
