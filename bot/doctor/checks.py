@@ -124,6 +124,8 @@ def channels_check(name: str, uses: tuple[ChannelUse, ...], install: Install, *,
         shown = "; ".join(problems[:SHOWN]) + (f"; …and {len(problems) - SHOWN} more" if len(problems) > SHOWN else "")
         return Check(name, False, shown, "; ".join(dict.fromkeys(fixes)))
     labels = [_label(install.channels[use.channel_id], use) for use in uses]
+    if len(labels) == 1:
+        return Check(name, True, f"the bot is in {labels[0]}")
     more = f", …and {len(labels) - SHOWN} more" if len(labels) > SHOWN else ""
     return Check(name, True, f"the bot is in all {len(uses)}: {', '.join(labels[:SHOWN])}{more}")
 

@@ -49,6 +49,7 @@ def test_render_one_line_per_check_with_the_fix_only_when_failing():
 
 def test_a_healthy_install_passes_in_the_order_a_person_fixes_things():
     checks = judge(install())
+    assert checks[2].detail == "the bot is in #billing (C0BILLING, team billing)"
     assert [c.name for c in checks] == [
         "Slack token",
         "Slack scopes",
