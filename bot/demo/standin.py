@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from functools import cache
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -178,12 +179,7 @@ class SlackStandIn(WebApiMethods):
             return 200, body, headers, max(self.slow_seconds if slow else 0.0, self.method_delays.get(method, 0.0))
 
     def _scopes(self) -> set[str]:
-        if self.granted_scopes is not None:
-            return self.granted_scopes
-        try:
-            return set(bot_scopes())
-        except ConfigError:  # installed without the source tree: the demo needs no scopes
-            return set()
+        return self.granted_scopes if self.granted_scopes is not None else set(_manifest_scopes())
 
     def _rate_limit(self, method: str, args: dict[str, Any], call: Call) -> int | None:
         """Slack's token buckets: None if the call may go through, else the Retry-After in seconds."""
@@ -211,3 +207,11 @@ class SlackStandIn(WebApiMethods):
                 fault.times -= 1
                 return fault
         return None
+
+
+@cache
+def _manifest_scopes() -> frozenset[str]:
+    try:
+        return bot_scopes()
+    except ConfigError:  # installed without the source tree: the demo needs no scopes
+        return frozenset()

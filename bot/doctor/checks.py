@@ -100,8 +100,10 @@ def channels_check(name: str, uses: tuple[ChannelUse, ...], install: Install, *,
     ``otherwise``: the fix when a channel cannot be used; a team needs a channel, an intake channel does not.
     """
     configuration: Configuration = install.configuration
+    if install.token.error:
+        return Check(name, False, "not checked: the token does not work", "fix the Slack token first")
     if configuration.problem:
-        return Check(name, False, f"not checked: {configuration.problem}", "fix the Slack token or the database first")
+        return Check(name, False, f"not checked: {configuration.problem}", "fix the database first")
     if not uses:
         if otherwise == TEAM_ELSEWHERE:
             return Check(
@@ -111,8 +113,6 @@ def channels_check(name: str, uses: tuple[ChannelUse, ...], install: Install, *,
                 "add a team with `/loops team add <name> #channel` (or `loopkeeper config import FILE`)",
             )
         return Check(name, True, "none configured")
-    if install.token.error:
-        return Check(name, False, "not checked: the token does not work", "fix the Slack token first")
     problems, fixes = [], []
     for use in uses:
         status = install.channels.get(use.channel_id, ChannelStatus(use.channel_id, error="not_asked"))

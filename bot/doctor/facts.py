@@ -20,7 +20,7 @@ from bot.errors import ConfigError, SlackUnavailable
 from bot.intake.sources import all_sources
 from bot.leader import leader_lock_held
 from bot.settings import Settings, database_problem
-from models.db import latest_migration, new_session, pending_migrations
+from models.db import READ_ONLY, latest_migration, new_session, pending_migrations
 from models.intake_channel import list_intake_channels
 from models.outbox import PENDING, outbox_summary, parked_reasons
 from models.team import list_teams
@@ -215,7 +215,9 @@ def _secrets(settings: Settings, sources_with_options: frozenset[str]) -> tuple[
 
 def _schema(engine: Engine) -> Schema:
     try:
-        return Schema(pending=tuple(pending_migrations(engine)), latest=latest_migration())
+        # Read-only: on SQLite a plain connection would queue for the write lock behind this process's writers.
+        looking = engine.execution_options(**{READ_ONLY: True})
+        return Schema(pending=tuple(pending_migrations(looking)), latest=latest_migration())
     except SQLAlchemyError as exc:
         return Schema(problem=_problem(engine, exc))
 

@@ -143,9 +143,14 @@ def test_no_team_channel_at_all_fails_but_no_intake_channel_is_fine():
     assert checks["intake channels"].ok and checks["intake channels"].detail == "none configured"
 
 
-def test_channels_are_not_checked_with_a_token_that_does_not_work():
-    checks = {c.name: c for c in judge(install(token=TokenGrant(error="invalid_auth"), channels={}))}
+def test_channels_are_not_checked_with_a_token_that_does_not_work_or_an_unreadable_configuration():
+    unknown = Configuration(problem="not read: which workspace this is follows from the token")
+    checks = {c.name: c for c in judge(install(token=TokenGrant(error="invalid_auth"), configuration=unknown))}
     assert checks["team channels"].detail == "not checked: the token does not work"
+    assert checks["intake channels"].fix == "fix the Slack token first"
+    broken = Configuration(problem="cannot use the database sqlite:///x.db: no such table: team")
+    checks = {c.name: c for c in judge(install(configuration=broken))}
+    assert checks["team channels"].detail == "not checked: cannot use the database sqlite:///x.db: no such table: team"
 
 
 @pytest.mark.parametrize(
