@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import slack_client
@@ -18,7 +19,7 @@ from bot.doctor.checks import Check, judge, render, summary
 from bot.doctor.facts import gather
 from bot.doctor.manifest import MANIFEST
 from bot.errors import ConfigError
-from bot.settings import Settings, database_problem, load_settings
+from bot.settings import Settings, database_problem, load_settings, redact_url
 from models.db import make_engine
 
 HEALTHZ_TIMEOUT_SECONDS = 3.0
@@ -38,6 +39,11 @@ def doctor_command(*, manifest: str | None) -> int:
 
 def _checks(settings: Settings, manifest: Path) -> list[Check]:
     try:
+        if _missing_sqlite_file(settings.database_url):  # connecting would create an empty one
+            raise ConfigError(
+                f"there is no database at {redact_url(settings.database_url)}; check DATABASE_URL "
+                "(`loopkeeper db upgrade` creates it)"
+            )
         engine = make_engine(settings.database_url)
     except SQLAlchemyError as exc:
         raise ConfigError(database_problem(settings.database_url, exc)) from None
@@ -55,6 +61,12 @@ def _checks(settings: Settings, manifest: Path) -> list[Check]:
     finally:
         engine.dispose()
     return judge(install)
+
+
+def _missing_sqlite_file(database_url: str) -> bool:
+    url = make_url(database_url)
+    path = url.database or ""
+    return url.get_backend_name() == "sqlite" and path not in ("", ":memory:") and not Path(path).exists()
 
 
 def _own_url(settings: Settings) -> str:

@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         help="check the install and say what to fix",
         description="Check the live install: the Slack token and its scopes (against slack/manifest.yml), "
         "the bot in every team and intake channel, each configured source's secret, the database schema, "
-        "the scheduler's leader and parked deliveries. One line per check; exit status 1 when any fails. "
-        "Changes nothing.",
+        "the scheduler's leader and parked deliveries. One line per check; exit status 1 when any fails "
+        "(2 when there is no database to look at). Changes nothing.",
     )
     doctor.add_argument(
         "--manifest", metavar="FILE", help="the Slack app manifest to read scopes from (default: slack/manifest.yml)"

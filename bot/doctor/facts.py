@@ -97,11 +97,11 @@ class Install:
     token: TokenGrant
     scopes: Scopes
     configuration: Configuration
-    channels: Mapping[str, ChannelStatus] = field(default_factory=dict)
-    secrets: tuple[Secret, ...] = ()
-    schema: Schema = Schema()
-    outbox: Outbox = Outbox()
-    leader: Leader = Leader("sqlite")
+    channels: Mapping[str, ChannelStatus]
+    secrets: tuple[Secret, ...]
+    schema: Schema
+    outbox: Outbox
+    leader: Leader
 
 
 def gather(

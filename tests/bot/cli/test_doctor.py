@@ -90,3 +90,13 @@ def test_settings_that_cannot_be_loaded_are_a_failing_check_not_a_traceback(tmp_
     assert line.endswith("— fix: fill in .env (or the environment) as .env.example describes")
     assert last == "the check fails"
     assert "Traceback" not in result.stderr
+
+
+def test_a_missing_sqlite_file_is_one_clear_line_and_not_created(standin, tmp_path):
+    path = tmp_path / "typo.db"
+    result = loopkeeper("doctor", cwd=tmp_path, env=environment(standin, f"sqlite:///{path}"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"loopkeeper: there is no database at sqlite:///{path}; check DATABASE_URL (`loopkeeper db upgrade` creates it)"
+    )
+    assert not path.exists()
