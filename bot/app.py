@@ -101,8 +101,8 @@ class Loopkeeper:
         commands = CommandRunner(
             engine=self.engine,
             directory=WebDirectory(slack_client(settings)),
-            env_admins=settings.admins,
-            default_channel=settings.default_channel,
+            settings=settings,
+            workers=self.worker_status,  # asked only when a command runs, after the scheduler exists
         )
         self.ctx = AppContext(
             settings=settings,

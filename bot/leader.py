@@ -53,7 +53,11 @@ class Leadership:
 
     def _try_lock(self) -> bool:
         if self._connection is None:
-            self._connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            # Out of the pool: closing a pooled connection only hands it back, and its session (with the
+            # lock) would live on; a detached one is really closed, which is what releases the lock.
+            connection.detach()
+            self._connection = connection
         return bool(self._connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar())
 
     def _become_leader(self) -> None:
@@ -73,3 +77,18 @@ class Leadership:
             self._thread.join(5)
         self._release_connection()
         self.is_leader = False
+
+
+def leader_lock_held(engine: Engine) -> bool:
+    """Whether some process on this PostgreSQL database holds the leader lock (looked up, never taken).
+
+    pg_locks shows a bigint advisory key as its high half (``classid``), its low half (``objid``) and
+    ``objsubid`` 1. Looking instead of trying the lock means a follower that campaigns meanwhile never loses.
+    """
+    query = text(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND classid = :high AND objid = :low AND objsubid = 1)"
+    )
+    with engine.connect() as connection:
+        return bool(connection.execute(query, {"high": LOCK_KEY >> 32, "low": LOCK_KEY & 0xFFFFFFFF}).scalar())

@@ -133,6 +133,11 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def latest_migration() -> str:
+    """The newest revision in the code (what a current database is at)."""
+    return ", ".join(sorted(ScriptDirectory.from_config(alembic_config("")).get_heads()))
+
+
 def pending_migrations(engine: Engine) -> list[str]:
     """Revisions in the code that the database has not applied yet."""
     script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))

@@ -192,6 +192,16 @@ def outbox_summary(*, session: Session) -> dict[str, int]:
     }
 
 
+def parked_reasons(*, session: Session) -> dict[str, int]:
+    """How many items are parked, by the error that parked them."""
+    query = (
+        select(col(OutboxItem.last_error), func.count())
+        .where(col(OutboxItem.state) == PARKED)
+        .group_by(col(OutboxItem.last_error))
+    )
+    return {str(error or "unknown"): int(n) for error, n in session.exec(query)}
+
+
 def retry_parked(*, session: Session, workspace_id: str, item_id: int | None, now: datetime) -> list[OutboxItem]:
     """Put one parked item (or all, with ``item_id`` None) back in line to be sent now."""
     query = select(OutboxItem).where(col(OutboxItem.workspace_id) == workspace_id, col(OutboxItem.state) == PARKED)

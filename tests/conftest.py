@@ -7,13 +7,14 @@ import os
 import shutil
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 
 from bot.admin.config.apply import import_config
 from bot.admin.config.parse import parse_config
 from bot.demo.standin import SlackStandIn
 from bot.settings import Settings
-from models.db import make_engine, new_session, upgrade
+from models.db import alembic_config, make_engine, new_session, upgrade
 from tests.factories import SOURCE_SECRETS
 from tests.harness import Harness
 
@@ -88,6 +89,14 @@ def database_url(request, tmp_path) -> str:
         connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def old_schema_url(database_url):
+    """The database one migration behind the code (brought up to date afterwards: PostgreSQL's is shared)."""
+    command.downgrade(alembic_config(database_url), "0008")
+    yield database_url
+    upgrade(database_url)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from bot.admin import (
     access,
     deliveries,
     digests,
+    doctor,
     general,
     loops,
     playbooks,
@@ -26,6 +27,7 @@ def build_registry() -> CommandRegistry:
             *playbooks.SUBCOMMANDS,
             *digests.SUBCOMMANDS,
             *deliveries.SUBCOMMANDS,
+            *doctor.SUBCOMMANDS,
             *access.SUBCOMMANDS,
             *themes.SUBCOMMANDS,
         ]

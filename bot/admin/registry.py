@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.delivery.slack_directory import SlackDirectory
 from bot.errors import CommandError
+from bot.settings import Settings
 from models.admin import add_audit_entry
 
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -36,6 +40,8 @@ class Invocation:
     is_admin: bool = False
     # Filled in for `help`: the registry itself.
     registry: CommandRegistry | None = field(default=None, repr=False)
+    # What the subcommand's ``prepare`` returned (None when it has none).
+    prepared: Any = field(default=None, repr=False)
 
     def audit(self, action: str, target: str, before: object, after: object) -> None:
         """Record this person's change in the audit trail, in the command's transaction."""
@@ -57,13 +63,31 @@ Answer = str | dict
 
 
 @dataclass(frozen=True)
+class Preparation:
+    """What a subcommand's ``prepare`` is handed. It runs before the runner opens the transaction, so it may
+    ask Slack (``slack``) and read the database in short read-only sessions of its own; it changes nothing.
+    ``workers`` says how this process's workers are doing (as /healthz shows them)."""
+
+    engine: Engine
+    slack: SlackDirectory
+    settings: Settings
+    workers: Callable[[], Mapping[str, str]]
+    workspace_id: str
+    user_id: str
+    args: tuple[str, ...]
+    now: datetime
+
+
+@dataclass(frozen=True)
 class Subcommand:
     """One `/loops` subcommand: its words, help, example, and what the runner prepares for it.
 
     ``admin``: only admins may run it. ``asks_admin``: its body decides by whether the person is
     an admin (e.g. leads or admins). ``writes``: it changes something (run in a write transaction;
     the others read in a read-only session). ``channel_arg``: the position of a channel argument
-    the bot must be able to post in, checked with Slack before the transaction opens.
+    the bot must be able to post in, checked with Slack before the transaction opens. ``prepare``: what
+    else it needs from Slack (or from this process), gathered before the transaction opens; its result is
+    the invocation's ``prepared``.
     """
 
     words: tuple[str, ...]
@@ -76,6 +100,7 @@ class Subcommand:
     writes: bool = False
     asks_admin: bool = False
     channel_arg: int | None = None
+    prepare: Callable[[Preparation], Any] | None = None
 
     @property
     def name(self) -> str:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
 from bot.admin.catalog import build_registry
-from bot.admin.registry import Answer, CommandRegistry, Invocation, Subcommand, channel_arg, tokenize
+from bot.admin.registry import Answer, CommandRegistry, Invocation, Preparation, Subcommand, channel_arg, tokenize
 from bot.delivery.slack_directory import SlackDirectory
 from bot.errors import CommandError, NotAuthorized
+from bot.settings import Settings
 from models.admin import get_admin
 from models.db import new_session, transaction
 
@@ -19,10 +20,10 @@ class CommandRunner:
     """Parses the words, asks Slack what the subcommand needs, then runs it in one transaction.
 
     The order matters: Slack can take seconds to answer, and on SQLite an open write
-    transaction holds every other writer (webhooks, clicks, deliveries) back. So admin status
-    and channel membership are asked before the transaction opens; the subcommand itself
-    never calls Slack. The transaction commits when the subcommand returns and rolls back
-    when it raises, so a refused command changes nothing.
+    transaction holds every other writer (webhooks, clicks, deliveries) back. So admin status,
+    channel membership and whatever the subcommand's ``prepare`` gathers are asked before the
+    transaction opens; the subcommand itself never calls Slack. The transaction commits when the
+    subcommand returns and rolls back when it raises, so a refused command changes nothing.
     """
 
     def __init__(
@@ -30,14 +31,16 @@ class CommandRunner:
         *,
         engine: Engine,
         directory: SlackDirectory,
-        env_admins: tuple[str, ...] = (),
-        default_channel: str | None = None,
+        settings: Settings,
+        workers: Callable[[], Mapping[str, str]] = dict,
         registry: CommandRegistry | None = None,
     ):
         self.engine = engine
         self.directory = directory
-        self.env_admins = env_admins
-        self.default_channel = default_channel
+        self.settings = settings
+        self.workers = workers
+        self.env_admins = settings.admins
+        self.default_channel = settings.default_channel
         self.registry = registry or build_registry()
 
     def run(self, *, workspace_id: str, user_id: str, channel_id: str, text: str, via: str, now: datetime) -> Answer:
@@ -53,6 +56,20 @@ class CommandRunner:
                 "`/loops admin list` shows who they are; any of them can add you."
             )
         self._check_channel(subcommand, args)
+        prepared = None
+        if subcommand.prepare is not None:
+            prepared = subcommand.prepare(
+                Preparation(
+                    engine=self.engine,
+                    slack=self.directory,
+                    settings=self.settings,
+                    workers=self.workers,
+                    workspace_id=workspace_id,
+                    user_id=user_id,
+                    args=args,
+                    now=now,
+                )
+            )
         opened: Callable = transaction if subcommand.writes else (lambda e: new_session(e, read_only=True))
         with opened(self.engine) as session:
             invocation = Invocation(
@@ -67,6 +84,7 @@ class CommandRunner:
                 via=via,
                 is_admin=is_admin,
                 registry=self.registry,
+                prepared=prepared,
             )
             return subcommand.run(invocation)
 

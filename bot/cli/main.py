@@ -1,4 +1,4 @@
-"""The `loopkeeper` command: run, demo, db upgrade, config import."""
+"""The `loopkeeper` command: run, demo, db upgrade, config, import, digest, doctor."""
 
 from __future__ import annotations
 
@@ -112,6 +112,18 @@ def main(argv: list[str] | None = None) -> int:
     themes.add_argument("--show", type=int, metavar="ID", help="one theme in full")
     themes.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
 
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the install and say what to fix",
+        description="Check the live install: the Slack token and its scopes (against slack/manifest.yml), "
+        "the bot in every team and intake channel, each configured source's secret, the database schema, "
+        "the scheduler's leader and parked deliveries. One line per check; exit status 1 when any fails "
+        "(2 when there is no database to look at). Changes nothing.",
+    )
+    doctor.add_argument(
+        "--manifest", metavar="FILE", help="the Slack app manifest to read scopes from (default: slack/manifest.yml)"
+    )
+
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -146,6 +158,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.cli.themes import themes_command
 
         return themes_command(team=args.team, status=args.status, show=args.show, workspace=args.workspace)
+    if args.command == "doctor":
+        from bot.cli.doctor import doctor_command
+
+        return doctor_command(manifest=args.manifest)
     if args.command == "import":
         from bot.cli.imports import run_import_command
 

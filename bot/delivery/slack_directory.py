@@ -1,9 +1,12 @@
-"""What the domain asks Slack directly (reads only): who is a workspace admin, can we post in a channel."""
+"""What the domain asks Slack directly (reads only): who is a workspace admin, can we post in a channel,
+what our token may do and which channels the bot is in."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Protocol, TypeVar
 from urllib.error import URLError
 
@@ -15,13 +18,44 @@ from bot.errors import SlackUnavailable
 from bot.mrkdwn import link_channel
 
 ADMIN_CACHE_SECONDS = 300
+# users.conversations pages of 1,000 channels: enough for any bot's channels; the rest are asked one by one.
+MEMBERSHIP_PAGES = 20
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """auth.test's answer: whose token this is and the scopes Slack granted it (``x-oauth-scopes``)."""
+
+    error: str | None = None  # Slack's refusal (invalid_auth, token_revoked, …); None when the token works
+    team_id: str = ""
+    team: str = ""
+    user: str = ""
+    scopes: frozenset[str] | None = None  # None: the answer did not say
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """What Slack says of a channel and the bot in it; ``error`` when it would not say (channel_not_found, …)."""
+
+    channel_id: str
+    name: str = ""
+    is_member: bool = False
+    is_private: bool = False
+    is_archived: bool = False
+    error: str | None = None
 
 
 class SlackDirectory(Protocol):
     def is_workspace_admin(self, user_id: str) -> bool: ...
 
     def channel_problem(self, channel_id: str) -> str | None: ...
+
+    def token_grant(self) -> TokenGrant: ...
+
+    def channels_joined(self) -> dict[str, str] | None: ...
+
+    def channel_status(self, channel_id: str) -> ChannelStatus: ...
 
 
 class WebDirectory:
@@ -70,6 +104,57 @@ class WebDirectory:
             error = exc.response.get("error")
             return f"I could not join {link_channel(channel_id)} ({error}): invite me with `/invite @Loopkeeper`"
         return None
+
+    def token_grant(self) -> TokenGrant:
+        """Who our token is, and its scopes from the ``x-oauth-scopes`` header Slack adds to the answer."""
+        try:
+            response = _asked("auth.test", self.client.auth_test)
+        except SlackApiError as exc:
+            return TokenGrant(error=str(exc.response.get("error") or "unknown_error"))
+        header = next((v for k, v in (response.headers or {}).items() if k.lower() == "x-oauth-scopes"), None)
+        return TokenGrant(
+            team_id=str(response.get("team_id") or ""),
+            team=str(response.get("team") or ""),
+            user=str(response.get("user") or ""),
+            scopes=None if header is None else frozenset(s.strip() for s in str(header).split(",") if s.strip()),
+        )
+
+    def channels_joined(self) -> dict[str, str] | None:
+        """The channels the bot is in (id → name), a page of 1,000 a call; None when Slack would not say."""
+        joined: dict[str, str] = {}
+        cursor = ""
+        for _ in range(MEMBERSHIP_PAGES):
+            ask = partial(
+                self.client.users_conversations,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor or None,
+            )
+            try:
+                page = _asked("users.conversations", ask)
+            except SlackApiError:
+                return None  # e.g. missing_scope: the caller asks about each channel instead
+            joined.update({c["id"]: str(c.get("name") or "") for c in page.get("channels") or [] if c.get("id")})
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        return joined
+
+    def channel_status(self, channel_id: str) -> ChannelStatus:
+        """conversations.info for one channel; never joins it."""
+        try:
+            response = _asked("conversations.info", partial(self.client.conversations_info, channel=channel_id))
+        except SlackApiError as exc:
+            return ChannelStatus(channel_id, error=str(exc.response.get("error") or "unknown_error"))
+        channel = response.get("channel") or {}
+        return ChannelStatus(
+            channel_id,
+            name=str(channel.get("name") or ""),
+            is_member=bool(channel.get("is_member")),
+            is_private=bool(channel.get("is_private")),
+            is_archived=bool(channel.get("is_archived")),
+        )
 
 
 def _asked(method: str, call: Callable[[], SlackResponse]) -> SlackResponse:

@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from functools import cache
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -22,6 +23,8 @@ from bot.demo.standin_http import make_handler
 from bot.demo.standin_methods import WebApiMethods
 from bot.demo.standin_records import Call, Channel, Fault
 from bot.demo.waiting import wait_until
+from bot.doctor.manifest import bot_scopes
+from bot.errors import ConfigError
 
 __all__ = ["Call", "Channel", "Fault", "SlackStandIn"]
 
@@ -43,6 +46,8 @@ class SlackStandIn(WebApiMethods):
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.auto_create_channels = auto_create_channels
+        # The scopes Slack granted the token (sent as x-oauth-scopes); None: all slack/manifest.yml asks for.
+        self.granted_scopes: set[str] | None = None
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.calls: list[Call] = []
@@ -169,7 +174,12 @@ class SlackStandIn(WebApiMethods):
             body = api(args)
             self._changed.notify_all()
             slow = self.slow_fraction and self.random.random() < self.slow_fraction
-            return 200, body, {}, max(self.slow_seconds if slow else 0.0, self.method_delays.get(method, 0.0))
+            # Like Slack, every answer to a bot token says which scopes the token has.
+            headers = {"x-oauth-scopes": ",".join(sorted(self._scopes()))}
+            return 200, body, headers, max(self.slow_seconds if slow else 0.0, self.method_delays.get(method, 0.0))
+
+    def _scopes(self) -> set[str]:
+        return self.granted_scopes if self.granted_scopes is not None else set(_manifest_scopes())
 
     def _rate_limit(self, method: str, args: dict[str, Any], call: Call) -> int | None:
         """Slack's token buckets: None if the call may go through, else the Retry-After in seconds."""
@@ -197,3 +207,11 @@ class SlackStandIn(WebApiMethods):
                 fault.times -= 1
                 return fault
         return None
+
+
+@cache
+def _manifest_scopes() -> frozenset[str]:
+    try:
+        return bot_scopes()
+    except ConfigError:  # installed without the source tree: the demo needs no scopes
+        return frozenset()

@@ -195,6 +195,26 @@ class WebApiMethods:
         thread = [parent, *parent.get("replies", [])]
         return {"ok": True, "messages": [_listed(m, args) for m in thread][: int(args.get("limit") or 100)]}
 
+    def _api_users_conversations(self, args):
+        """The bot's own channels (users.conversations without ``user``), a page at a time."""
+        kinds = set(str(args.get("types") or "public_channel").split(","))
+        skip_archived = str(args.get("exclude_archived", "")).lower() in ("true", "1")
+        listed = [
+            {"id": c.id, "name": c.name, "is_private": c.is_private, "is_archived": c.is_archived}
+            for c in self.channels.values()
+            if c.is_member
+            and c.id[:1] in "CG"
+            and ("private_channel" if c.is_private else "public_channel") in kinds
+            and not (skip_archived and c.is_archived)
+        ]
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        more = start + limit < len(listed)
+        return {
+            "ok": True,
+            "channels": listed[start : start + limit],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _api_users_info(self, args):
         user = self.users.get(args.get("user"))
         if user is None:

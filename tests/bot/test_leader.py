@@ -36,3 +36,17 @@ def test_one_leader_and_takeover(settings, standin, database_url):
     finally:
         first.stop()
         second.stop()
+
+
+def test_stopping_releases_the_lock_at_once(engine):
+    """The lock's connection is not handed back to the pool (where its session, and the lock, would live on)."""
+    from bot.leader import Leadership, leader_lock_held
+
+    if engine.dialect.name != "postgresql":
+        return  # no lock on SQLite
+    leadership = Leadership(engine, lambda: None, poll_seconds=0.05)
+    leadership.start()
+    assert wait_until(lambda: leadership.is_leader)
+    assert leader_lock_held(engine)
+    leadership.stop()
+    assert not leader_lock_held(engine)  # the engine (and its pool) is still in use

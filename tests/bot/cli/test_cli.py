@@ -29,7 +29,14 @@ def loopkeeper(*args: str, cwd=None, env: dict | None = None, timeout: float = 1
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["run", "--help"], ["demo", "--help"], ["db", "upgrade", "--help"], ["config", "import", "--help"]],
+    [
+        ["--help"],
+        ["run", "--help"],
+        ["demo", "--help"],
+        ["db", "upgrade", "--help"],
+        ["config", "import", "--help"],
+        ["doctor", "--help"],
+    ],
 )
 def test_every_command_has_help(args):
     result = loopkeeper(*args)
