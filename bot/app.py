@@ -191,10 +191,9 @@ class Loopkeeper:
         self.worker.start()
         self.leadership.start()  # starts the scheduler in the one process that leads
         if self.settings.slack_app_token:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from bot import socket_mode
 
-            self._socket_mode = SocketModeHandler(self.bolt, self.settings.slack_app_token)
-            self._socket_mode.connect()
+            self._socket_mode = socket_mode.connect(self.bolt, self.settings.slack_app_token)
 
     def stop(self) -> None:
         if self._socket_mode is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -102,20 +103,25 @@ class Harness:
         value: str | None = None,
         **kwargs,
     ) -> httpx.Response:
+        payload = self.click_payload(card, action_id, user_id=user_id, channel_id=channel_id, value=value)
+        return self.post_slack(
+            slack_requests.interactivity_body(payload), content_type="application/x-www-form-urlencoded", **kwargs
+        )
+
+    def click_payload(
+        self, card: dict, action_id: str, *, user_id: str = "U0DANA", channel_id: str | None = None, value=None
+    ) -> dict:
+        """The block_actions payload Slack sends when ``user_id`` clicks ``action_id`` on ``card``."""
         channel_id = channel_id or card["channel"]
-        value = value if value is not None else self.button_value(card, action_id)
-        payload = slack_requests.block_actions(
+        return slack_requests.block_actions(
             team_id=self.workspace_id,
             user_id=user_id,
             channel_id=channel_id,
             message=card,
             action_id=action_id,
-            value=value,
+            value=value if value is not None else self.button_value(card, action_id),
             response_url=self.standin.response_url_base + "click",
             block_id=self.actions_block(card),
-        )
-        return self.post_slack(
-            slack_requests.interactivity_body(payload), content_type="application/x-www-form-urlencoded", **kwargs
         )
 
     def select(
@@ -161,10 +167,14 @@ class Harness:
         return calls[-1].args["view"]
 
     def submit(self, view: dict, values: dict, *, user_id: str = "U0DANA") -> httpx.Response:
-        payload = slack_requests.view_submission(team_id=self.workspace_id, user_id=user_id, view=view, values=values)
+        payload = self.submission_payload(view, values, user_id=user_id)
         return self.post_slack(
             slack_requests.interactivity_body(payload), content_type="application/x-www-form-urlencoded"
         )
+
+    def submission_payload(self, view: dict, values: dict, *, user_id: str = "U0DANA") -> dict:
+        """The view_submission payload Slack sends when ``user_id`` submits ``view`` with ``values``."""
+        return slack_requests.view_submission(team_id=self.workspace_id, user_id=user_id, view=view, values=values)
 
     def resolve(
         self,
@@ -195,18 +205,29 @@ class Harness:
         return self.submit(view, values, user_id=user_id)
 
     def slash(self, text: str, *, user_id: str = "U0DANA", channel_id: str = "C0BILLING") -> httpx.Response:
-        body = slack_requests.slash_command_body(
+        body = self._slash_body(text, user_id=user_id, channel_id=channel_id)
+        return self.post_slack(body, content_type="application/x-www-form-urlencoded")
+
+    def slash_fields(self, text: str, *, user_id: str = "U0DANA", channel_id: str = "C0BILLING") -> dict[str, str]:
+        """The form fields Slack sends for ``/loops <text>``, as Socket Mode carries them."""
+        return dict(parse_qsl(self._slash_body(text, user_id=user_id, channel_id=channel_id), keep_blank_values=True))
+
+    def _slash_body(self, text: str, *, user_id: str, channel_id: str) -> str:
+        return slack_requests.slash_command_body(
             team_id=self.workspace_id,
             user_id=user_id,
             channel_id=channel_id,
             text=text,
             response_url=self.standin.response_url_base + "cmd",
         )
-        return self.post_slack(body, content_type="application/x-www-form-urlencoded")
 
     def event(self, event: dict, *, event_id: str, retry_num: int | None = None) -> httpx.Response:
-        body = json.dumps(slack_requests.event_callback(team_id=self.workspace_id, event=event, event_id=event_id))
+        body = json.dumps(self.event_payload(event, event_id=event_id))
         return self.post_slack(body, content_type="application/json", retry_num=retry_num)
+
+    def event_payload(self, event: dict, *, event_id: str) -> dict:
+        """The Events API body Slack sends for ``event``."""
+        return slack_requests.event_callback(team_id=self.workspace_id, event=event, event_id=event_id)
 
     # -- observing ---------------------------------------------------------------
     @staticmethod

@@ -27,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
         "feedback alerts and click Acknowledge. Needs no Slack account.",
     )
     demo.add_argument("--db", help="SQLite file to use (default: a new temporary file)")
+    demo.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="connect in Socket Mode: clicks and commands come over the stand-in's WebSocket, not HTTP",
+    )
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="SUBCOMMAND")
@@ -139,7 +144,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.demo.runner import run_demo
 
         logging.basicConfig(level=logging.WARNING)
-        return run_demo(sys.stdout, db_path=Path(args.db).resolve() if args.db else None)
+        return run_demo(sys.stdout, db_path=Path(args.db).resolve() if args.db else None, socket_mode=args.socket_mode)
     if args.command == "db":
         return _db_upgrade()
     if args.command == "config":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import tempfile
 import time
@@ -20,6 +21,7 @@ from bot.app import Loopkeeper, prepare_database
 from bot.demo import slack_requests
 from bot.demo.clock import TravellingClock
 from bot.demo.render import plain, render_message
+from bot.demo.slack_side import USERS, SignedRequests, SocketModeEnvelopes, loop_id_of
 from bot.demo.standin import SlackStandIn
 from bot.ids import CardAction
 from bot.intake.signatures import generic_webhook_headers
@@ -36,11 +38,18 @@ CHANNEL_NAMES = {
     "C0PRODUCT": "product-feedback",
     "C0CXGENERAL": "cx-general",
 }
-USERS = {"U0PRIYA": "priya", "U0CXLEAD": "cx-lead", "U0BILLLEAD": "billing-lead", "U0SUPLEAD": "support-lead"}
+# slack_sdk's Socket Mode client takes a proxy from these and ignores NO_PROXY; the demo talks only to loopback.
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
 
 
-def run_demo(out: TextIO, *, db_path: Path | None = None) -> int:
-    """Run the walkthrough, writing what happens to ``out``; returns the exit code."""
+def run_demo(out: TextIO, *, db_path: Path | None = None, socket_mode: bool = False) -> int:
+    """Run the walkthrough, writing what happens to ``out``; returns the exit code.
+
+    With ``socket_mode`` the app connects to the stand-in over Socket Mode and every click, submission and
+    command reaches it as an envelope on that link; feedback still arrives as webhooks, as vendors send it.
+    """
+    if socket_mode:
+        os.environ.update(dict.fromkeys(PROXY_VARIABLES, ""))
     workdir = Path(tempfile.mkdtemp(prefix="loopkeeper-demo-"))
     db_path = db_path or workdir / "loopkeeper-demo.db"
     standin = SlackStandIn().start()
@@ -57,6 +66,7 @@ def run_demo(out: TextIO, *, db_path: Path | None = None) -> int:
         default_channel="C0CXGENERAL",
         demo=True,
         delivery_poll_seconds=0.2,
+        slack_app_token=standin.socket_mode.app_token if socket_mode else None,
     )
     say = lambda text="": print(text, file=out, flush=True)  # noqa: E731
     say(f"Loopkeeper demo — SQLite at {db_path}, Slack stand-in at {standin.url}")
@@ -72,7 +82,13 @@ def run_demo(out: TextIO, *, db_path: Path | None = None) -> int:
     app.start_workers()
     server = BackgroundServer(app.asgi).start()
     try:
-        return _walkthrough(app, server, standin, settings, say, clock)
+        if socket_mode:
+            [link] = standin.socket_mode.wait_for_links(1, timeout=20)
+            say(
+                f"Socket Mode: the app opened link {link.id} to the stand-in with its app-level token "
+                "(apps.connections.open) and got Slack's hello; clicks and commands come over it."
+            )
+        return _walkthrough(app, server, standin, settings, say, clock, socket_mode=socket_mode)
     finally:
         server.stop()
         app.stop()
@@ -86,6 +102,8 @@ def _walkthrough(
     settings: Settings,
     say: Callable[..., None],
     clock: TravellingClock,
+    *,
+    socket_mode: bool,
 ) -> int:
     alerts = json.loads((resources.files("bot.demo") / "alerts.json").read_text(encoding="utf-8"))
     say(f"\n▶ Posting {len(alerts)} feedback alerts to {server.url}/webhooks/generic (signed)")
@@ -106,26 +124,30 @@ def _walkthrough(
             say(render_message(message, channel=CHANNEL_NAMES[channel_id], users=USERS))
             say()
 
-        clicker = _Clicker(http, app, standin, settings)
+        slack = SocketModeEnvelopes(app, standin) if socket_mode else SignedRequests(app, standin, http, settings)
         channel_id, card = next((c, m) for c, m in posted if c == "C0BILLING")
-        loop_id = _loop_id(card)
-        say(f"▶ @priya clicks [ Acknowledge ] on loop #{loop_id} (signed block_actions to /slack/events)")
-        response = clicker.click(card, channel_id, CardAction.ACKNOWLEDGE, "U0PRIYA")
-        say(f"  Slack got HTTP {response.status_code} back (the 3-second ack)")
+        loop_id = loop_id_of(card)
+        say(f"▶ @priya clicks [ Acknowledge ] on loop #{loop_id} ({slack.carrying('block_actions')})")
+        say("  " + slack.press(card, channel_id, CardAction.ACKNOWLEDGE, "U0PRIYA"))
         standin.wait_for(lambda: standin.calls_to("chat.update"), timeout=20)
         say("\n▶ The same card, updated in place (chat.update):\n")
         say(render_message(_message(standin, channel_id, card["ts"]), channel=CHANNEL_NAMES[channel_id], users=USERS))
 
+        if isinstance(slack, SocketModeEnvelopes):
+            say("\n▶ Slack ends the Socket Mode link with a close frame (it moves its connections now and then)")
+            link, seconds = slack.close_link()
+            say(f"  the app opened link {link} and had Slack's hello {seconds:.2f} s after the old link ended")
+
         support_channel, support_card = next((c, m) for c, m in posted if c == "C0SUPPORT")
-        say(f"\n▶ @priya clicks [ Resolve… ] on loop #{_loop_id(support_card)}: Slack opens the modal")
-        clicker.click(support_card, support_channel, CardAction.RESOLVE, "U0PRIYA")
+        say(f"\n▶ @priya clicks [ Resolve… ] on loop #{loop_id_of(support_card)}: Slack opens the modal")
+        slack.press(support_card, support_channel, CardAction.RESOLVE, "U0PRIYA")
         view = standin.wait_for(lambda: standin.calls_to("views.open"), timeout=20)[-1].args["view"]
         say(
             f"  modal “{view['title']['text']}”: "
             + ", ".join(b["label"]["text"] for b in view["blocks"] if b["type"] == "input")
         )
         say("  she picks “Customer saved / retained”, “Call”, and writes a note, then submits")
-        clicker.submit(
+        slack.submit(
             view,
             "U0PRIYA",
             {
@@ -150,7 +172,7 @@ def _walkthrough(
 
         overdue_channel, overdue_card = next((c, m) for c, m in posted if c == "C0CXESCAL")
         with new_session(app.engine, read_only=True) as session:
-            loop = session.get(Loop, int(_loop_id(overdue_card)))
+            loop = session.get(Loop, int(loop_id_of(overdue_card)))
         if loop is None or loop.ack_due_at is None:
             raise RuntimeError("the escalated loop should have an acknowledge-by time (its team's SLA)")
         later = loop.ack_due_at + timedelta(minutes=1)
@@ -173,20 +195,7 @@ def _walkthrough(
         say(f"  card status: {plain(status['elements'][0]['text'], USERS)}")
 
         say("\n▶ The billing lead asks for this week's digest so far: `/loops digest send billing this-week`")
-        body = slack_requests.slash_command_body(
-            team_id=app.workspace_id,
-            user_id="U0BILLLEAD",
-            channel_id="C0BILLING",
-            text="digest send billing this-week",
-            response_url=standin.response_url_base + "2",
-        )
-        answer = http.post(
-            "/slack/events",
-            content=body,
-            headers=slack_requests.signed_headers(
-                settings.slack_signing_secret, body, content_type="application/x-www-form-urlencoded"
-            ),
-        ).json()
+        answer = slack.slash(user_id="U0BILLLEAD", channel_id="C0BILLING", text="digest send billing this-week")
         say(f"  ephemeral answer: {plain(answer['text'], USERS)}")
         digest = standin.wait_for(
             lambda: [m for m in standin.messages("C0BILLING") if "digest" in m.get("text", "")], timeout=20
@@ -197,54 +206,6 @@ def _walkthrough(
         say(f"\n/healthz → {health}")
     say("\nDone. Run `make test` for the suite; see README.md to connect a real Slack workspace.")
     return 0
-
-
-class _Clicker:
-    """Signed interactivity requests, as Slack sends them when someone clicks or submits."""
-
-    def __init__(self, http, app, standin, settings):
-        self.http, self.app, self.standin, self.settings = http, app, standin, settings
-
-    def _post(self, payload: dict) -> httpx.Response:
-        body = slack_requests.interactivity_body(payload)
-        return self.http.post(
-            "/slack/events",
-            content=body,
-            headers=slack_requests.signed_headers(
-                self.settings.slack_signing_secret, body, content_type="application/x-www-form-urlencoded"
-            ),
-        )
-
-    def click(self, card: dict, channel_id: str, action_id: str, user_id: str) -> httpx.Response:
-        block = next(b for b in card["blocks"] if b["type"] == "actions")
-        return self._post(
-            slack_requests.block_actions(
-                team_id=self.app.workspace_id,
-                user_id=user_id,
-                channel_id=channel_id,
-                message=card,
-                action_id=action_id,
-                value=_loop_id(card),
-                response_url=self.standin.response_url_base + "1",
-                block_id=block["block_id"],
-                user_name=USERS.get(user_id, "someone"),
-            )
-        )
-
-    def submit(self, view: dict, user_id: str, values: dict) -> httpx.Response:
-        return self._post(
-            slack_requests.view_submission(
-                team_id=self.app.workspace_id,
-                user_id=user_id,
-                view=view,
-                values=values,
-                user_name=USERS.get(user_id, "someone"),
-            )
-        )
-
-
-def _loop_id(card: dict) -> str:
-    return next(b["block_id"] for b in card["blocks"] if b["type"] == "actions").partition(":")[2]
 
 
 def _message(standin: SlackStandIn, channel_id: str, ts: str) -> dict:

@@ -44,10 +44,19 @@ def test_every_command_has_help(args):
     assert "usage: loopkeeper" in result.stdout
 
 
-def test_demo_runs_the_whole_path_and_exits_0(tmp_path):
-    result = loopkeeper("demo", "--db", str(tmp_path / "demo.db"), cwd=tmp_path)
+@pytest.mark.parametrize("socket_mode", [False, True], ids=["http", "socket-mode"])
+def test_demo_runs_the_whole_path_and_exits_0(tmp_path, socket_mode):
+    result = loopkeeper(
+        "demo", "--db", str(tmp_path / "demo.db"), *(["--socket-mode"] if socket_mode else []), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
+    if socket_mode:  # every click, submission and command over the link; Slack moving the link lost nothing
+        assert "clicks [ Acknowledge ] on loop #2 (block_actions envelope over the Socket Mode link)" in out
+        assert "the app acked the envelope on Socket Mode link 1" in out and "the app opened link 2" in out
+        assert "'socket_mode': 'connected'" in out and "Traceback" not in result.stderr
+    else:
+        assert "(signed block_actions to /slack/events)" in out and "Slack got HTTP 200 back" in out
     assert out.count("202 ") == 5 and "duplicate=True" in out
     assert "┌─ #billing-feedback" in out and "[ Acknowledge ]" in out and "Suggested next steps" in out
     assert "acknowledged by @priya" in out
