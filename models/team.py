@@ -62,6 +62,12 @@ def list_teams(*, session: Session, workspace_id: str) -> list[Team]:
     return list(session.exec(select(Team).where(col(Team.workspace_id) == workspace_id).order_by(col(Team.name))))
 
 
+def team_channels(*, session: Session, workspace_id: str) -> list[tuple[str, str]]:
+    """(name, channel id) of every team, by name; only these columns, so a schema behind the code still reads."""
+    query = select(Team.name, Team.channel_id).where(col(Team.workspace_id) == workspace_id).order_by(col(Team.name))
+    return [(name, channel) for name, channel in session.exec(query)]
+
+
 def get_team_by_name(*, session: Session, workspace_id: str, name: str) -> Team | None:
     """The team called ``name`` in the workspace, if any."""
     return session.exec(select(Team).where(col(Team.workspace_id) == workspace_id, col(Team.name) == name)).first()

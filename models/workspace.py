@@ -32,6 +32,16 @@ def get_workspace(*, session: Session, workspace_id: str) -> Workspace | None:
     return session.get(Workspace, workspace_id)
 
 
+def workspace_channel_and_sources(*, session: Session, workspace_id: str) -> tuple[str | None, list[str]]:
+    """The default channel and the sources with options; only these columns, so a schema behind the code
+    still reads (``(None, [])`` when the workspace is not configured)."""
+    query = select(Workspace.default_channel_id, Workspace.source_options).where(col(Workspace.id) == workspace_id)
+    row = session.exec(query).first()
+    if row is None:
+        return None, []
+    return row[0], list(row[1] or {})
+
+
 def get_or_create_workspace(*, session: Session, workspace_id: str) -> Workspace:
     """The workspace row for ``workspace_id``, created on first use."""
     workspace = session.get(Workspace, workspace_id)

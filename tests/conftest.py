@@ -92,9 +92,13 @@ def database_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
-def old_schema_url(database_url):
-    """The database one migration behind the code (brought up to date afterwards: PostgreSQL's is shared)."""
-    command.downgrade(alembic_config(database_url), "0008")
+def old_schema_url(database_url, standin):
+    """The test configuration in a database one migration behind the code (configured first, then stepped back;
+    brought up to date afterwards: PostgreSQL's is shared). Its revision: ``previous_migration()``."""
+    engine = make_engine(database_url)
+    import_config(engine, workspace_id=standin.team_id, doc=parse_config(TEST_CONFIG))
+    engine.dispose()
+    command.downgrade(alembic_config(database_url), "-1")
     yield database_url
     upgrade(database_url)
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+from alembic.script import ScriptDirectory
+
+from models.db import alembic_config, latest_migration
+
 _ids = itertools.count(1)
 
 SOURCE_SECRETS = {
@@ -37,3 +41,10 @@ def feedback_payload(**overrides) -> dict:
     }
     payload.update(overrides)
     return payload
+
+
+def previous_migration() -> str:
+    """The revision just before the newest (what the ``old_schema_url`` fixture leaves a database at)."""
+    revision = ScriptDirectory.from_config(alembic_config("")).get_revision(latest_migration())
+    assert revision is not None and isinstance(revision.down_revision, str)
+    return revision.down_revision

@@ -23,8 +23,8 @@ from bot.settings import Settings, database_problem
 from models.db import READ_ONLY, latest_migration, new_session, pending_migrations
 from models.intake_channel import list_intake_channels
 from models.outbox import PENDING, outbox_summary, parked_reasons
-from models.team import list_teams
-from models.workspace import get_workspace
+from models.team import team_channels
+from models.workspace import workspace_channel_and_sources
 
 GENERIC = "generic"
 
@@ -175,21 +175,22 @@ def _configuration(engine: Engine, settings: Settings, workspace_id: str | None)
         return Configuration(problem="not read: which workspace this is follows from the token")
     try:
         with new_session(engine, read_only=True) as session:
-            workspace = get_workspace(session=session, workspace_id=workspace_id)
-            teams = list_teams(session=session, workspace_id=workspace_id)
+            # Column by column: a schema one migration behind the code is what this may be asked to look at.
+            default, sources = workspace_channel_and_sources(session=session, workspace_id=workspace_id)
+            teams = team_channels(session=session, workspace_id=workspace_id)
             intake = list_intake_channels(session=session, workspace_id=workspace_id)
     except SQLAlchemyError as exc:
         return Configuration(problem=_problem(engine, exc))
-    team_channels = [ChannelUse(team.channel_id, f"team {team.name}") for team in teams]
-    default = (workspace.default_channel_id if workspace else None) or settings.default_channel
+    uses = [ChannelUse(channel, f"team {name}") for name, channel in teams]
+    default = default or settings.default_channel
     if default:
-        team_channels.append(ChannelUse(default, "default channel"))
+        uses.append(ChannelUse(default, "default channel"))
     return Configuration(
-        team_channels=tuple(team_channels),
+        team_channels=tuple(uses),
         intake_channels=tuple(
             ChannelUse(c.channel_id, f"intake, {c.source}" if c.source else "intake") for c in intake
         ),
-        sources_with_options=frozenset((workspace.source_options or {}) if workspace else ()),
+        sources_with_options=frozenset(sources),
     )
 
 

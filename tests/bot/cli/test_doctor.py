@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.admin.config.apply import import_config
-from bot.admin.config.parse import parse_config
 from bot.doctor.manifest import MANIFEST
-from models.db import make_engine
+from models.db import latest_migration
 from tests.bot.cli.test_cli import loopkeeper
-from tests.conftest import TEST_CONFIG
-from tests.factories import SOURCE_SECRETS
+from tests.factories import SOURCE_SECRETS, previous_migration
 
 
 def environment(standin, database_url: str, **more: str) -> dict[str, str]:
@@ -49,9 +46,6 @@ def test_a_healthy_install_prints_every_check_passing_and_exits_0(harness, tmp_p
 
 def test_what_is_wrong_is_said_with_the_fix_and_exits_1(standin, old_schema_url, tmp_path):
     """An old schema, no running app, a placeholder secret, and a manifest asking for a scope not granted."""
-    engine = make_engine(old_schema_url)
-    import_config(engine, workspace_id=standin.team_id, doc=parse_config(TEST_CONFIG))
-    engine.dispose()
     manifest = tmp_path / "manifest.yml"
     manifest.write_text(MANIFEST.read_text().replace("      - im:write", "      - im:write\n      - reactions:write"))
     env = environment(
@@ -67,7 +61,7 @@ def test_what_is_wrong_is_said_with_the_fix_and_exits_1(standin, old_schema_url,
     failing = [line for line in lines if line.startswith("❌")]
     assert failing[0].startswith("❌ Slack scopes: the token lacks reactions:write")
     assert failing[1].startswith("❌ webhook secrets: LOOPKEEPER_WEBHOOK_SECRET_ZENDESK is still a placeholder — fix")
-    assert failing[2].startswith("❌ database schema: 1 migration not applied (0009)")
+    assert failing[2].startswith(f"❌ database schema: 1 migration not applied ({latest_migration()})")
     assert failing[2].endswith(
         "— fix: run `loopkeeper db upgrade` (on SQLite, restarting `loopkeeper run` applies them too)"
     )
@@ -75,7 +69,7 @@ def test_what_is_wrong_is_said_with_the_fix_and_exits_1(standin, old_schema_url,
         assert failing[3].startswith("❌ scheduler: no answer from the `loopkeeper run` at http://127.0.0.1:9")
         path = old_schema_url.removeprefix("sqlite:///")
         with sqlite3.connect(path) as db:  # the doctor reports an old schema; it never migrates it
-            assert db.execute("select version_num from alembic_version").fetchall() == [("0008",)]
+            assert db.execute("select version_num from alembic_version").fetchall() == [(previous_migration(),)]
     else:
         assert failing[3].startswith("❌ scheduler: no process holds the leader lock")
     assert "your-zendesk-secret" not in result.stdout + result.stderr
