@@ -30,7 +30,7 @@ from bot.loops.reminders import check_reminders
 from bot.metrics import Metrics
 from bot.settings import Settings, database_problem
 from bot.themes import rendering as theme_rendering
-from handlers import health, register_all, slack_http, webhooks
+from handlers import billing, health, register_all, slack_http, webhooks
 from handlers.errors import http_unexpected
 from models.base import utcnow
 from models.db import make_engine, pending_migrations, transaction, upgrade
@@ -163,6 +163,7 @@ class Loopkeeper:
         self.asgi = Starlette(
             exception_handlers={Exception: http_unexpected},
             routes=[
+                *billing.routes(self.ctx),  # before webhooks': /webhooks/{source} would take them
                 *webhooks.routes(self.ctx),
                 *slack_http.routes(self.bolt, self.metrics, signing_secret=settings.slack_signing_secret),
                 *health.routes(self.ctx, self.worker_status),

@@ -73,6 +73,7 @@ class CardBlock(StrEnum):
     ACTIONS = "loop_actions"
     STATUS = "loop_status"
     THEME = "loop_theme"
+    BILLING = "loop_billing"
 
 
 # Posts carry this Slack message metadata so a card can be recognised later

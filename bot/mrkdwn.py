@@ -40,6 +40,12 @@ def slack_date(when: datetime, *, fmt: str = "{date_short_pretty} at {time}") ->
     return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
 
 
+def day_month(when: datetime, *, now: datetime) -> str:
+    """A calendar day as people say it: "31 Dec", with the year when it is not this year's ("3 Jan 2027")."""
+    text = f"{when.day} {when:%b}"
+    return text if when.year == now.year else f"{text} {when.year}"
+
+
 def mention_user(user_id: str) -> str:
     """A person by id as a mention; anything that is not a user id is shown as escaped text, never a ping."""
     return f"<@{user_id}>" if is_user_id(user_id) else escape(user_id)

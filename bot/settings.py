@@ -44,6 +44,8 @@ class Settings:
     log_format: str = "text"  # or json: one object per line
     post_per_second: float = 1.0  # chat.postMessage per channel (Slack: about 1 a second)
     post_burst: int = 3  # ... with this many at once
+    # Stripe test-mode events (livemode false) count as real account outcomes: for trying it out only.
+    stripe_test_events: bool = False
 
     def __repr__(self) -> str:  # never print secrets, even by accident
         return (
@@ -139,6 +141,9 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
     posts_per_second = number("LOOPKEEPER_POSTS_PER_SECOND", 1.0)
     post_burst = int(number("LOOPKEEPER_POST_BURST", 3, kind=int, high=1000))
     log_format = (get("LOOPKEEPER_LOG_FORMAT") or "text").lower()
+    test_events = (get("LOOPKEEPER_STRIPE_TEST_EVENTS") or "false").lower()
+    if test_events not in ("true", "false"):
+        problems.append(f"LOOPKEEPER_STRIPE_TEST_EVENTS must be true or false, got {test_events!r}")
     if log_format not in ("text", "json"):
         problems.append(f"LOOPKEEPER_LOG_FORMAT must be text or json, got {log_format!r}")
     port_text = get("LOOPKEEPER_PORT") or "3000"
@@ -171,6 +176,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         delivery_concurrency=concurrency,
         post_per_second=posts_per_second,
         post_burst=post_burst,
+        stripe_test_events=test_events == "true",
     )
 
 

@@ -1,5 +1,6 @@
 """Tables and keyword-only queries. Importing this package registers every table."""
 
+from models.account import Account, AccountEvent, BillingReceipt, BillingSubscription
 from models.admin import Admin, AuditEntry
 from models.base import UTCDateTime, utcnow
 from models.delivery_notice import DeliveryNotice
@@ -15,8 +16,12 @@ from models.theme import Theme, ThemeLink
 from models.workspace import Workspace
 
 __all__ = [
+    "Account",
+    "AccountEvent",
     "Admin",
     "AuditEntry",
+    "BillingReceipt",
+    "BillingSubscription",
     "DeliveryNotice",
     "DigestRun",
     "Feedback",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -85,6 +86,15 @@ def get_loop(*, session: Session, workspace_id: str, loop_id: int) -> Loop | Non
     if loop is None or loop.workspace_id != workspace_id:
         return None
     return loop
+
+
+def list_loops_by_id(*, session: Session, workspace_id: str, loop_ids: Iterable[int]) -> list[Loop]:
+    """These loops of the workspace, by id."""
+    wanted = sorted(set(loop_ids))
+    if not wanted:
+        return []
+    query = select(Loop).where(col(Loop.workspace_id) == workspace_id, col(Loop.id).in_(wanted))
+    return list(session.exec(query.order_by(col(Loop.id))))
 
 
 def list_loops_for_feedback(*, session: Session, feedback_id: int) -> list[Loop]:

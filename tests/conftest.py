@@ -9,7 +9,9 @@ import shutil
 import pytest
 from alembic import command
 from sqlalchemy import text
+from sqlmodel import SQLModel
 
+import models  # noqa: F401  (registers every table for TABLES)
 from bot.admin.config.apply import import_config
 from bot.admin.config.parse import parse_config
 from bot.demo.standin import SlackStandIn
@@ -20,25 +22,8 @@ from tests.harness import Harness
 
 PG_URL = os.environ.get("LOOPKEEPER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-TABLES = (
-    "delivery_notice",
-    "digest_run",
-    "reminder",
-    "audit_entry",
-    "admin",
-    "playbook",
-    "outbox",
-    "theme_link",
-    "theme",
-    "loop_event",
-    "loop",
-    "feedback",
-    "route",
-    "team",
-    "processed_slack_event",
-    "intake_channel",
-    "workspace",
-)
+# Every table, children first (what TRUNCATE empties between PostgreSQL tests).
+TABLES = tuple(table.name for table in reversed(SQLModel.metadata.sorted_tables))
 
 TEST_CONFIG = {
     "default_channel": "C0DEFAULT",

@@ -18,6 +18,7 @@ from bot.server import BackgroundServer
 from bot.settings import Settings
 from models.db import new_session
 from models.outbox import PENDING, list_outbox_items
+from tests.stripe_signing import stripe_headers
 
 
 class Harness:
@@ -73,6 +74,20 @@ class Harness:
         return self.http.post(
             f"/webhooks/{source}", content=body, headers={"Content-Type": "application/json", **(headers or {})}
         )
+
+    def post_stripe(
+        self, body: bytes, *, secret: str | None = None, timestamp: int | None = None, extra_secrets=()
+    ) -> httpx.Response:
+        """POST a Stripe event's bytes to /webhooks/stripe, signed as Stripe signs (now, unless told)."""
+        key = secret or self.settings.source_secrets["LOOPKEEPER_WEBHOOK_SECRET_STRIPE"]
+        headers = stripe_headers(key, body, int(time.time()) if timestamp is None else timestamp, extra_secrets)
+        return self.http.post("/webhooks/stripe", content=body, headers=headers)
+
+    def post_accounts(self, payload: Any, *, secret: str | None = None, raw: bytes | None = None) -> httpx.Response:
+        """POST account outcomes to /webhooks/accounts, signed like the generic webhook."""
+        body = raw if raw is not None else json.dumps(payload).encode()
+        key = secret or self.settings.source_secrets["LOOPKEEPER_WEBHOOK_SECRET_ACCOUNTS"]
+        return self.http.post("/webhooks/accounts", content=body, headers=generic_webhook_headers(key, body))
 
     # -- Slack requests ---------------------------------------------------------
     def post_slack(

@@ -46,6 +46,8 @@ class SubscriptionFact:
     previous_arr: Decimal | None = None
     # Why an ARR is None: one line per item without a fixed yearly amount (tiered, metered, …).
     arr_notes: tuple[str, ...] = ()
+    # The fields an update changed (the keys of Stripe's previous_attributes); empty on other events.
+    changed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -152,8 +152,10 @@ def _subscription(obj: Mapping[str, Any], data: Mapping[str, Any], kind: str, me
     currency = _currency(obj, where)
     arr, notes = _arr(obj, currency, where)
     previous_arr = None
+    changed: frozenset[str] = frozenset()
     if kind == "customer.subscription.updated":
         previous = mapping(data, "previous_attributes", "data") or {}
+        changed = frozenset(str(key) for key in previous)
         previous_arr = arr
         if "items" in previous:
             previous_arr, before = _arr(_before(obj, previous), currency, "data.previous_attributes")
@@ -177,6 +179,7 @@ def _subscription(obj: Mapping[str, Any], data: Mapping[str, Any], kind: str, me
         deleted=kind == "customer.subscription.deleted",
         previous_arr=previous_arr,
         arr_notes=notes,
+        changed=changed,
         **meta,
     )
 

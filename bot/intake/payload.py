@@ -15,13 +15,18 @@ class IgnoredEvent(LoopkeeperError):
     """A delivery that carries no feedback (a ping, another event type); answered 200, nothing stored."""
 
 
-def json_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or InvalidFeedback saying why not."""
+def json_value(body: bytes) -> Any:
+    """The body as JSON, or InvalidFeedback saying why not."""
     try:
-        data = json.loads(body)
+        return json.loads(body)
     except (ValueError, RecursionError) as exc:  # bad JSON or encoding, huge numbers, absurd nesting
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
         raise InvalidFeedback(f"body is not valid JSON ({reason})") from None
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or InvalidFeedback saying why not."""
+    data = json_value(body)
     if not isinstance(data, dict):
         raise InvalidFeedback("body must be a JSON object")
     return data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from slack_sdk.models.blocks import (
@@ -26,7 +26,8 @@ from bot.feedback import SCALES
 from bot.ids import SNOOZE_CHOICES, CardAction, CardBlock
 from bot.loops.outcomes import OUTCOMES
 from bot.loops.sla import breached
-from bot.mrkdwn import escape, link_channel, mention_user, quote, slack_date, truncate
+from bot.money import format_money
+from bot.mrkdwn import day_month, escape, link_channel, mention_user, quote, slack_date, truncate
 from bot.slack_limits import HEADER_TEXT, SECTION_FIELD, SECTION_TEXT
 from models.feedback import Feedback
 from models.loop import Loop
@@ -46,13 +47,6 @@ STATUS_LABELS = {"new": "New", "acknowledged": "Acknowledged", "in_progress": "I
 def _md(text: str) -> MarkdownTextObject:
     # verbatim stops Slack from turning customer text into links or mentions.
     return MarkdownTextObject(text=text, verbatim=True)
-
-
-def format_money(amount: Decimal) -> str:
-    """$80,000 or $1,250.50: whole amounts without cents."""
-    if amount == amount.to_integral_value():
-        return f"${int(amount):,}"
-    return f"${amount:,.2f}"
 
 
 def score_label(feedback: Feedback) -> str:
@@ -91,6 +85,35 @@ class Elevation:
         return self.status in ("shipped", "verified")
 
 
+@dataclass(frozen=True)
+class Billing:
+    """What billing says of the loop's account, as its card shows it."""
+
+    status: str
+    arr: Decimal | None = None
+    currency: str | None = None
+    renews_at: datetime | None = None
+    cancel_at: datetime | None = None
+    churned_at: datetime | None = None
+
+    def arr_text(self, now: datetime) -> str | None:
+        if self.arr is None or self.status == "churned":
+            return None
+        renews = f" · renews {day_month(self.renews_at, now=now)}" if self.renews_at else ""
+        return f"ARR {format_money(self.arr, self.currency)} (billing){renews}"
+
+    def alert(self, now: datetime) -> str | None:
+        """The line a scheduled cancellation or a churn puts on the card, highlighted; None otherwise."""
+        if self.status == "cancellation_scheduled":
+            on = f" for {day_month(self.cancel_at, now=now)}" if self.cancel_at else ""
+            arr = f" · {format_money(self.arr, self.currency)} ARR at stake" if self.arr else ""
+            return f":rotating_light: *Cancellation scheduled{on}* (billing){arr}"
+        if self.status == "churned":
+            on = f" on {day_month(self.churned_at, now=now)}" if self.churned_at else ""
+            return f":x: *Churned{on}* (billing)"
+        return None
+
+
 def render_card(
     loop: Loop,
     feedback: Feedback,
@@ -99,17 +122,23 @@ def render_card(
     moved_to: str | None = None,
     now: datetime | None = None,
     elevation: Elevation | None = None,
+    billing: Billing | None = None,
 ) -> dict:
     """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update.
 
     ``attached`` counts later feedback from the same customer that joined this
     loop (shown in the thread); ``moved_to`` renders the card a loop left behind
-    when it moved to another team's channel; ``elevation`` is the theme it feeds.
+    when it moved to another team's channel; ``elevation`` is the theme it feeds; ``billing`` what billing
+    says of the customer's account.
     """
+    today = now or datetime.now(UTC)
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=_header(feedback), emoji=True)),
-        SectionBlock(fields=_fields(feedback)),
+        SectionBlock(fields=_fields(feedback, billing, today)),
     ]
+    alert = billing.alert(today) if billing is not None else None
+    if alert:
+        blocks.append(SectionBlock(block_id=CardBlock.BILLING, text=_md(alert)))
     if feedback.unparsed:
         blocks.append(
             ContextBlock(
@@ -159,14 +188,17 @@ def _field(label: str, value: str) -> MarkdownTextObject:
     return _md(truncate(f"*{label}*\n{value}", SECTION_FIELD))
 
 
-def _fields(feedback: Feedback) -> list[MarkdownTextObject]:
+def _fields(feedback: Feedback, billing: Billing | None, now: datetime) -> list[MarkdownTextObject]:
     customer = escape(feedback.customer_name or feedback.customer_id or "—")
     if feedback.customer_email:
         customer += f"\n{escape(feedback.customer_email)}"
     account = escape(feedback.account or "—")
     if feedback.segment:
         account += f" · {escape(feedback.segment)}"
-    if feedback.arr is not None:
+    billed = billing.arr_text(now) if billing is not None else None
+    if billed:
+        account += f"\n{billed}"
+    elif feedback.arr is not None:
         account += f"\nARR {format_money(feedback.arr)}"
     fields = [_field("Customer", customer), _field("Account", account)]
     if feedback.touchpoint:

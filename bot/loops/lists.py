@@ -14,6 +14,7 @@ from bot.loops.cards import STATUS_LABELS, customer_label, score_label
 from bot.loops.outcomes import OUTCOMES
 from bot.loops.sla import breached
 from bot.mrkdwn import escape, mention_user, slack_date
+from models.account import loops_at_risk
 from models.feedback import Feedback, feedback_by_id
 from models.loop import (
     Loop,
@@ -47,13 +48,15 @@ def card_link(loop: Loop) -> str:
     return f"<{card_url(loop.channel_id, loop.card_ts)}|open card>"
 
 
-def loop_line(loop: Loop, feedback: Feedback, now: datetime) -> str:
+def loop_line(loop: Loop, feedback: Feedback, now: datetime, *, flag: str | None = None) -> str:
     parts = [
         f"*#{loop.id}* {score_label(feedback)} · {escape(customer_label(feedback))}",
         STATUS_LABELS.get(loop.status, loop.status),
     ]
     if loop.owner_id:
         parts.append(f"{mention_user(loop.owner_id)}")
+    if flag:
+        parts.append(flag)
     if breached(loop, now):
         parts.append(":rotating_light: overdue")
     due = loop.ack_due_at if loop.status == "new" else loop.resolve_due_at
@@ -63,10 +66,11 @@ def loop_line(loop: Loop, feedback: Feedback, now: datetime) -> str:
     return " · ".join(parts)
 
 
-def lines(loops: list[LoadedLoop], now: datetime, *, empty: str) -> list[str]:
+def lines(loops: list[LoadedLoop], now: datetime, *, empty: str, flags: dict[int, str] | None = None) -> list[str]:
     if not loops:
         return [empty]
-    shown = [f"• {loop_line(loop, feedback, now)}" for loop, feedback in loops[:SHOWN]]
+    flags = flags or {}
+    shown = [f"• {loop_line(loop, feedback, now, flag=flags.get(loop.id))}" for loop, feedback in loops[:SHOWN]]
     if len(loops) > SHOWN:
         shown.append(f"…and {len(loops) - SHOWN} more")
     return shown
@@ -88,19 +92,27 @@ def mine(session: Session, *, workspace_id: str, user_id: str, now: datetime) ->
 
 
 def open_loops(session: Session, *, workspace_id: str, team: Team | None, now: datetime) -> str:
-    loops = list_open_loops(session=session, workspace_id=workspace_id, team_ids=[team.id] if team else None, limit=500)
+    team_ids = [team.id] if team else None
+    loops = list_open_loops(session=session, workspace_id=workspace_id, team_ids=team_ids, limit=500)
     title = f"*Open loops of {team.name}*" if team else "*Open loops*"
     unowned = [loop for loop in loops if not loop.owner_id]
     overdue = [loop for loop in loops if breached(loop, now)]
-    head = f"{title} ({len(loops)}; {len(unowned)} unowned, {len(overdue)} overdue)"
-    ordered = overdue + [loop for loop in loops if loop not in overdue]
-    return "\n".join([head, *shown_lines(session, ordered, now, empty="_All clear._")])
+    # A customer who scheduled a cancellation is the most urgent save: their loops come first.
+    at_risk = loops_at_risk(session=session, workspace_id=workspace_id, team_ids=team_ids)
+    cancelling = f", {len(at_risk)} cancelling" if at_risk else ""
+    head = f"{title} ({len(loops)}; {len(unowned)} unowned, {len(overdue)} overdue{cancelling})"
+    ordered = at_risk + [loop for loop in overdue if loop not in at_risk]
+    ordered += [loop for loop in loops if loop not in ordered]
+    flags = {loop.id: ":rotating_light: cancellation scheduled" for loop in at_risk}
+    return "\n".join([head, *shown_lines(session, ordered, now, empty="_All clear._", flags=flags)])
 
 
-def shown_lines(session: Session, loops: list[Loop], now: datetime, *, empty: str) -> list[str]:
+def shown_lines(
+    session: Session, loops: list[Loop], now: datetime, *, empty: str, flags: dict[int, str] | None = None
+) -> list[str]:
     """``lines`` for a list of loops, loading the feedback of only the ones shown."""
     shown = with_feedback(session, loops[:SHOWN])
-    out = lines(shown, now, empty=empty)
+    out = lines(shown, now, empty=empty, flags=flags)
     if len(loops) > SHOWN:
         out.append(f"…and {len(loops) - SHOWN} more")
     return out

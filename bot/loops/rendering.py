@@ -11,9 +11,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.delivery.outbox import CARD, CARD_UPDATE, HOME, MOVED_CARD
-from bot.loops.cards import Elevation, render_card
+from bot.loops.cards import Billing, Elevation, render_card
 from bot.loops.home import render_home
-from models.feedback import count_feedback_in_loop, get_feedback
+from models.account import accounts_for_feedback
+from models.feedback import Feedback, count_feedback_in_loop, get_feedback
 from models.loop import Loop
 from models.outbox import OutboxItem
 from models.theme import Theme, get_theme_link
@@ -28,7 +29,14 @@ def card_message(session: Session, item: OutboxItem, now: datetime) -> dict | No
     if item.kind == MOVED_CARD:
         return render_card(loop, feedback, moved_to=item.payload.get("_moved_to") or item.payload.get("moved_to"))
     attached = max(0, count_feedback_in_loop(session=session, loop_id=loop.id) - 1)
-    message = render_card(loop, feedback, attached=attached, now=now, elevation=elevation_of(session, loop))
+    message = render_card(
+        loop,
+        feedback,
+        attached=attached,
+        now=now,
+        elevation=elevation_of(session, loop),
+        billing=billing_of(session, feedback),
+    )
     if item.kind == CARD:
         return message
     if not loop.card_ts:
@@ -50,6 +58,22 @@ def elevation_of(session: Session, loop: Loop) -> Elevation | None:
         shipped_at=theme.shipped_at,
         told_by=link.customer_told_by,
         told_at=link.customer_told_at,
+    )
+
+
+def billing_of(session: Session, feedback: Feedback) -> Billing | None:
+    """What billing says of the feedback's account (None when billing has not named it)."""
+    found = accounts_for_feedback(session=session, workspace_id=feedback.workspace_id, feedback=[feedback])
+    account = found.get(feedback.id)
+    if account is None:
+        return None
+    return Billing(
+        status=account.status,
+        arr=account.arr,
+        currency=account.currency,
+        renews_at=account.renews_at,
+        cancel_at=account.cancel_at,
+        churned_at=account.churned_at,
     )
 
 

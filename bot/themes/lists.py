@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.loops.cards import format_money
 from bot.loops.lifecycle import ago
 from bot.loops.lists import card_url, loop_line
+from bot.money import format_money
 from bot.mrkdwn import escape, link_channel, quote, truncate
 from bot.themes.changes import STATUS_LABELS, THEME_NAME_LENGTH
 from bot.themes.figures import ThemeFigures, figures, theme_figures
