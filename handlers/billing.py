@@ -89,9 +89,9 @@ def _feed_events(value: object) -> tuple[list[FeedEvent], bool]:
     """One event object, or a list of up to MAX_FEED_EVENTS (then True); every one valid, or none is taken."""
     items = value if isinstance(value, list) else [value]
     if not items:
-        raise InvalidFeedback("is an empty list; send one event object or a list of them", where="body")
+        raise InvalidFeedback("the body is an empty list; send one event object or a list of them")
     if len(items) > MAX_FEED_EVENTS:
-        raise InvalidFeedback(f"has {len(items)} events; send at most {MAX_FEED_EVENTS} at once", where="body")
+        raise InvalidFeedback(f"the body has {len(items)} events; send at most {MAX_FEED_EVENTS} at once")
     batch = isinstance(value, list)
     return [parse_event(item, where=f"[{i}]" if batch else "") for i, item in enumerate(items)], batch
 

@@ -67,7 +67,7 @@ class FeedEvent:
 def parse_event(data: Mapping[str, Any], *, where: str = "") -> FeedEvent:
     """A FeedEvent from a JSON object or CSV row (CSV cells are strings; empty cells are absent)."""
     if not isinstance(data, Mapping):
-        raise InvalidFeedback("must be a JSON object", where=where or "body")
+        raise InvalidFeedback("must be a JSON object", where=where or None)
     unknown = sorted(str(key) for key in data if key not in FIELDS and data[key] not in (None, ""))
     if unknown:
         raise InvalidFeedback(
@@ -85,7 +85,7 @@ def parse_event(data: Mapping[str, Any], *, where: str = "") -> FeedEvent:
         raise InvalidFeedback("must be an email address", where=_at(where, "email"))
     account = _text(data, "account", where, MAX_SHORT)
     if not (customer_id or email or account):
-        raise InvalidFeedback("name the account: give customer_id, email or account", where=where or "body")
+        raise InvalidFeedback("name the account: give customer_id, email or account", where=where or None)
     before = _amount(data, "arr_before", where)
     after = _amount(data, "arr_after", where)
     if kind == CHURN and after is None:
@@ -119,7 +119,7 @@ def parse_event(data: Mapping[str, Any], *, where: str = "") -> FeedEvent:
 
 def _check_direction(kind: str, before: Decimal | None, after: Decimal | None, where: str) -> None:
     if kind in (EXPANSION, CONTRACTION) and (before is None or after is None):
-        raise InvalidFeedback(f"an {kind} event needs arr_before and arr_after", where=where or "body")
+        raise InvalidFeedback(f"an {kind} event needs arr_before and arr_after", where=where or None)
     if kind == EXPANSION and before is not None and after is not None and after <= before:
         raise InvalidFeedback("an expansion needs arr_after above arr_before", where=_at(where, "arr_after"))
     if kind == CONTRACTION and before is not None and after is not None and after >= before:

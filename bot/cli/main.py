@@ -1,4 +1,4 @@
-"""The `loopkeeper` command: run, demo, db upgrade, config, import, digest, doctor."""
+"""The `loopkeeper` command: run, demo, db upgrade, config, import, import-accounts, digest, themes, doctor."""
 
 from __future__ import annotations
 
@@ -89,6 +89,20 @@ def main(argv: list[str] | None = None) -> int:
     importer.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
     importer.add_argument("--dry-run", action="store_true", help="validate and count; write and post nothing")
 
+    accounts = commands.add_parser(
+        "import-accounts",
+        help="import account outcomes (churn, renewal, expansion…) from a CSV or JSON-lines file",
+        description="Import account outcomes from FILE (.csv with a header row, or .jsonl), one event a row with "
+        "the fields of POST /webhooks/accounts: id, event (churned, renewed, expanded, contracted, "
+        "cancellation_scheduled, cancellation_withdrawn), customer_id, email, account, arr_before, arr_after, "
+        "currency, effective_at, renews_at, reason, owner_email. Rows are validated one by one; rejected rows are "
+        "reported with their line numbers and written to a file. Rows taken before are counted as duplicates.",
+    )
+    accounts.add_argument("file")
+    accounts.add_argument("--rejects", help="where to write rejected rows (default FILE.rejected.csv)")
+    accounts.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
+    accounts.add_argument("--dry-run", action="store_true", help="validate and count; write and post nothing")
+
     digest = commands.add_parser("digest", help="team-lead digests", description="Team-lead digests.")
     digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="SUBCOMMAND")
     preview = digest_commands.add_parser(
@@ -167,6 +181,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.cli.doctor import doctor_command
 
         return doctor_command(manifest=args.manifest)
+    if args.command == "import-accounts":
+        from bot.cli.accounts import import_accounts_command
+
+        return import_accounts_command(args)
     if args.command == "import":
         from bot.cli.imports import run_import_command
 

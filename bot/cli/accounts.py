@@ -1,0 +1,57 @@
+"""`loopkeeper import-accounts`: arguments, progress and summary around bot.accounts.importing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.accounts.importing import import_accounts
+from bot.cli.config import pick_workspace
+from bot.cli.terminal import ProgressBar
+from bot.errors import ConfigError
+from bot.intake.importer import count_rows, write_rejects
+from bot.settings import load_settings
+from models.base import utcnow
+from models.db import make_engine, new_session
+
+MAX_REJECTS_SHOWN = 10
+
+
+def import_accounts_command(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    settings = load_settings()
+    from bot.app import prepare_database
+
+    prepare_database(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with new_session(engine, read_only=True) as session:
+            workspace_id = pick_workspace(session, args.workspace)
+        bar = ProgressBar(count_rows(path))
+        summary = import_accounts(
+            engine, workspace_id=workspace_id, path=path, now=utcnow(), dry_run=args.dry_run, progress=bar.update
+        )
+        bar.close()
+    finally:
+        engine.dispose()
+    out = sys.stdout
+    verb = "would record" if args.dry_run else "recorded"
+    print(f"{path}: {summary.rows:,} rows in {summary.seconds:.1f}s", file=out)
+    print(
+        f"  {verb}: {summary.recorded:,}  duplicates: {summary.duplicates:,}  rejected: {len(summary.rejected):,}",
+        file=out,
+    )
+    if summary.loops_told:
+        print(f"  notes queued on {summary.loops_told:,} open loops; the running bot (`loopkeeper run`) posts them", file=out)
+    for number, reason, _ in summary.rejected[:MAX_REJECTS_SHOWN]:
+        print(f"  line {number}: {reason}", file=out)
+    if len(summary.rejected) > MAX_REJECTS_SHOWN:
+        print(f"  … and {len(summary.rejected) - MAX_REJECTS_SHOWN:,} more", file=out)
+    if summary.rejected:
+        rejects = Path(args.rejects) if args.rejects else path.with_suffix(path.suffix + ".rejected.csv")
+        write_rejects(rejects, summary.rejected)
+        print(f"  rejected rows written to {rejects}", file=out)
+    return 0 if not summary.rejected else 1
