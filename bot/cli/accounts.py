@@ -45,7 +45,8 @@ def import_accounts_command(args: argparse.Namespace) -> int:
         file=out,
     )
     if summary.loops_told:
-        print(f"  notes queued on {summary.loops_told:,} open loops; the running bot (`loopkeeper run`) posts them", file=out)
+        told = summary.loops_told
+        print(f"  notes queued on {told:,} open loops; the running bot (`loopkeeper run`) posts them", file=out)
     for number, reason, _ in summary.rejected[:MAX_REJECTS_SHOWN]:
         print(f"  line {number}: {reason}", file=out)
     if len(summary.rejected) > MAX_REJECTS_SHOWN:
