@@ -59,6 +59,8 @@ def test_delivery_tuning_and_log_format():
     )
     assert (tuned.post_per_second, tuned.post_burst, tuned.delivery_concurrency) == (0.5, 1, 8)
     assert (tuned.slack_timeout_seconds, tuned.delivery_lease_seconds, tuned.log_format) == (5, 30, "json")
+    assert not tuned.stripe_test_events
+    assert load_settings({**GOOD, "LOOPKEEPER_STRIPE_TEST_EVENTS": "TRUE"}).stripe_test_events
 
 
 @pytest.mark.parametrize("name", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "LOOPKEEPER_WEBHOOK_SECRET"])
@@ -85,6 +87,7 @@ def test_missing_or_placeholder_secret_names_the_variable(name, value):
         ({"LOOPKEEPER_POSTS_PER_SECOND": "0"}, "LOOPKEEPER_POSTS_PER_SECOND must be a number above 0, got '0'"),
         ({"LOOPKEEPER_SLACK_TIMEOUT_SECONDS": "600"}, "at most 120"),
         ({"LOOPKEEPER_LOG_FORMAT": "xml"}, "LOOPKEEPER_LOG_FORMAT must be text or json"),
+        ({"LOOPKEEPER_STRIPE_TEST_EVENTS": "yes"}, "LOOPKEEPER_STRIPE_TEST_EVENTS must be true or false, got 'yes'"),
     ],
 )
 def test_malformed_values_are_explained(env, needle):
