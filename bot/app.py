@@ -19,11 +19,14 @@ from starlette.applications import Starlette
 from bot.admin.runner import CommandRunner
 from bot.after_ack import AfterAck
 from bot.context import AppContext
+from bot.delivery.outbox import OWNER_ALERT, OWNER_ALERT_UPDATE
 from bot.delivery.rate_limits import RateLimiter
 from bot.delivery.slack_directory import WebDirectory
 from bot.delivery.worker import DeliveryWorker
+from bot.digest.owners import send_due_owner_digests
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
+from bot.intake.owner_alerts import owner_alert_message, record_owner_alert
 from bot.leader import Leadership
 from bot.loops import rendering as loop_rendering
 from bot.loops.reminders import check_reminders
@@ -41,8 +44,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 # What the delivery worker renders when it sends, and records once a post lands, by outbox kind.
-RENDERERS = {**loop_rendering.RENDERERS, **theme_rendering.RENDERERS}
-ON_POSTED = {**loop_rendering.ON_POSTED, **theme_rendering.ON_POSTED}
+RENDERERS = {
+    **loop_rendering.RENDERERS,
+    **theme_rendering.RENDERERS,
+    OWNER_ALERT: owner_alert_message,
+    OWNER_ALERT_UPDATE: owner_alert_message,
+}
+ON_POSTED = {**loop_rendering.ON_POSTED, **theme_rendering.ON_POSTED, OWNER_ALERT: record_owner_alert}
 # Slack retries an event for about an hour; ids older than a day can go.
 EVENT_ID_RETENTION = timedelta(days=1)
 
@@ -98,9 +106,10 @@ class Loopkeeper:
             on_posted=ON_POSTED,
         )
         self.after_ack = AfterAck()
+        directory = WebDirectory(slack_client(settings))
         commands = CommandRunner(
             engine=self.engine,
-            directory=WebDirectory(slack_client(settings)),
+            directory=directory,
             settings=settings,
             workers=self.worker_status,  # asked only when a command runs, after the scheduler exists
         )
@@ -109,6 +118,7 @@ class Loopkeeper:
             engine=self.engine,
             workspace_id=identity["team_id"],
             commands=commands,
+            directory=directory,
             bot_user_id=identity.get("user_id"),
             bot_id=identity.get("bot_id"),
             clock=clock,
@@ -209,6 +219,7 @@ class Loopkeeper:
 
     def _send_due_digests(self) -> None:
         sent = send_due_digests(self.engine, now=self.ctx.clock())
+        sent += send_due_owner_digests(self.engine, now=self.ctx.clock())
         if sent:
             self.worker.wake()
             log.info("queued %d digest(s)", sent)

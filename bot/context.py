@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.admin.runner import CommandRunner
 from bot.after_ack import AfterAck
+from bot.delivery.slack_directory import SlackDirectory
 from bot.intake.ingest import IntakePolicy
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -25,6 +26,8 @@ class AppContext:
     workspace_id: str
     # Runs /loops subcommands (it holds the Slack directory they may ask).
     commands: CommandRunner
+    # What handlers may ask Slack before a transaction opens (the same, caching, directory).
+    directory: SlackDirectory
     bot_user_id: str | None = None
     bot_id: str | None = None
     clock: Callable[[], datetime] = utcnow

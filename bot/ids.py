@@ -13,6 +13,7 @@ class CardAction(StrEnum):
     REOPEN = "loop_reopen"
     ELEVATE = "loop_elevate"
     CUSTOMER_TOLD = "loop_customer_told"
+    JOIN = "loop_join"
 
 
 class ThemeAction(StrEnum):

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot.context import AppContext
 from bot.errors import BadRequest, LoopkeeperError
 from bot.ids import CardAction, CardBlock, ModalId
-from bot.loops.changes import Acknowledge, Actor, Assign, Change, Reopen, Snooze, TakeOwnership
+from bot.loops.changes import Acknowledge, Actor, Assign, Change, Join, Reopen, Snooze, TakeOwnership
 from bot.loops.lifecycle import change_loop
 from bot.loops.modals import modal_for
 from bot.slack_ids import record_id
@@ -64,6 +64,7 @@ def register(app: App, ctx: AppContext) -> None:
         custom = (action.get("selected_option") or {}).get("value") == "custom"
         (snooze_custom if custom else snooze_now)(ack=ack, body=body, action=action, respond=respond, client=client)
 
+    app.action(CardAction.JOIN)(_joiner(ctx))
     app.action(CardAction.RESOLVE)(_modal_opener(ctx, ModalId.RESOLVE))
     app.action(CardAction.MOVE)(_modal_opener(ctx, ModalId.MOVE))
 
@@ -87,6 +88,24 @@ def _listener(ctx: AppContext, change_of: Callable[[dict], Change]) -> Callable[
             ctx.after_ack.submit(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
             return
         ctx.on_outbox_write()
+
+    return listener
+
+
+def _joiner(ctx: AppContext) -> Callable[..., None]:
+    """**Join this loop**, from the owner's direct message (not the card's channel): why not, if it changed nothing."""
+
+    def listener(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        ack()
+        actor = Actor(workspace_id=ctx.workspace_id, user_id=body["user"]["id"], via="button", now=ctx.clock())
+        try:
+            result = change_loop(ctx.engine, actor=actor, loop_id=loop_id_of(body, action), change=Join())
+            text = result.notice or f":white_check_mark: You joined loop #{result.loop.id}: it is in your Home tab now."
+        except LoopkeeperError as exc:
+            text = slack_text(exc)
+        else:
+            ctx.on_outbox_write()
+        ctx.after_ack.submit(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
 
     return listener
 

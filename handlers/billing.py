@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from bot.accounts import stripe
 from bot.accounts.feed import EXAMPLE, FeedEvent, parse_event
+from bot.accounts.owners import feed_owners
 from bot.accounts.receiving import RECORDED, receive_feed, receive_stripe
 from bot.context import AppContext
 from bot.errors import InvalidFeedback, LoopkeeperError
@@ -42,6 +43,7 @@ def routes(ctx: AppContext) -> list[Route]:
                     event=event,
                     allow_test=ctx.settings.stripe_test_events,
                     now=ctx.clock(),
+                    directory=ctx.directory,
                 )
             )
         except LoopkeeperError as exc:
@@ -66,8 +68,12 @@ def routes(ctx: AppContext) -> list[Route]:
                 body=body,
             )
             events, batch = _feed_events(json_value(body))
+            # Owners' emails are asked of Slack here, before the transaction opens.
+            owners = await run_in_threadpool(feed_owners, ctx.directory, events, batch=batch)
             result = await run_in_threadpool(
-                lambda: receive_feed(ctx.engine, workspace_id=ctx.workspace_id, events=events, now=ctx.clock())
+                lambda: receive_feed(
+                    ctx.engine, workspace_id=ctx.workspace_id, events=events, now=ctx.clock(), owners=owners
+                )
             )
         except LoopkeeperError as exc:
             ctx.metrics.alerts.inc("accounts", "rejected")

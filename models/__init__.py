@@ -9,6 +9,7 @@ from models.feedback import Feedback
 from models.intake_channel import IntakeChannel
 from models.loop import Loop, LoopEvent, Reminder
 from models.outbox import OutboxItem
+from models.people import LoopCollaborator, OwnerAlert, OwnerDigestRun
 from models.playbook import PlaybookRecord
 from models.slack_event import ProcessedSlackEvent
 from models.team import Route, Team
@@ -27,8 +28,11 @@ __all__ = [
     "Feedback",
     "IntakeChannel",
     "Loop",
+    "LoopCollaborator",
     "LoopEvent",
     "OutboxItem",
+    "OwnerAlert",
+    "OwnerDigestRun",
     "PlaybookRecord",
     "ProcessedSlackEvent",
     "Reminder",

@@ -56,6 +56,7 @@ class Account(SQLModel, table=True):
     cancellation_reason: str | None = Field(default=None, max_length=200)
     owner_email: str | None = Field(default=None, max_length=320)
     owner_id: str | None = Field(default=None, max_length=32, description="the Slack user who owns the account")
+    owner_name: str | None = Field(default=None, max_length=80, description="their name, shown without a ping")
     profile_at: datetime | None = Field(
         default=None,
         sa_column=Column(UTCDateTime(), nullable=True),
@@ -170,6 +171,55 @@ def find_account(
     return None
 
 
+def search_accounts(*, session: Session, workspace_id: str, text: str, limit: int = 20) -> list[Account]:
+    """Accounts this text names: exactly (customer id, email or whole name) if any does, else by part of the name
+    or email; oldest first."""
+    wanted = text.strip()
+    key = name_key(wanted) or ""
+    where = col(Account.workspace_id) == workspace_id
+    exact = select(Account).where(
+        where,
+        or_(col(Account.customer_id) == wanted, col(Account.email) == wanted.lower(), col(Account.name_key) == key),
+    )
+    found = list(session.exec(exact.order_by(col(Account.id)).limit(limit)))
+    if found or not key:
+        return found
+    pattern = f"%{_like(key)}%"
+    partial = select(Account).where(
+        where,
+        or_(col(Account.name_key).like(pattern, escape="\\"), col(Account.email).like(pattern, escape="\\")),
+    )
+    return list(session.exec(partial.order_by(col(Account.id)).limit(limit)))
+
+
+def feedback_accounts(*, session: Session, workspace_id: str, text: str, limit: int = 20) -> list[Feedback]:
+    """One feedback per account name (or email, or customer id) that this text names among the feedback,
+    exactly if any does, else by part of the account name; for accounts billing has not named."""
+    wanted = text.strip()
+    key = name_key(wanted) or ""
+    where = col(Feedback.workspace_id) == workspace_id
+    exact = or_(
+        col(Feedback.customer_id) == wanted,
+        func.lower(col(Feedback.customer_email)) == wanted.lower(),
+        func.lower(col(Feedback.account)) == key,
+    )
+    rows = list(session.exec(select(Feedback).where(where, exact).order_by(col(Feedback.id)).limit(200)))
+    if not rows and key:
+        partial = func.lower(col(Feedback.account)).like(f"%{_like(key)}%", escape="\\")
+        rows = list(session.exec(select(Feedback).where(where, partial).order_by(col(Feedback.id)).limit(500)))
+    seen: dict[str, Feedback] = {}
+    for row in rows:
+        label = name_key(row.account) or (row.customer_email or "").lower() or row.customer_id or ""
+        if label and label not in seen:
+            seen[label] = row
+    return list(seen.values())[:limit]
+
+
+def _like(text: str) -> str:
+    """Text matched literally inside a LIKE pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def get_subscription(*, session: Session, workspace_id: str, subscription_id: str) -> BillingSubscription | None:
     query = select(BillingSubscription).where(
         col(BillingSubscription.workspace_id) == workspace_id,
@@ -213,7 +263,7 @@ def accounts_for_feedback(*, session: Session, workspace_id: str, feedback: Iter
 
 
 def feedback_for_account(*, session: Session, account: Account, since: datetime | None = None) -> list[Feedback]:
-    """Feedback that names this account by any key, oldest first; callers keep only what resolves to it."""
+    """The feedback that joins this account (by customer id, then email, then name), oldest first."""
     keys = []
     if account.customer_id:
         keys.append(col(Feedback.customer_id) == account.customer_id)
@@ -228,7 +278,8 @@ def feedback_for_account(*, session: Session, account: Account, since: datetime 
         query = query.where(col(Feedback.received_at) >= since)
     rows = list(session.exec(query.order_by(col(Feedback.received_at), col(Feedback.id))))
     resolved = accounts_for_feedback(session=session, workspace_id=account.workspace_id, feedback=rows)
-    return [f for f in rows if (match := resolved.get(f.id)) is not None and match.id == account.id]
+    # An account not stored yet (named only by feedback) has the feedback that no stored account claims.
+    return [f for f in rows if getattr(resolved.get(f.id), "id", None) == account.id]
 
 
 def loops_at_risk(*, session: Session, workspace_id: str, team_ids: Sequence[int] | None = None) -> list[Loop]:
@@ -275,6 +326,19 @@ def list_accounts(*, session: Session, workspace_id: str, statuses: Sequence[str
     if statuses is not None:
         query = query.where(col(Account.status).in_(statuses))
     return list(session.exec(query.order_by(col(Account.id))))
+
+
+def accounts_owned_by(*, session: Session, workspace_id: str, owner_id: str) -> list[Account]:
+    query = select(Account).where(col(Account.workspace_id) == workspace_id, col(Account.owner_id) == owner_id)
+    return list(session.exec(query.order_by(col(Account.id))))
+
+
+def account_owner_ids(*, session: Session, workspace_id: str) -> list[str]:
+    """Everyone who owns at least one account of the workspace."""
+    query = select(Account.owner_id).where(
+        col(Account.workspace_id) == workspace_id, col(Account.owner_id).is_not(None)
+    )
+    return sorted({owner for owner in session.exec(query.distinct()) if owner})
 
 
 def has_billing_data(*, session: Session, workspace_id: str) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, Index, Numeric, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlmodel import Column, Field, Session, SQLModel, col, delete, func, select
@@ -41,6 +42,11 @@ class Team(SQLModel, table=True):
     )
     personal_digests: bool | None = Field(
         default=None, description="DM each owner their open loops with the digest; None: on for weekly digests"
+    )
+    notify_owner_above: Decimal | None = Field(
+        default=None,
+        sa_column=Column(Numeric(14, 2), nullable=True),
+        description="a detractor from an account with at least this ARR tells the account's owner; None: off",
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 

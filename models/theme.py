@@ -99,6 +99,20 @@ def get_theme_link(*, session: Session, loop_id: int) -> ThemeLink | None:
     return session.exec(select(ThemeLink).where(col(ThemeLink.loop_id) == loop_id)).first()
 
 
+def themes_of_loops(*, session: Session, workspace_id: str, loop_ids: list[int]) -> list[Theme]:
+    """The themes these loops were elevated to, each once, newest first."""
+    if not loop_ids:
+        return []
+    query = (
+        select(Theme)
+        .join(ThemeLink, col(ThemeLink.theme_id) == col(Theme.id))
+        .where(col(Theme.workspace_id) == workspace_id, col(ThemeLink.loop_id).in_(sorted(set(loop_ids))))
+        .distinct()
+        .order_by(col(Theme.id).desc())
+    )
+    return list(session.exec(query))
+
+
 def list_theme_links(*, session: Session, theme_id: int) -> list[ThemeLink]:
     """A theme's elevations, oldest first."""
     return list(session.exec(select(ThemeLink).where(col(ThemeLink.theme_id) == theme_id).order_by(col(ThemeLink.id))))

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.delivery.outbox import enqueue_card_update, enqueue_thread_reply
+from bot.delivery.outbox import enqueue_card_update, enqueue_message, enqueue_thread_reply
 from bot.loops.cards import customer_label
 from bot.loops.events import LOOPKEEPER, record_event
+from bot.loops.lists import card_link
 from bot.money import format_money
 from bot.mrkdwn import day_month, escape, mention_user, truncate
 from models.account import (
@@ -60,6 +61,8 @@ def tell_loops(session: Session, *, account: Account, events: list[AccountEvent]
     loops = list_loops_by_id(session=session, workspace_id=account.workspace_id, loop_ids=by_loop)
     touched: set[int] = set()
     for event in events:
+        if event.kind == SCHEDULED and account.status == CANCELLATION_SCHEDULED and account.owner_id:
+            _tell_account_owner(session, account, event, [loop for loop in loops if loop.status != RESOLVED], now)
         for loop in loops:
             if event.kind == SCHEDULED and account.status == CANCELLATION_SCHEDULED and loop.status != RESOLVED:
                 _note(session, loop, _scheduled_text(session, loop, by_loop[loop.id], account, event, now), event, now)
@@ -96,17 +99,46 @@ def _scheduled_text(
     said = f'\n> "{truncate(escape(str(comment)), COMMENT_SHOWN)}"' if comment else ""
     return (
         f":rotating_light: *Cancellation scheduled{on}* — billing says {escape(customer_label(feedback))} is "
-        f"leaving{arr}{why}. This open loop is the most urgent save there is: {_who(session, loop)}.{said}"
+        f"leaving{arr}{why}. This open loop is the most urgent save there is: {_who(session, loop, account)}.{said}"
     )
 
 
-def _who(session: Session, loop: Loop) -> str:
-    """Who to ping: the loop's owner, else its team's leads, else the channel's people in general."""
+def _who(session: Session, loop: Loop, account: Account) -> str:
+    """Who to ping: the loop's owner, else its team's leads, else the channel's people; and the account's owner."""
     if loop.owner_id:
-        return mention_user(loop.owner_id)
-    team = get_team(session=session, team_id=loop.team_id)
-    leads = [mention_user(lead) for lead in (team.leads if team else [])]
-    return ", ".join(leads) if leads else "whoever takes it"
+        who = mention_user(loop.owner_id)
+    else:
+        team = get_team(session=session, team_id=loop.team_id)
+        leads = [mention_user(lead) for lead in (team.leads if team else [])]
+        who = ", ".join(leads) if leads else "whoever takes it"
+    if account.owner_id and account.owner_id != loop.owner_id:
+        who += f" (account owner {mention_user(account.owner_id)})"
+    return who
+
+
+def _tell_account_owner(
+    session: Session, account: Account, event: AccountEvent, open_loops: list[Loop], now: datetime
+) -> None:
+    """The account's owner hears of its scheduled cancellation directly, with its open loops."""
+    assert account.owner_id is not None
+    name = escape(account.name or account.email or account.customer_id or "An account")
+    on = f" for {day_month(account.cancel_at, now=now)}" if account.cancel_at else ""
+    arr = f" ({format_money(account.arr, account.currency)} ARR)" if account.arr else ""
+    reason = REASONS.get(str(event.details.get("feedback") or ""), "")
+    loops = ", ".join(f"#{loop.id} ({card_link(loop)})" for loop in open_loops[:5])
+    text = (
+        f":rotating_light: *{name}*{arr}, which you own, scheduled a cancellation{on}"
+        f"{f' — reason: {reason}' if reason else ''}."
+        + (f" Open loops: {loops}." if loops else " It has no open loop: a call from you may be the only save.")
+    )
+    enqueue_message(
+        session,
+        workspace_id=account.workspace_id,
+        channel_id=account.owner_id,
+        ordering_key=f"account:{account.id}",
+        kind="account_alert",
+        message={"text": text},
+    )
 
 
 def _flag_saved(session: Session, loop: Loop, feedback: Feedback, event: AccountEvent, now: datetime) -> None:

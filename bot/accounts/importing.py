@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.accounts.feed import FeedEvent, parse_event
+from bot.accounts.owners import EmailLookup, look_up
 from bot.accounts.receiving import DUPLICATE, RECORDED, receive_feed
 from bot.accounts.recording import FEED
+from bot.delivery.slack_directory import SlackPerson
 from bot.errors import InvalidFeedback
 from bot.intake.importer import read_rows
 from models.account import receipt_exists
@@ -43,26 +45,28 @@ def import_accounts(
     workspace_id: str,
     path: Path,
     now: datetime,
+    directory: EmailLookup | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] = lambda done: None,
     batch_size: int = BATCH,
 ) -> AccountImport:
-    """Import ``path``; nothing is written on a dry run (it says what would be)."""
+    """Import ``path``; nothing is written on a dry run (it says what would be). Owners' emails are looked up
+    in ``directory`` (Slack) before each batch's transaction; a row whose owner Slack does not know is rejected."""
     summary = AccountImport()
     started = time.perf_counter()
-    batch: list[FeedEvent] = []
+    batch: list[tuple[int, FeedEvent, dict]] = []
     for number, row in read_rows(path):
         summary.rows += 1
         try:
-            batch.append(_event(row))
+            batch.append((number, _event(row), row))
         except InvalidFeedback as exc:
             summary.rejected.append((number, str(exc), row))
         if len(batch) >= batch_size:
-            _take(engine, workspace_id, batch, now, dry_run, summary)
+            _take(engine, workspace_id, _owned(batch, directory, summary), now, dry_run, summary)
             progress(summary.rows)
             batch = []
     if batch:
-        _take(engine, workspace_id, batch, now, dry_run, summary)
+        _take(engine, workspace_id, _owned(batch, directory, summary), now, dry_run, summary)
     progress(summary.rows)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -76,9 +80,33 @@ def _event(row: dict[str, Any]) -> FeedEvent:
     return parse_event({key.strip(): value for key, value in row.items()})
 
 
+def _owned(
+    batch: list[tuple[int, FeedEvent, dict]], directory: EmailLookup | None, summary: AccountImport
+) -> tuple[list[FeedEvent], dict[str, SlackPerson]]:
+    """The batch's events whose owner (if any) Slack knows, with the owners; the others are rejected."""
+    emails = [event.owner_email for _, event, _ in batch if event.owner_email]
+    found, unknown = look_up(directory, emails) if directory is not None and emails else ({}, sorted(set(emails)))
+    kept = []
+    for number, event, row in batch:
+        if event.owner_email in unknown:
+            reason = f"owner_email: no Slack user has the email {event.owner_email}"
+            summary.rejected.append((number, reason if directory else "owner_email: Slack is not connected", row))
+        else:
+            kept.append(event)
+    return kept, found
+
+
 def _take(
-    engine: Engine, workspace_id: str, events: list[FeedEvent], now: datetime, dry_run: bool, summary: AccountImport
+    engine: Engine,
+    workspace_id: str,
+    owned: tuple[list[FeedEvent], dict[str, SlackPerson]],
+    now: datetime,
+    dry_run: bool,
+    summary: AccountImport,
 ) -> None:
+    events, owners = owned
+    if not events:
+        return
     if dry_run:
         seen: set[str] = set()
         with new_session(engine, read_only=True) as session:
@@ -90,7 +118,7 @@ def _take(
                 summary.duplicates += known
                 summary.recorded += not known
         return
-    result = receive_feed(engine, workspace_id=workspace_id, events=events, now=now)
+    result = receive_feed(engine, workspace_id=workspace_id, events=events, now=now, owners=owners)
     for received in result.received:
         summary.recorded += received.outcome == RECORDED
         summary.duplicates += received.outcome == DUPLICATE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,12 +13,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.accounts.alerts import tell_loops
+from bot.accounts.facts import CustomerFact
 from bot.accounts.feed import FeedEvent
+from bot.accounts.owners import EmailLookup, look_up
 from bot.accounts.recording import Recorded, record_feed, record_stripe
 from bot.accounts.stripe import parse
+from bot.delivery.slack_directory import SlackPerson
+from bot.errors import SlackUnavailable
 from models.db import transaction
 from models.workspace import get_or_create_workspace
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 RECORDED, DUPLICATE, IGNORED = "recorded", "duplicate", "ignored"
 TEST_MODE_IGNORED = (
@@ -54,7 +60,13 @@ class FeedResult:
 
 
 def receive_stripe(
-    engine: Engine, *, workspace_id: str, event: Mapping[str, Any], allow_test: bool, now: datetime
+    engine: Engine,
+    *,
+    workspace_id: str,
+    event: Mapping[str, Any],
+    allow_test: bool,
+    now: datetime,
+    directory: EmailLookup | None = None,
 ) -> Received:
     """A verified Stripe event (raises InvalidFeedback when its shape is wrong; nothing is written then)."""
     fact = parse(event)
@@ -63,21 +75,39 @@ def receive_stripe(
         return Received(IGNORED, reason=f"{kind} is not an event Loopkeeper uses")
     if not fact.livemode and not allow_test:
         return Received(IGNORED, reason=TEST_MODE_IGNORED)
+    owners: dict[str, SlackPerson] = {}
+    if isinstance(fact, CustomerFact) and fact.owner_email and directory is not None:
+        try:
+            owners, unknown = look_up(directory, [fact.owner_email])
+        except SlackUnavailable:
+            unknown = [fact.owner_email]  # kept as an email; the next customer.updated tries again
+        if unknown:
+            log.warning(
+                "Stripe customer %s: its account owner's email is not a Slack user we can find", fact.customer_id
+            )
 
     def work(session: Session) -> Received:
-        recorded = record_stripe(session, workspace_id=workspace_id, fact=fact, event_type=kind)
+        recorded = record_stripe(session, workspace_id=workspace_id, fact=fact, event_type=kind, owners=owners)
         return _told(session, recorded, now)
 
     return _with_retry(engine, workspace_id, work)
 
 
-def receive_feed(engine: Engine, *, workspace_id: str, events: Sequence[FeedEvent], now: datetime) -> FeedResult:
-    """Validated feed events, all in one transaction: a batch is taken whole or not at all."""
+def receive_feed(
+    engine: Engine,
+    *,
+    workspace_id: str,
+    events: Sequence[FeedEvent],
+    now: datetime,
+    owners: Mapping[str, SlackPerson] | None = None,
+) -> FeedResult:
+    """Validated feed events, all in one transaction: a batch is taken whole or not at all. ``owners``: the
+    Slack user of every owner email the events give (see bot.accounts.owners)."""
 
     def work(session: Session) -> FeedResult:
         result = FeedResult()
         for event in events:
-            recorded = record_feed(session, workspace_id=workspace_id, event=event, now=now)
+            recorded = record_feed(session, workspace_id=workspace_id, event=event, now=now, owners=owners)
             result.received.append(_told(session, recorded, now))
         return result
 

@@ -7,6 +7,7 @@ account shows (ARR, status, dates) only moves forward in billing time, so a late
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ from sqlmodel import Session
 
 from bot.accounts.facts import AccountFact, CustomerFact, InvoicePaidFact, SubscriptionFact
 from bot.accounts.feed import FeedEvent
+from bot.delivery.slack_directory import SlackPerson
 from models.account import (
     ACTIVE,
     CANCELLATION_SCHEDULED,
@@ -38,6 +40,8 @@ from models.account import (
     receipt_exists,
 )
 
+# A Slack user id by (lower-case) owner email, for the emails Slack knew.
+Owners = Mapping[str, SlackPerson]
 STRIPE = "stripe"
 FEED = "accounts"
 # Subscription statuses that no longer bill (Stripe's): everything else counts towards ARR.
@@ -58,19 +62,24 @@ class Recorded:
     duplicate: bool = False
 
 
-def record_stripe(session: Session, *, workspace_id: str, fact: AccountFact, event_type: str) -> Recorded:
-    """Take one Stripe event's fact in; a repeat of an event already taken changes nothing."""
+def record_stripe(
+    session: Session, *, workspace_id: str, fact: AccountFact, event_type: str, owners: Owners | None = None
+) -> Recorded:
+    """Take one Stripe event's fact in; a repeat of an event already taken changes nothing. ``owners``: the
+    Slack user of each owner email, looked up before the transaction (an email missing there is kept unresolved)."""
     if not _take_receipt(session, workspace_id=workspace_id, source=STRIPE, event_id=fact.event_id, kind=event_type):
         return Recorded(duplicate=True)
     if isinstance(fact, CustomerFact):
-        return Recorded(account=_customer(session, workspace_id, fact))
+        return Recorded(account=_customer(session, workspace_id, fact, owners or {}))
     if isinstance(fact, SubscriptionFact):
         return _subscription(session, workspace_id, fact, created=event_type == CREATED)
     return _invoice(session, workspace_id, fact)
 
 
-def record_feed(session: Session, *, workspace_id: str, event: FeedEvent, now: datetime) -> Recorded:
-    """Take one CRM or billing feed event in; a repeat (same id) changes nothing."""
+def record_feed(
+    session: Session, *, workspace_id: str, event: FeedEvent, now: datetime, owners: Owners | None = None
+) -> Recorded:
+    """Take one CRM or billing feed event in; a repeat (same id) changes nothing. ``owners`` as for Stripe."""
     if not _take_receipt(session, workspace_id=workspace_id, source=FEED, event_id=event.event_id, kind=event.kind):
         return Recorded(duplicate=True)
     account = find_account(
@@ -80,7 +89,7 @@ def record_feed(session: Session, *, workspace_id: str, event: FeedEvent, now: d
         account = Account(workspace_id=workspace_id, source=FEED)
     _fill_keys(session, account, customer_id=event.customer_id, email=event.email, name=event.account)
     if event.owner_email:
-        account.owner_email = event.owner_email
+        _set_owner(account, event.owner_email, owners or {})
     if event.currency:
         account.currency = event.currency
     session.add(account)
@@ -121,17 +130,29 @@ def _take_receipt(session: Session, *, workspace_id: str, source: str, event_id:
     return True
 
 
-def _customer(session: Session, workspace_id: str, fact: CustomerFact) -> Account:
+def _customer(session: Session, workspace_id: str, fact: CustomerFact, owners: Owners) -> Account:
     account = _stripe_account(session, workspace_id, fact.customer_id, email=fact.email)
     if account.profile_at is None or fact.created >= account.profile_at:
         account.email = fact.email.lower() if fact.email else None
         account.name = fact.name
         account.name_key = name_key(fact.name)
         if fact.owner_email:
-            account.owner_email = fact.owner_email.lower()
+            _set_owner(account, fact.owner_email, owners)
         account.profile_at = fact.created
     session.add(account)
     return account
+
+
+def _set_owner(account: Account, email: str, owners: Owners) -> None:
+    """The owner billing names, by email: the Slack user when Slack knew the email; an email Slack does not know
+    is kept (to show) and leaves no owner, unless it is the owner's email already (a lookup that failed now)."""
+    email = email.lower()
+    found = owners.get(email)
+    if found is not None:
+        account.owner_id, account.owner_name = found.id, found.name
+    elif account.owner_email != email:
+        account.owner_id = account.owner_name = None
+    account.owner_email = email
 
 
 def _stripe_account(session: Session, workspace_id: str, customer_id: str, *, email: str | None = None) -> Account:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.admin import (
     access,
+    accounts,
     deliveries,
     digests,
     doctor,
@@ -30,5 +31,6 @@ def build_registry() -> CommandRegistry:
             *doctor.SUBCOMMANDS,
             *access.SUBCOMMANDS,
             *themes.SUBCOMMANDS,
+            *accounts.SUBCOMMANDS,
         ]
     )

@@ -18,6 +18,7 @@ TOPICS = {
     "config": "The whole configuration as YAML, for review and version control.",
     "theme": "Causes the frontline cannot fix, elevated to the team that can fix them: `/loops themes`.",
     "rootcause": "What caused a customer's trouble, chosen when a loop is resolved.",
+    "account": "One account across teams, and who owns it: `/loops account <name>`.",
     "doctor": "Checks the install and says what to fix (admins): `/loops doctor`.",
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.admin.config.parse import TEAM_NAME
@@ -9,6 +11,7 @@ from bot.admin.registry import Invocation, Subcommand, channel_arg, need, user_a
 from bot.digest.personal import personal_digests_on
 from bot.durations import InvalidDuration, format_minutes, parse_duration
 from bot.errors import CommandError
+from bot.money import format_money
 from bot.mrkdwn import link_channel, mention_user
 from bot.schedules import format_hours, parse_hours, parse_schedule
 from models.loop import count_team_loops
@@ -32,6 +35,7 @@ def team_snapshot(team: Team) -> dict:
         "thread_log": team.thread_log,
         "moves": "leads" if team.leads_only_moves else "anyone",
         "personal_digests": team.personal_digests,
+        "notify_owner_above": str(team.notify_owner_above) if team.notify_owner_above is not None else None,
     }
 
 
@@ -129,6 +133,8 @@ def set_(inv: Invocation) -> str:
                 example="/loops team set billing personal-digests off",
             )
         team.personal_digests = None if choice == "default" else choice == "on"
+    elif setting == "notify-owner-above":
+        team.notify_owner_above = _threshold(values[0])
     elif setting == "moves":
         if values[0].lower() not in ("leads", "anyone"):
             raise CommandError(
@@ -138,7 +144,7 @@ def set_(inv: Invocation) -> str:
     else:
         raise CommandError(
             f"`{setting}` is not a team setting; settings: lead, timezone, hours, sla, digest, "
-            "thread-log, personal-digests, moves",
+            "thread-log, personal-digests, moves, notify-owner-above",
             example=SET,
         )
     inv.session.add(team)
@@ -149,7 +155,31 @@ def set_(inv: Invocation) -> str:
 
 
 # How many values each one-value setting takes; `hours` takes one (24/7) or two (days and a span).
-_ONE_VALUE = {"timezone": 1, "tz": 1, "thread-log": 1, "personal-digests": 1, "moves": 1}
+_ONE_VALUE = {
+    "timezone": 1,
+    "tz": 1,
+    "thread-log": 1,
+    "personal-digests": 1,
+    "moves": 1,
+    "notify-owner-above": 1,
+}
+NOTIFY = "/loops team set billing notify-owner-above 50000"
+_AMOUNT = re.compile(r"^\$?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?)([km]?)$")
+MAX_THRESHOLD = Decimal(10) ** 12
+
+
+def _threshold(value: str) -> Decimal | None:
+    """An ARR amount (50000, 50,000, $50k, 1.5m), or off."""
+    word = value.strip().lower()
+    if word == "off":
+        return None
+    match = _AMOUNT.match(word)
+    amount = (
+        Decimal(match.group(1).replace(",", "")) * {"k": 1000, "m": 1_000_000}.get(match.group(2), 1) if match else None
+    )
+    if amount is None or amount >= MAX_THRESHOLD:
+        raise CommandError(f"`{value}` is not an ARR amount; say e.g. 50000, $50k or off", example=NOTIFY)
+    return amount.quantize(Decimal("0.01"))
 
 
 def _check_values(setting: str, values: tuple[str, ...]) -> None:
@@ -181,6 +211,11 @@ def list_line(team: Team) -> str:
         + ("" if team.thread_log else " · thread log off")
         + (" · personal digests " + ("on" if personal_digests_on(team) else "off"))
         + (" · moves: leads only" if team.leads_only_moves else "")
+        + (
+            f" · tells account owners above {format_money(team.notify_owner_above)} ARR"
+            if team.notify_owner_above is not None
+            else ""
+        )
     )
 
 
@@ -242,7 +277,7 @@ SUBCOMMANDS = [
         "/loops team set <name> lead|timezone|hours|sla|digest <value…>",
         "Change a team: `lead @a @b`, `timezone Europe/Berlin`, `hours mon-fri 09:00-17:00`, "
         '`sla ack 2h close 2d`, `digest "weekly mon 09:00"`, `thread-log off`, `personal-digests off`, '
-        "`moves leads`",
+        "`moves leads`, `notify-owner-above 50000` (a detractor from an account with that ARR or more tells its owner)",
         SET,
         set_,
         admin=True,

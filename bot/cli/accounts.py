@@ -9,7 +9,8 @@ from pathlib import Path
 from bot.accounts.importing import import_accounts
 from bot.cli.config import pick_workspace
 from bot.cli.terminal import ProgressBar
-from bot.errors import ConfigError
+from bot.delivery.slack_directory import WebDirectory
+from bot.errors import ConfigError, SlackUnavailable
 from bot.intake.importer import count_rows, write_rejects
 from bot.settings import load_settings
 from models.base import utcnow
@@ -23,7 +24,7 @@ def import_accounts_command(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
     settings = load_settings()
-    from bot.app import prepare_database
+    from bot.app import prepare_database, slack_client
 
     prepare_database(settings)
     engine = make_engine(settings.database_url)
@@ -31,10 +32,20 @@ def import_accounts_command(args: argparse.Namespace) -> int:
         with new_session(engine, read_only=True) as session:
             workspace_id = pick_workspace(session, args.workspace)
         bar = ProgressBar(count_rows(path))
-        summary = import_accounts(
-            engine, workspace_id=workspace_id, path=path, now=utcnow(), dry_run=args.dry_run, progress=bar.update
-        )
-        bar.close()
+        try:
+            summary = import_accounts(
+                engine,
+                workspace_id=workspace_id,
+                path=path,
+                now=utcnow(),
+                directory=WebDirectory(slack_client(settings)),
+                dry_run=args.dry_run,
+                progress=bar.update,
+            )
+        except SlackUnavailable as exc:
+            raise ConfigError(f"{exc} (account owners are looked up in Slack by email)") from None
+        finally:
+            bar.close()
     finally:
         engine.dispose()
     out = sys.stdout

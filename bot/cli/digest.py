@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.cli.config import open_engine, pick_workspace
 from bot.demo.render import plain
 from bot.digest.content import build_digest
+from bot.digest.owners import send_due_owner_digests
 from bot.digest.periods import period
 from bot.digest.render import sections
 from bot.digest.schedule import send_due_digests
@@ -44,7 +45,7 @@ def send_due_command(*, at: str | None) -> int:
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
     engine = open_engine()
     try:
-        sent = send_due_digests(engine, now=now)
+        sent = send_due_digests(engine, now=now) + send_due_owner_digests(engine, now=now)
     finally:
         engine.dispose()
     print(f"{sent} digest(s) queued")

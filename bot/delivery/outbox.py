@@ -18,6 +18,7 @@ from models.outbox import OutboxItem, cancel_pending_outbox_items, waiting_outbo
 # Kinds the worker renders at send time (the composition root hands it a renderer for each).
 CARD, CARD_UPDATE, MOVED_CARD, HOME = "card", "card_update", "moved_card", "view"
 THEME_CARD, THEME_UPDATE, THEME_NOTE = "theme_card", "theme_update", "theme_note"
+OWNER_ALERT, OWNER_ALERT_UPDATE = "owner_alert", "owner_alert_update"
 
 
 def card_key(loop_id: int) -> str:
@@ -222,6 +223,35 @@ def enqueue_message(
         method="chat.postMessage",
         payload=payload,
         rate_key=rate_key(workspace_id, "chat.postMessage", payload),
+    )
+    session.add(item)
+    return item
+
+
+def owner_alert_key(alert_id: int) -> str:
+    """Ordering key of an account owner's daily message and its updates."""
+    return f"owner_alert:{alert_id}"
+
+
+def enqueue_owner_alert(
+    session: Session, *, workspace_id: str, alert_id: int, user_id: str, first: bool
+) -> OutboxItem | None:
+    """Queue the owner's daily message about an account (``first``), or its update (rendered when sent, after the
+    post: same ordering key); None when a post or update is already waiting: it will show everything then."""
+    key = owner_alert_key(alert_id)
+    if waiting_outbox_item(session=session, ordering_key=key, kinds=(OWNER_ALERT, OWNER_ALERT_UPDATE)):
+        return None
+    kind, method = (OWNER_ALERT, "chat.postMessage") if first else (OWNER_ALERT_UPDATE, "chat.update")
+    payload: dict = {"_alert_id": alert_id}
+    if first:
+        payload.update(channel=user_id, unfurl_links=False, unfurl_media=False)
+    item = OutboxItem(
+        workspace_id=workspace_id,
+        ordering_key=key,
+        kind=kind,
+        method=method,
+        payload=payload,
+        rate_key=rate_key(workspace_id, method, payload),
     )
     session.add(item)
     return item

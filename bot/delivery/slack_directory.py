@@ -18,6 +18,9 @@ from bot.errors import SlackUnavailable
 from bot.mrkdwn import link_channel
 
 ADMIN_CACHE_SECONDS = 300
+# users.lookupByEmail answers: a person's email rarely changes; "no such user" is asked again sooner.
+EMAIL_CACHE_SECONDS = 3600
+EMAIL_MISS_CACHE_SECONDS = 300
 # users.conversations pages of 1,000 channels: enough for any bot's channels; the rest are asked one by one.
 MEMBERSHIP_PAGES = 20
 T = TypeVar("T")
@@ -46,6 +49,14 @@ class ChannelStatus:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class SlackPerson:
+    """A Slack user as we show them without pinging them: their id and the name people know them by."""
+
+    id: str
+    name: str
+
+
 class SlackDirectory(Protocol):
     def is_workspace_admin(self, user_id: str) -> bool: ...
 
@@ -57,6 +68,10 @@ class SlackDirectory(Protocol):
 
     def channel_status(self, channel_id: str) -> ChannelStatus: ...
 
+    def user_by_email(self, email: str) -> SlackPerson | None: ...
+
+    def person(self, user_id: str) -> SlackPerson | None: ...
+
 
 class WebDirectory:
     """SlackDirectory over the Web API; users.info answers are cached briefly."""
@@ -64,6 +79,7 @@ class WebDirectory:
     def __init__(self, client: WebClient):
         self.client = client
         self._admins: dict[str, tuple[bool, float]] = {}
+        self._emails: dict[str, tuple[SlackPerson | None, float]] = {}
 
     def is_workspace_admin(self, user_id: str) -> bool:
         cached = self._admins.get(user_id)
@@ -76,6 +92,38 @@ class WebDirectory:
             answer = False  # unknown user or missing scope: not an admin by Slack's word
         self._admins[user_id] = (answer, time.monotonic())
         return answer
+
+    def user_by_email(self, email: str) -> SlackPerson | None:
+        """The Slack user with this email (users.lookupByEmail, cached), or None when there is none.
+
+        Raises SlackUnavailable when Slack would not say (no answer, or the token lacks users:read.email):
+        an owner is never guessed."""
+        key = email.strip().lower()
+        cached = self._emails.get(key)
+        if cached is not None:
+            person, at = cached
+            if time.monotonic() - at < (EMAIL_CACHE_SECONDS if person else EMAIL_MISS_CACHE_SECONDS):
+                return person
+        try:
+            response = _asked("users.lookupByEmail", partial(self.client.users_lookupByEmail, email=key))
+            found = _person(response.get("user") or {})
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "unknown_error")
+            if error != "users_not_found":
+                raise SlackUnavailable(
+                    f"Slack would not look up {key} ({error}"
+                    f"{'; the app needs the users:read.email scope' if error == 'missing_scope' else ''})"
+                ) from None
+            found = None
+        self._emails[key] = (found, time.monotonic())
+        return found
+
+    def person(self, user_id: str) -> SlackPerson | None:
+        """users.info: the user's name; None when Slack does not know them."""
+        try:
+            return _person(_asked("users.info", partial(self.client.users_info, user=user_id)).get("user") or {})
+        except SlackApiError:
+            return None
 
     def channel_problem(self, channel_id: str) -> str | None:
         """None if the bot can post in the channel (joining a public one if needed), else what to do."""
@@ -155,6 +203,14 @@ class WebDirectory:
             is_private=bool(channel.get("is_private")),
             is_archived=bool(channel.get("is_archived")),
         )
+
+
+def _person(user: dict) -> SlackPerson | None:
+    if not user.get("id"):
+        return None
+    profile = user.get("profile") or {}
+    name = profile.get("display_name") or user.get("real_name") or profile.get("real_name") or user.get("name")
+    return SlackPerson(str(user["id"]), str(name or user["id"])[:80])
 
 
 def _asked(method: str, call: Callable[[], SlackResponse]) -> SlackResponse:

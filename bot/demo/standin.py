@@ -105,13 +105,21 @@ class SlackStandIn(WebApiMethods):
 
     # -- setup ---------------------------------------------------------------
     def add_user(
-        self, user_id: str, name: str, *, is_admin: bool = False, is_owner: bool = False, tz: str = "UTC"
+        self,
+        user_id: str,
+        name: str,
+        *,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        tz: str = "UTC",
+        email: str | None = None,
     ) -> None:
         with self._lock:
             self.users[user_id] = {
                 "id": user_id,
                 "name": name,
                 "real_name": name.title(),
+                "profile": {"real_name": name.title(), **({"email": email} if email else {})},
                 "is_admin": is_admin,
                 "is_owner": is_owner,
                 "is_bot": False,

@@ -221,6 +221,15 @@ class WebApiMethods:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
 
+    def _api_users_lookupByEmail(self, args):
+        wanted = str(args.get("email") or "").lower()
+        if not wanted:
+            return {"ok": False, "error": "invalid_arguments"}
+        for user in self.users.values():
+            if str(user.get("profile", {}).get("email") or "").lower() == wanted:
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
+
     def _api_views_publish(self, args):
         return {
             "ok": True,

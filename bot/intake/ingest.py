@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.feedback import FeedbackIn
 from bot.intake.changes import apply_changes, describe_changes
+from bot.intake.owner_alerts import tell_account_owner
 from bot.intake.routing_targets import destinations
 from bot.loops.opening import Target, attach_feedback, feedback_changed, open_loops
 from bot.loops.playbooks import suggest, workspace_playbooks
@@ -120,6 +121,7 @@ def ingest_in_transaction(
     )
     if joined is not None:
         attach_feedback(session, feedback=row, loop=joined, via=policy.via, now=now)
+        tell_account_owner(session, feedback=row, loops=[joined], opened=False, now=now)
         return IngestResult(row.id, (joined.id,), ATTACHED)
 
     suggestions = suggest(
@@ -135,6 +137,7 @@ def ingest_in_transaction(
     )
     row.loop_id = loops[0].id
     session.add(row)
+    tell_account_owner(session, feedback=row, loops=loops, opened=True, now=now)
     return IngestResult(row.id, tuple(loop.id for loop in loops), CREATED)
 
 

@@ -95,6 +95,8 @@ class Billing:
     renews_at: datetime | None = None
     cancel_at: datetime | None = None
     churned_at: datetime | None = None
+    owner_id: str | None = None
+    owner_name: str | None = None
 
     def arr_text(self, now: datetime) -> str | None:
         if self.arr is None or self.status == "churned":
@@ -123,6 +125,7 @@ def render_card(
     now: datetime | None = None,
     elevation: Elevation | None = None,
     billing: Billing | None = None,
+    collaborators: tuple[str, ...] = (),
 ) -> dict:
     """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update.
 
@@ -168,7 +171,8 @@ def render_card(
         return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
     if loop.suggestions:
         blocks.append(SectionBlock(text=_md(_suggestions(loop))))
-    blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(status_line(loop, now=now))]))
+    status = status_line(loop, now=now, collaborators=collaborators)
+    blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(status)]))
     if elevation is not None:
         blocks.append(ContextBlock(block_id=CardBlock.THEME, elements=[_md(elevation_line(elevation))]))
     blocks.append(ActionsBlock(block_id=f"{CardBlock.ACTIONS}:{loop.id}", elements=_controls(loop, elevation)))
@@ -200,6 +204,10 @@ def _fields(feedback: Feedback, billing: Billing | None, now: datetime) -> list[
         account += f"\n{billed}"
     elif feedback.arr is not None:
         account += f"\nARR {format_money(feedback.arr)}"
+    if billing is not None and billing.owner_id:
+        # By name, not a mention: every card of the account would ping them.
+        owner = escape(billing.owner_name) if billing.owner_name else mention_user(billing.owner_id)
+        account += f"\nAccount owner: {owner}"
     fields = [_field("Customer", customer), _field("Account", account)]
     if feedback.touchpoint:
         fields.append(_field("Touchpoint", escape(feedback.touchpoint)))
@@ -232,8 +240,8 @@ def _suggestions(loop: Loop) -> str:
     return truncate("\n".join(lines), SECTION_TEXT)
 
 
-def status_line(loop: Loop, *, now: datetime | None = None) -> str:
-    """Where the loop stands: status, who moved it there and when, owner, due time, snooze."""
+def status_line(loop: Loop, *, now: datetime | None = None, collaborators: tuple[str, ...] = ()) -> str:
+    """Where the loop stands: status, who moved it there and when, owner (and who joined), due time, snooze."""
     parts = [f"*{STATUS_LABELS.get(loop.status, loop.status)}*", f"Loop #{loop.id}"]
     if now is not None and breached(loop, now):
         parts[0] = ":rotating_light: *Overdue* · " + parts[0]
@@ -247,6 +255,8 @@ def status_line(loop: Loop, *, now: datetime | None = None) -> str:
         parts.append(f"owner {mention_user(loop.owner_id)}")
     elif loop.status != "resolved":
         parts.append("no owner yet")
+    if collaborators:
+        parts.append("with " + ", ".join(mention_user(u) for u in collaborators))
     due = loop.ack_due_at if loop.status == "new" else loop.resolve_due_at
     if due and loop.status != "resolved":
         parts.append(f"{'acknowledge' if loop.status == 'new' else 'resolve'} by {slack_date(due)}")

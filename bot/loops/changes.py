@@ -53,6 +53,11 @@ class Resolve:
 
 
 @dataclass(frozen=True)
+class Join:
+    """Follow the loop as a collaborator (an account owner, a CSM): it is in my Home tab, its reminders reach me."""
+
+
+@dataclass(frozen=True)
 class Reopen:
     """Bring a resolved loop back to in progress (owner kept, or the person reopening it)."""
 
@@ -65,4 +70,4 @@ class MoveToTeam:
     reason: str = ""
 
 
-Change = Acknowledge | TakeOwnership | Assign | Snooze | Resolve | Reopen | MoveToTeam
+Change = Acknowledge | TakeOwnership | Assign | Snooze | Resolve | Reopen | MoveToTeam | Join

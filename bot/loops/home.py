@@ -18,10 +18,12 @@ from sqlmodel import Session
 
 from bot.delivery.outbox import enqueue_home_view
 from bot.loops import lists
+from bot.loops.my_accounts import account_blocks
 from bot.mrkdwn import truncate
 from bot.slack_limits import HEADER_TEXT, SECTION_TEXT
 from models.db import transaction
 from models.loop import list_open_loops
+from models.people import loops_joined
 from models.slack_event import claim_slack_event
 
 
@@ -37,6 +39,7 @@ def render_home(session: Session, *, workspace_id: str, user_id: str, now: datet
         limit=100,
         team_ids=[t.id for t in teams] if teams else None,
     )
+    joined = loops_joined(session=session, workspace_id=workspace_id, user_id=user_id)
     team_title = f"Unowned loops of {', '.join(t.name for t in teams)}" if teams else "Unowned loops"
 
     def section(lines: list[str]) -> SectionBlock:
@@ -50,6 +53,15 @@ def render_home(session: Session, *, workspace_id: str, user_id: str, now: datet
             DividerBlock(),
             HeaderBlock(text=PlainTextObject(text=f"My open loops ({len(mine)})")),
             section(lists.shown_lines(session, mine, now, empty="_Nothing is waiting on you._")),
+            *(
+                [
+                    HeaderBlock(text=PlainTextObject(text=f"Loops I joined ({len(joined)})")),
+                    section(lists.shown_lines(session, joined, now, empty="")),
+                ]
+                if joined
+                else []
+            ),
+            *account_blocks(session, workspace_id=workspace_id, user_id=user_id, now=now),
             HeaderBlock(text=PlainTextObject(text=f"{team_title} ({len(unowned)})"[:HEADER_TEXT])),
             section(lists.shown_lines(session, unowned, now, empty="_Every open loop has an owner._")),
             ContextBlock(

@@ -26,12 +26,14 @@ from bot.loops.changes import (
     Actor,
     Assign,
     Change,
+    Join,
     MoveToTeam,
     Reopen,
     Resolve,
     Snooze,
     TakeOwnership,
 )
+from bot.loops.collaborators import join
 from bot.loops.events import record_event
 from bot.loops.home import queue_home
 from bot.loops.moves import move_to_team
@@ -132,6 +134,9 @@ def apply_change(session: Session, *, actor: Actor, loop: Loop, change: Change) 
                 },
                 note=f"{mention_user(user)} reopened this loop",
             )
+        case Join():
+            notice = join(session, actor=actor, loop=loop, thread_log=thread_log_on(session, loop))
+            return ActionResult(notice is None, loop, notice)
         case MoveToTeam(team_name=team_name, reason=reason):
             moved = move_to_team(session, actor=actor, loop=loop, team_name=team_name, reason=reason)
             return ActionResult(moved, loop)

@@ -19,6 +19,7 @@ from bot.loops.events import LOOPKEEPER, record_event
 from bot.mrkdwn import mention_user, slack_date
 from models.db import new_session, transaction
 from models.loop import Loop, Reminder, get_loop, loops_past_due, reminder_steps_sent
+from models.people import list_collaborators
 from models.team import Team, get_team
 
 MIN_STEP_GAP = timedelta(hours=1)
@@ -70,7 +71,8 @@ def remind(session: Session, *, loop: Loop, now: datetime) -> bool:
     except IntegrityError:
         return False  # another process sent it
     team = get_team(session=session, team_id=loop.team_id)
-    enqueue_thread_reply(session, loop=loop, text=reminder_text(loop, team, kind, step))
+    joined = tuple(list_collaborators(session=session, loop_id=loop.id))
+    enqueue_thread_reply(session, loop=loop, text=reminder_text(loop, team, kind, step, collaborators=joined))
     enqueue_card_update(session, loop=loop)
     record_event(
         session, loop=loop, kind=f"reminder_{kind}_{step}", actor=LOOPKEEPER, via="scheduler", at=now, step=step
@@ -78,8 +80,8 @@ def remind(session: Session, *, loop: Loop, now: datetime) -> bool:
     return True
 
 
-def reminder_text(loop: Loop, team: Team | None, kind: str, step: int) -> str:
-    """Who is reminded: the owner (or the leads if unowned) at step 1; the leads at step 2."""
+def reminder_text(loop: Loop, team: Team | None, kind: str, step: int, *, collaborators: tuple[str, ...] = ()) -> str:
+    """Who is reminded: the owner (or the leads if unowned) at step 1; the leads at step 2; and whoever joined."""
     due = _due(loop, kind)
     what = "acknowledged" if kind == "ack" else "resolved"
     leads = " ".join(mention_user(u) for u in (team.leads if team else [])) or None
@@ -88,7 +90,8 @@ def reminder_text(loop: Loop, team: Team | None, kind: str, step: int) -> str:
     else:
         who = leads or "Nobody owns this loop and the team has no leads (`/loops team set <team> lead @someone`);"
     escalation = " Second reminder:" if step == 2 else ""
+    following = f" (cc {' '.join(mention_user(u) for u in collaborators)})" if collaborators else ""
     return (
         f":alarm_clock:{escalation} {who} loop #{loop.id} should have been {what} by {slack_date(due)} "
-        "— the customer is still waiting."
+        f"— the customer is still waiting.{following}"
     )

@@ -17,6 +17,7 @@ from models.account import accounts_for_feedback
 from models.feedback import Feedback, count_feedback_in_loop, get_feedback
 from models.loop import Loop
 from models.outbox import OutboxItem
+from models.people import list_collaborators
 from models.theme import Theme, get_theme_link
 
 
@@ -36,6 +37,7 @@ def card_message(session: Session, item: OutboxItem, now: datetime) -> dict | No
         now=now,
         elevation=elevation_of(session, loop),
         billing=billing_of(session, feedback),
+        collaborators=tuple(list_collaborators(session=session, loop_id=loop.id)),
     )
     if item.kind == CARD:
         return message
@@ -74,6 +76,8 @@ def billing_of(session: Session, feedback: Feedback) -> Billing | None:
         renews_at=account.renews_at,
         cancel_at=account.cancel_at,
         churned_at=account.churned_at,
+        owner_id=account.owner_id,
+        owner_name=account.owner_name,
     )
 
 

@@ -9,8 +9,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.admin.config.export import export_config, to_yaml
-from bot.admin.config.parse import ConfigDoc
+from bot.admin.config.parse import AccountOwnerConfig, ConfigDoc
 from bot.errors import ConfigError
+from models.account import Account, find_account, list_accounts, name_key
 from models.admin import Admin, add_audit_entry, delete_admins
 from models.db import new_session, transaction
 from models.intake_channel import IntakeChannel, delete_intake_channels
@@ -54,6 +55,37 @@ def import_config(
     return ConfigImport(diff, dry_run)
 
 
+def _apply_account_owners(session: Session, *, workspace_id: str, owners: tuple[AccountOwnerConfig, ...]) -> None:
+    """Exactly the listed accounts have owners (an account not stored yet is stored to hold its owner)."""
+    listed: set[int] = set()
+    for entry in owners:
+        account = find_account(
+            session=session,
+            workspace_id=workspace_id,
+            customer_id=entry.customer_id,
+            email=entry.email,
+            name=entry.account,
+        )
+        if account is None:
+            account = Account(
+                workspace_id=workspace_id,
+                source="config",
+                customer_id=entry.customer_id,
+                email=entry.email,
+                name=entry.account,
+                name_key=name_key(entry.account),
+            )
+        if account.owner_id != entry.owner:
+            account.owner_id, account.owner_name, account.owner_email = entry.owner, None, None
+        session.add(account)
+        session.flush()
+        listed.add(account.id)
+    for account in list_accounts(session=session, workspace_id=workspace_id):
+        if account.owner_id and account.id not in listed:
+            account.owner_id = account.owner_name = account.owner_email = None
+            session.add(account)
+
+
 def apply_config(
     session: Session, *, workspace_id: str, doc: ConfigDoc, actor: str = "config-file", via: str = "config_import"
 ) -> None:
@@ -70,6 +102,7 @@ def apply_config(
         team.hours, team.digest_schedule = team_doc.hours, team_doc.digest
         team.thread_log, team.leads_only_moves = team_doc.thread_log, team_doc.leads_only_moves
         team.personal_digests = team_doc.personal_digests
+        team.notify_owner_above = team_doc.notify_owner_above
         team.sla_ack_minutes, team.sla_close_minutes = team_doc.sla_ack_minutes, team_doc.sla_close_minutes
         session.add(team)
         session.flush()
@@ -113,6 +146,7 @@ def apply_config(
         session.add(Admin(workspace_id=workspace_id, user_id=user, added_by=actor))
     workspace.source_options = dict(doc.sources)
     workspace.root_causes = list(doc.root_causes) if doc.root_causes is not None else None
+    _apply_account_owners(session, workspace_id=workspace_id, owners=doc.account_owners)
     session.add(workspace)
     session.flush()
     after = export_config(session, workspace_id=workspace_id)

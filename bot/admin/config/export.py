@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -9,6 +10,7 @@ from sqlmodel import Session
 
 from bot.durations import format_minutes
 from bot.schedules import format_hours
+from models.account import Account, list_accounts
 from models.admin import list_admins
 from models.intake_channel import list_intake_channels
 from models.playbook import list_playbook_records
@@ -50,6 +52,8 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
             entry["moves"] = "leads"
         if team.personal_digests is not None:
             entry["personal_digests"] = team.personal_digests
+        if team.notify_owner_above is not None:
+            entry["notify_owner_above"] = _amount(team.notify_owner_above)
         config["teams"].append(entry)
     config["routes"] = [
         {"team": names[r.team_id], "match": list(r.matchers), **({"continue": True} if r.continue_matching else {})}
@@ -73,7 +77,25 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
     config["sources"] = dict(workspace.source_options or {}) if workspace else {}
     if workspace is not None and workspace.root_causes is not None:
         config["root_causes"] = list(workspace.root_causes)
+    config["account_owners"] = [
+        {**_account_key(a), "owner": a.owner_id}
+        for a in list_accounts(session=session, workspace_id=workspace_id)
+        if a.owner_id
+    ]
     return config
+
+
+def _account_key(account: Account) -> dict[str, str]:
+    """How the file names an account: its customer id, else its email, else its name."""
+    if account.customer_id:
+        return {"customer_id": account.customer_id}
+    if account.email:
+        return {"email": account.email}
+    return {"account": account.name or ""}
+
+
+def _amount(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def to_yaml(config: dict) -> str:

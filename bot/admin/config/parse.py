@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +38,17 @@ class TeamConfig:
     thread_log: bool = True
     leads_only_moves: bool = False
     personal_digests: bool | None = None
+    notify_owner_above: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class AccountOwnerConfig:
+    """Who owns an account, named by its customer id, email or name (the first given)."""
+
+    owner: str
+    customer_id: str | None = None
+    email: str | None = None
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,7 @@ class ConfigDoc:
     sources: dict = field(default_factory=dict, compare=False)
     # The root causes offered when resolving; None keeps the built-in list.
     root_causes: tuple[str, ...] | None = None
+    account_owners: tuple[AccountOwnerConfig, ...] = ()
 
 
 def load_config(path: str | Path) -> ConfigDoc:
@@ -95,7 +108,17 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
     problems: list[str] = []
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping with teams, routes and default_channel")
-    known = ("default_channel", "teams", "routes", "playbooks", "intake_channels", "admins", "sources", "root_causes")
+    known = (
+        "default_channel",
+        "teams",
+        "routes",
+        "playbooks",
+        "intake_channels",
+        "admins",
+        "sources",
+        "root_causes",
+        "account_owners",
+    )
     unknown = set(data) - set(known)
     if unknown:
         problems.append(f"unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
@@ -121,6 +144,10 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
     if not all(isinstance(u, str) and USER_ID.match(u) for u in admins):
         problems.append("admins: must be a list of user IDs like U0123ABCD")
     causes = _root_causes(data.get("root_causes"), problems)
+    owners = [
+        _account_owner(item, f"account_owners[{i}]", problems)
+        for i, item in enumerate(_list(data, "account_owners", problems))
+    ]
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     return ConfigDoc(
@@ -132,6 +159,29 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
         tuple(admins),
         sources,
         causes,
+        tuple(o for o in owners if o),
+    )
+
+
+def _account_owner(item: object, where: str, problems: list[str]) -> AccountOwnerConfig | None:
+    keys = ("customer_id", "email", "account")
+    if not isinstance(item, dict) or not any(isinstance(item.get(k), str) and item[k].strip() for k in keys):
+        problems.append(f"{where}: needs the account (account, email or customer_id) and its owner (a user ID)")
+        return None
+    unknown = set(item) - {*keys, "owner"}
+    owner = item.get("owner")
+    if unknown:
+        problems.append(
+            f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; known: {', '.join(keys)}, owner"
+        )
+    if not isinstance(owner, str) or not USER_ID.match(owner):
+        problems.append(f"{where}.owner: must be a user ID like U0123ABCD")
+        return None
+    if unknown:
+        return None
+    given = {k: str(item[k]).strip() for k in keys if isinstance(item.get(k), str) and item[k].strip()}
+    return AccountOwnerConfig(
+        owner, given.get("customer_id"), given.get("email", "").lower() or None, given.get("account")
     )
 
 
@@ -263,6 +313,12 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
     personal = item.get("personal_digests")
     if personal is not None and not isinstance(personal, bool):
         problems.append(f"{where}.personal_digests: must be true or false")
+    threshold = item.get("notify_owner_above")
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold < 0
+    ):
+        problems.append(f"{where}.notify_owner_above: must be an ARR amount like 50000 (or left out: off)")
+        threshold = None
     if len(problems) > before:
         return None
     return TeamConfig(
@@ -277,6 +333,7 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
         bool(item.get("thread_log", True)),
         moves == "leads",
         personal,
+        Decimal(str(threshold)) if threshold is not None else None,
     )
 
 
