@@ -160,6 +160,7 @@ def test_the_resolve_modal_opens_and_its_submission_resolves_the_loop(harness):
     }
     values = {
         "outcome": slack_requests.selected("saved"),
+        "root_cause": slack_requests.selected("Billing error"),
         "contact_method": slack_requests.selected("call"),
         "note": slack_requests.typed("Called them; credit applied."),
     }
@@ -171,7 +172,7 @@ def test_the_resolve_modal_opens_and_its_submission_resolves_the_loop(harness):
         assert (loop.status, loop.outcome, loop.contact_method) == ("resolved", "saved", "call")
     standin.wait_for(lambda: standin.replies("C0BILLING", card["ts"]))
     harness.wait_until_delivered()
-    assert harness.buttons(harness.card("C0BILLING", card["ts"])) == [CardAction.REOPEN]
+    assert harness.buttons(harness.card("C0BILLING", card["ts"])) == [CardAction.REOPEN, CardAction.ELEVATE]
 
 
 def test_opening_app_home_publishes_the_home_tab_once(harness):
