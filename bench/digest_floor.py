@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from bench.digest_data import BAD, NOW, TIMESTAMP, WORKSPACE, insert_sql, stored_time
-from bot.digest.content import OVERDUE_SHOWN, OWNER_LOOPS_SHOWN, common_words
+from bot.digest.content import OVERDUE_SHOWN, OWNER_LOOPS_SHOWN, UNOWNED_SHOWN, common_words
 from bot.digest.periods import period
 
 # -- the floor: the same figures for all teams at once, in hand-written SQL ----------------------------------------
@@ -29,7 +29,7 @@ SECONDS = {
 # SQLite would otherwise walk ix_loop_workspace_status (one workspace: every row) and fetch rows out of order.
 NOT_INDEXED = {"sqlite": "NOT INDEXED"}
 OPEN_KEYS = ("open", "under_1d", "1_3d", "3_7d", "older", "unowned", "overdue")
-COUNT_KEYS = ("opened", "closed", "saved", "churned")
+COUNT_KEYS = ("opened", "detractors", "closed", "saved", "churned")
 
 
 def within(column: str, bounds: tuple[str, str]) -> str:
@@ -38,8 +38,10 @@ def within(column: str, bounds: tuple[str, str]) -> str:
 
 def _counts(bounds: tuple[str, str]) -> str:
     closed = within("l.resolved_at", bounds)
+    opened = within("l.created_at", bounds)
     return (
-        f"count(*) FILTER (WHERE {within('l.created_at', bounds)}), count(*) FILTER (WHERE {closed}), "
+        f"count(*) FILTER (WHERE {opened}), count(*) FILTER (WHERE {opened} AND l.category IN {BAD}), "
+        f"count(*) FILTER (WHERE {closed}), "
         f"count(*) FILTER (WHERE {closed} AND l.outcome = 'saved'), "
         f"count(*) FILTER (WHERE {closed} AND l.outcome = 'churned')"
     )
@@ -58,8 +60,9 @@ LOOP_FIGURES = f"""SELECT l.team_id, count(*) FILTER (WHERE {OPEN}),
     count(*) FILTER (WHERE {OPEN} AND l.created_at <= :day3 AND l.created_at > :day7),
     count(*) FILTER (WHERE {OPEN} AND l.created_at <= :day7),
     count(*) FILTER (WHERE {OPEN} AND l.owner_id IS NULL), count(*) FILTER (WHERE {OPEN} AND {OVERDUE}),
+    count(*) FILTER (WHERE {OPEN} AND {OVERDUE} AND l.owner_id IS NOT NULL),
     {_counts(CUR)}, {_counts(PREV)},
-    sum(l.arr) FILTER (WHERE {OPEN} AND l.category IN {BAD}),
+    count(*) FILTER (WHERE {OPEN} AND l.category IN {BAD}), sum(l.arr) FILTER (WHERE {OPEN} AND l.category IN {BAD}),
     sum(l.arr) FILTER (WHERE l.outcome = 'saved' AND {within("l.resolved_at", CUR)}),
     sum(l.arr) FILTER (WHERE l.outcome = 'saved' AND {within("l.resolved_at", PREV)})
 {FROM_RECENT} GROUP BY l.team_id"""
@@ -82,8 +85,8 @@ SELECT team_id, kind, cur, min(seconds) FILTER (WHERE position >= {_RANK.format(
        min(seconds) FILTER (WHERE position >= {_RANK.format(f=0.9)})
 FROM ranked GROUP BY team_id, kind, cur"""
 
-# Only loops that count somewhere (open, or a detractor this period): a name with neither would rank last and be
-# dropped by the product anyway, so the top three are the same.
+# Only loops that count somewhere (open, or a detractor this period). Two rankings, by detractors this period and
+# by open loops now; names with a zero are dropped from that ranking.
 WEAKEST = f"""WITH relevant AS MATERIALIZED (
     SELECT l.team_id, l.touchpoint, l.product, {OPEN} AS open,
            l.category IN {BAD} AND {within("l.created_at", CUR)} AS detractor
@@ -96,10 +99,15 @@ WEAKEST = f"""WITH relevant AS MATERIALIZED (
     SELECT team_id, 'products', product, count(*) FILTER (WHERE detractor), count(*) FILTER (WHERE open)
     FROM relevant WHERE product IS NOT NULL GROUP BY team_id, product
 ), ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY team_id, kind ORDER BY detractors DESC, open_loops DESC, name) AS position
+    SELECT team_id, kind, name, detractors AS n,
+           row_number() OVER (PARTITION BY team_id, kind ORDER BY detractors DESC, name) AS position
+    FROM named
+    UNION ALL
+    SELECT team_id, 'open_' || kind, name, open_loops,
+           row_number() OVER (PARTITION BY team_id, kind ORDER BY open_loops DESC, name)
     FROM named
 )
-SELECT team_id, kind, name, detractors, open_loops FROM ranked WHERE position <= 3 ORDER BY team_id, kind, position"""
+SELECT team_id, kind, name, n FROM ranked WHERE position <= 3 AND n > 0 ORDER BY team_id, kind, position"""
 
 THEMES = f"""SELECT team_id, comment FROM (
     SELECT l.team_id, l.comment, row_number() OVER (PARTITION BY l.team_id ORDER BY l.id DESC) AS position
@@ -109,11 +117,20 @@ THEMES = f"""SELECT team_id, comment FROM (
 OWNERS = f"""SELECT l.team_id, l.owner_id, count(*) AS loops FROM bench_recent l
 WHERE {OPEN} AND l.owner_id IS NOT NULL GROUP BY l.team_id, l.owner_id ORDER BY l.team_id, loops DESC, l.owner_id"""
 
-# The loops the digest lists (oldest overdue; each owner's oldest), with what their card links need.
+# The loops the digest lists (unowned, overdue first; oldest overdue with an owner; each owner's oldest), with what
+# their card links need.
+UNOWNED_FIRST = f"""SELECT team_id, id, created_at, channel_id, card_ts FROM (
+    SELECT l.team_id, l.id, l.created_at, l.channel_id, l.card_ts,
+           row_number() OVER (
+               PARTITION BY l.team_id ORDER BY CASE WHEN {OVERDUE} THEN 0 ELSE 1 END, l.created_at, l.id
+           ) AS position
+    FROM bench_recent l WHERE {OPEN} AND l.owner_id IS NULL
+) AS unowned WHERE position <= {UNOWNED_SHOWN} ORDER BY team_id, position"""
+
 OVERDUE_FIRST = f"""SELECT team_id, id, created_at, channel_id, card_ts FROM (
     SELECT l.team_id, l.id, l.created_at, l.channel_id, l.card_ts,
            row_number() OVER (PARTITION BY l.team_id ORDER BY l.created_at, l.id) AS position
-    FROM bench_recent l WHERE {OPEN} AND {OVERDUE}
+    FROM bench_recent l WHERE {OPEN} AND {OVERDUE} AND l.owner_id IS NOT NULL
 ) AS overdue WHERE position <= {OVERDUE_SHOWN} ORDER BY team_id, position"""
 
 OWNER_LOOPS = f"""SELECT team_id, owner_id, id, created_at, channel_id, card_ts FROM (
@@ -133,12 +150,17 @@ def empty_figures() -> dict:
         "ack_before": (None, None),
         "resolve": (None, None),
         "resolve_before": (None, None),
+        "open_detractors": 0,
         "at_risk": 0.0,
         "touchpoints": [],
         "products": [],
+        "open_touchpoints": [],
+        "open_products": [],
         "themes": [],
         "owners": [],
         "owner_loops": {},
+        "unowned": [],
+        "unowned_total": 0,
         "overdue": [],
         "overdue_total": 0,
     }
@@ -163,7 +185,8 @@ def run_floor(engine: Engine) -> tuple[dict[int, dict], float, dict[str, float]]
         "themes": (THEMES, _add_themes),
         "owners": (OWNERS, _add_owners),
         "owner loops": (OWNER_LOOPS, _add_owner_loops),
-        "overdue": (OVERDUE_FIRST, _add_overdue),
+        "unowned": (UNOWNED_FIRST, functools.partial(_add_listed, key="unowned")),
+        "overdue": (OVERDUE_FIRST, functools.partial(_add_listed, key="overdue")),
     }
     figures: dict[int, dict] = defaultdict(empty_figures)
     parts = {}
@@ -200,10 +223,11 @@ def _add_loop_figures(figures: dict[int, dict], rows) -> None:
     for team_id, *values in rows:
         team = figures[team_id]
         team["open"] = dict(zip(OPEN_KEYS, values[:7], strict=True))
-        team["overdue_total"] = values[6]
-        team["current"].update(zip(COUNT_KEYS, values[7:11], strict=True))
-        team["previous"].update(zip(COUNT_KEYS, values[11:15], strict=True))
-        at_risk, retained, retained_before = (float(value or 0) for value in values[15:18])
+        team["unowned_total"], team["overdue_total"] = values[5], values[7]
+        team["current"].update(zip(COUNT_KEYS, values[8:13], strict=True))
+        team["previous"].update(zip(COUNT_KEYS, values[13:18], strict=True))
+        team["open_detractors"] = values[18]
+        at_risk, retained, retained_before = (float(value or 0) for value in values[19:22])
         team["at_risk"], team["current"]["retained"], team["previous"]["retained"] = at_risk, retained, retained_before
 
 
@@ -213,8 +237,8 @@ def _add_durations(figures: dict[int, dict], rows) -> None:
 
 
 def _add_weakest(figures: dict[int, dict], rows) -> None:
-    for team_id, kind, name, detractors, open_loops in rows:
-        figures[team_id][kind].append((name, detractors, open_loops))
+    for team_id, kind, name, count in rows:
+        figures[team_id][kind].append((name, count))
 
 
 def _add_themes(figures: dict[int, dict], rows) -> None:
@@ -235,6 +259,6 @@ def _add_owner_loops(figures: dict[int, dict], rows) -> None:
         figures[team_id]["owner_loops"].setdefault(owner, []).append(loop_id)
 
 
-def _add_overdue(figures: dict[int, dict], rows) -> None:
+def _add_listed(figures: dict[int, dict], rows, *, key: str) -> None:
     for team_id, loop_id, *_ in rows:
-        figures[team_id]["overdue"].append(loop_id)
+        figures[team_id][key].append(loop_id)

@@ -22,6 +22,11 @@ def _seconds_between(start: Any, end: Any, dialect: str) -> ColumnElement:
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
+def _overdue(now: datetime) -> ColumnElement[bool]:
+    """Past the due time of the step it is waiting for (acknowledging while new, else resolving)."""
+    return or_(and_(col(Loop.status) == "new", col(Loop.ack_due_at) <= now), col(Loop.resolve_due_at) <= now)
+
+
 def _scope(team_id: int | None, workspace_id: str) -> list[ColumnElement[bool]]:
     return [
         col(Loop.workspace_id) == workspace_id,
@@ -39,7 +44,7 @@ def open_by_age(
 ) -> dict[str, int]:
     """Open loops by age (< 1 day, 1–3 days, 3–7 days, older), unowned and overdue, in one query."""
     day1, day3, day7 = edges
-    overdue = or_(and_(col(Loop.status) == "new", col(Loop.ack_due_at) <= now), col(Loop.resolve_due_at) <= now)
+    overdue = _overdue(now)
     row = session.execute(
         select(
             func.count(),
@@ -56,12 +61,14 @@ def open_by_age(
 
 
 def period_counts(*, session: Session, workspace_id: str, team_id: int | None, start: datetime, end: datetime) -> dict:
-    """Opened and closed in [start, end), outcomes, and revenue retained (ARR of loops resolved as saved)."""
+    """Opened and closed in [start, end), the detractors among those opened, outcomes, and revenue retained
+    (ARR of loops resolved as saved)."""
     in_period = and_(col(Loop.resolved_at) >= start, col(Loop.resolved_at) < end)
     opened_in_period = and_(col(Loop.created_at) >= start, col(Loop.created_at) < end)
     row = session.execute(
         select(
             func.sum(case((opened_in_period, 1), else_=0)),
+            func.sum(case((and_(opened_in_period, col(Feedback.category).in_(BAD)), 1), else_=0)),
             func.sum(case((in_period, 1), else_=0)),
             func.sum(case((and_(in_period, col(Loop.outcome) == "saved"), 1), else_=0)),
             func.sum(case((and_(in_period, col(Loop.outcome) == "churned"), 1), else_=0)),
@@ -71,9 +78,10 @@ def period_counts(*, session: Session, workspace_id: str, team_id: int | None, s
         .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
         .where(*_scope(team_id, workspace_id), or_(opened_in_period, in_period))
     ).one()
-    opened, closed, saved, churned, retained = row
+    opened, detractors, closed, saved, churned, retained = row
     return {
         "opened": int(opened or 0),
+        "detractors": int(detractors or 0),
         "closed": int(closed or 0),
         "saved": int(saved or 0),
         "churned": int(churned or 0),
@@ -81,15 +89,15 @@ def period_counts(*, session: Session, workspace_id: str, team_id: int | None, s
     }
 
 
-def revenue_at_risk(*, session: Session, workspace_id: str, team_id: int | None) -> Decimal:
-    """ARR of the customers behind open detractor/negative loops."""
-    value = session.execute(
-        select(func.sum(col(Feedback.arr)))
+def open_detractors(*, session: Session, workspace_id: str, team_id: int | None) -> tuple[int, Decimal]:
+    """Open detractor/negative loops now, and the ARR of the customers behind them (revenue at risk)."""
+    loops, arr = session.execute(
+        select(func.count(), func.sum(col(Feedback.arr)))
         .select_from(Loop)
         .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
         .where(*_scope(team_id, workspace_id), col(Loop.status).in_(OPEN_STATUSES), col(Feedback.category).in_(BAD))
-    ).scalar()
-    return Decimal(value or 0)
+    ).one()
+    return int(loops or 0), Decimal(arr or 0)
 
 
 def durations(
@@ -126,29 +134,38 @@ def weakest(
     end: datetime,
     column: Any,
     limit: int = 3,
-) -> list[tuple[str, int, int]]:
-    """(touchpoint or product, detractors this period, open loops) — most detractors first."""
-    detractors = func.sum(
-        case(
-            (and_(col(Feedback.category).in_(BAD), col(Loop.created_at) >= start, col(Loop.created_at) < end), 1),
-            else_=0,
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Touchpoints (or products) ranked two ways, never mixed: by detractors received in [start, end), and by
+    loops open now; up to ``limit`` of each, leaving out zeros, ties by name."""
+    received = and_(col(Loop.created_at) >= start, col(Loop.created_at) < end)
+    detractor = and_(col(Feedback.category).in_(BAD), received)
+    is_open = col(Loop.status).in_(OPEN_STATUSES)
+    counts = (
+        select(
+            column.label("name"),
+            func.sum(case((detractor, 1), else_=0)).label("detractors"),
+            func.sum(case((is_open, 1), else_=0)).label("open_loops"),
         )
-    )
-    open_loops = func.sum(case((col(Loop.status).in_(OPEN_STATUSES), 1), else_=0))
-    rows = session.execute(
-        select(column, detractors, open_loops)
         .select_from(Loop)
         .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
-        .where(
-            *_scope(team_id, workspace_id),
-            column.is_not(None),
-            or_(col(Loop.status).in_(OPEN_STATUSES), and_(col(Loop.created_at) >= start, col(Loop.created_at) < end)),
-        )
+        # filtered on loop columns only, so the database can use the (team, status) and (team, created) indexes
+        .where(*_scope(team_id, workspace_id), column.is_not(None), or_(is_open, received))
         .group_by(column)
-        .order_by(detractors.desc(), open_loops.desc(), column)
-        .limit(limit)
+        .subquery()
+    )
+    ranked = select(
+        counts,
+        func.row_number().over(order_by=(counts.c.detractors.desc(), counts.c.name)).label("by_detractors"),
+        func.row_number().over(order_by=(counts.c.open_loops.desc(), counts.c.name)).label("by_open"),
+    ).subquery()
+    rows = session.execute(
+        select(ranked.c.name, ranked.c.detractors, ranked.c.open_loops, ranked.c.by_detractors, ranked.c.by_open).where(
+            or_(ranked.c.by_detractors <= limit, ranked.c.by_open <= limit)
+        )
     ).all()
-    return [(name, int(d or 0), int(o or 0)) for name, d, o in rows if (d or o)]
+    by_detractors = sorted((rank, name, int(d)) for name, d, _, rank, _ in rows if rank <= limit and d)
+    by_open = sorted((rank, name, int(o)) for name, _, o, _, rank in rows if rank <= limit and o)
+    return [(name, n) for _, name, n in by_detractors], [(name, n) for _, name, n in by_open]
 
 
 def open_by_owner(*, session: Session, workspace_id: str, team_id: int | None) -> list[tuple[str, int, datetime]]:
@@ -209,19 +226,35 @@ def detractor_comments(
     )
 
 
-def overdue_loops(
+def overdue_owned_loops(
     *, session: Session, workspace_id: str, team_id: int | None, now: datetime, limit: int
 ) -> tuple[list[Loop], int]:
-    """The oldest overdue open loops (up to ``limit``) and how many there are in all."""
+    """The oldest overdue open loops that someone owns (up to ``limit``) and how many there are in all."""
     overdue = [
         *_scope(team_id, workspace_id),
         col(Loop.status).in_(OPEN_STATUSES),
-        or_(and_(col(Loop.status) == "new", col(Loop.ack_due_at) <= now), col(Loop.resolve_due_at) <= now),
+        col(Loop.owner_id).is_not(None),
+        _overdue(now),
     ]
     total = session.execute(select(func.count()).select_from(Loop).where(*overdue)).scalar()
     loops = list(
         session.execute(
             select(Loop).where(*overdue).order_by(col(Loop.created_at), col(Loop.id)).limit(limit)
+        ).scalars()
+    )
+    return loops, int(total or 0)
+
+
+def unowned_loops(
+    *, session: Session, workspace_id: str, team_id: int | None, now: datetime, limit: int
+) -> tuple[list[Loop], int]:
+    """Open loops nobody owns, overdue first and then oldest (up to ``limit``), and how many there are in all."""
+    unowned = [*_scope(team_id, workspace_id), col(Loop.status).in_(OPEN_STATUSES), col(Loop.owner_id).is_(None)]
+    total = session.execute(select(func.count()).select_from(Loop).where(*unowned)).scalar()
+    overdue_first = case((_overdue(now), 0), else_=1)
+    loops = list(
+        session.execute(
+            select(Loop).where(*unowned).order_by(overdue_first, col(Loop.created_at), col(Loop.id)).limit(limit)
         ).scalars()
     )
     return loops, int(total or 0)

@@ -44,7 +44,8 @@ SUBCOMMANDS = [
     Subcommand(
         ("digest", "preview"),
         "/loops digest preview [team] [last-week|last-day|this-week]",
-        "What the team's digest says now: open loops, closures and times, outcomes, weakest links",
+        "What the team's digest says now: open loops (unowned and overdue ones linked), and the period's "
+        "closures, times, outcomes and detractors",
         EXAMPLE,
         preview,
     ),

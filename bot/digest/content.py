@@ -11,13 +11,14 @@ from typing import Any
 
 from sqlmodel import Session, col
 
+from bot.loops.lists import LoadedLoop, with_feedback
 from bot.themes.lists import RankedTheme, ranked_themes
 from models import digest_queries as q
 from models.feedback import Feedback
-from models.loop import Loop
 from models.team import Team
 
 OVERDUE_SHOWN = 5
+UNOWNED_SHOWN = 5
 THEMES_SHOWN = 5
 LIVE_THEME_STATUSES = ("new", "accepted", "fix_planned", "shipped")
 OWNER_LOOPS_SHOWN = 3
@@ -159,23 +160,33 @@ class Period:
 
 @dataclass
 class Digest:
+    """Every figure of one digest. Each is either of the period (received, closed, acknowledged in it) or of
+    now (open at ``now``); the renderer says which on every line."""
+
     team: Team | None
     period: Period
     now: datetime
-    open: dict[str, int]
-    current: dict
-    previous: dict
+    open: dict[str, int]  # now
+    current: dict  # this period
+    previous: dict  # the period before
     ack_times: tuple[float | None, float | None]
     ack_times_before: tuple[float | None, float | None]
     resolve_times: tuple[float | None, float | None]
     resolve_times_before: tuple[float | None, float | None]
-    revenue_at_risk: Decimal
-    touchpoints: list[tuple[str, int, int]]
-    products: list[tuple[str, int, int]]
+    open_detractors: int  # now
+    revenue_at_risk: Decimal  # now: ARR behind the open detractor loops
+    touchpoints: list[tuple[str, int]]  # detractors received this period
+    products: list[tuple[str, int]]
+    open_touchpoints: list[tuple[str, int]]  # loops open now
+    open_products: list[tuple[str, int]]
     common_words: list[tuple[str, int]]
     owners: list[tuple[str, int, datetime]]
     owner_loops: dict[str, list[tuple[int, datetime, str, str | None]]] = field(default_factory=dict)
-    overdue: list[Loop] = field(default_factory=list)
+    # Unowned loops (overdue first, then oldest) and overdue loops that have an owner: together every loop
+    # that needs someone, each listed once.
+    unowned: list[LoadedLoop] = field(default_factory=list)
+    unowned_total: int = 0
+    overdue: list[LoadedLoop] = field(default_factory=list)
     overdue_total: int = 0
     late: bool = False
     root_causes: list[tuple[str, int]] = field(default_factory=list)
@@ -208,7 +219,15 @@ def build_digest(session: Session, *, workspace_id: str, team: Team | None, peri
     scope: dict[str, Any] = {"workspace_id": workspace_id, "team_id": team_id}
     edges = (now - timedelta(days=1), now - timedelta(days=3), now - timedelta(days=7))
     before = period.previous
-    overdue, overdue_total = q.overdue_loops(session=session, now=now, limit=OVERDUE_SHOWN, **scope)
+    unowned, unowned_total = q.unowned_loops(session=session, now=now, limit=UNOWNED_SHOWN, **scope)
+    overdue, overdue_total = q.overdue_owned_loops(session=session, now=now, limit=OVERDUE_SHOWN, **scope)
+    open_detractors, revenue_at_risk = q.open_detractors(session=session, **scope)
+    touchpoints, open_touchpoints = q.weakest(
+        session=session, start=period.start, end=period.end, column=col(Feedback.touchpoint), **scope
+    )
+    products, open_products = q.weakest(
+        session=session, start=period.start, end=period.end, column=col(Feedback.product), **scope
+    )
     return Digest(
         team=team,
         period=period,
@@ -220,15 +239,18 @@ def build_digest(session: Session, *, workspace_id: str, team: Team | None, peri
         ack_times_before=q.durations(session=session, start=before.start, end=before.end, until="ack", **scope),
         resolve_times=q.durations(session=session, start=period.start, end=period.end, until="resolve", **scope),
         resolve_times_before=q.durations(session=session, start=before.start, end=before.end, until="resolve", **scope),
-        revenue_at_risk=q.revenue_at_risk(session=session, **scope),
-        touchpoints=q.weakest(
-            session=session, start=period.start, end=period.end, column=col(Feedback.touchpoint), **scope
-        ),
-        products=q.weakest(session=session, start=period.start, end=period.end, column=col(Feedback.product), **scope),
+        open_detractors=open_detractors,
+        revenue_at_risk=revenue_at_risk,
+        touchpoints=touchpoints,
+        products=products,
+        open_touchpoints=open_touchpoints,
+        open_products=open_products,
         common_words=common_words(q.detractor_comments(session=session, start=period.start, end=period.end, **scope)),
         owners=q.open_by_owner(session=session, **scope),
         owner_loops=q.oldest_open_by_owner(session=session, per_owner=OWNER_LOOPS_SHOWN, **scope),
-        overdue=overdue,
+        unowned=with_feedback(session, unowned),
+        unowned_total=unowned_total,
+        overdue=with_feedback(session, overdue),
         overdue_total=overdue_total,
         root_causes=q.root_cause_counts(session=session, start=period.start, end=period.end, **scope),
         themes_owned=ranked_themes(

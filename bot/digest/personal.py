@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot.digest.content import Period
 from bot.loops.lists import shown_lines
 from bot.loops.sla import breached
-from bot.mrkdwn import slack_date, truncate
+from bot.mrkdwn import truncate
 from bot.slack_limits import SECTION_TEXT
 from models.loop import list_open_loops
 from models.team import Team
@@ -33,19 +33,14 @@ def personal_message(session: Session, *, team: Team, owner_id: str, period: Per
         return None
     overdue = sum(1 for loop in loops if breached(loop, now))
     count = f"{len(loops)}{'+' if len(loops) == LOOPS_FETCHED else ''}"
-    head = (
-        f"*Your open loops in {team.name}*: {count}"
-        + (f", {overdue} overdue" if overdue else "")
-        + f" — {period.label} ending {slack_date(period.end, fmt='{date_short}')}"
-    )
+    # Counts of now, not of the period: the period only says which digest this came with.
+    head = f"*Your loops open now in {team.name}: {count}*" + (f" ({overdue} overdue)" if overdue else "")
     body = "\n".join([head, *shown_lines(session, loops, now, empty="")])
+    sent_with = f"Oldest first · sent with {team.name}'s digest for {period.label} · `/loops mine` lists them any time."
     return {
-        "text": f"Your open loops in {team.name}: {count}",
+        "text": f"Your loops open now in {team.name}: {count}",
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": truncate(body, SECTION_TEXT)}},
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": "Oldest first · `/loops mine` lists them any time."}],
-            },
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": sent_with}]},
         ],
     }

@@ -15,13 +15,22 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.digest.content import THEMES_SHOWN, Digest
-from bot.loops.cards import format_money
+from bot.loops.cards import customer_label, format_money, score_label
 from bot.loops.lists import card_link, card_url
+from bot.loops.sla import breached
 from bot.mrkdwn import escape, mention_user, slack_date, truncate
 from bot.slack_limits import SECTION_TEXT
 from bot.themes.lists import theme_line
+from models.feedback import Feedback
+from models.loop import Loop
+from models.team import Team
 
 OWNERS_SHOWN = 10
+CUSTOMER_LENGTH = 40
+COMMENT_LENGTH = 80
+NAME_LENGTH = 40
+# Theme lines count everything linked to the theme, not just this period's loops.
+THEMES_BASIS = "(by ARR affected; all linked feedback to date)"
 
 
 def _duration(seconds: float | None) -> str:
@@ -51,7 +60,11 @@ def _loop_link(loop_id: int, opened: datetime, channel: str, ts: str | None) -> 
 
 
 def sections(digest: Digest) -> list[str]:
-    """The digest's sections in mrkdwn, each within Slack's limits."""
+    """The digest's sections in mrkdwn, each within Slack's limits.
+
+    Every figure says what it counts: loops *open now*, or what was received, closed or acknowledged *this
+    period*; no line mixes the two.
+    """
     name = digest.team.name if digest.team else "all teams"
     head = (
         f"*{name}* — {digest.period.label} ({slack_date(digest.period.start, fmt='{date_short}')} – "
@@ -60,63 +73,39 @@ def sections(digest: Digest) -> list[str]:
     if digest.late:
         head += "  _(sent late: Loopkeeper was down at the scheduled time)_"
     if digest.all_clear:
-        return [head, ":sparkles: All clear: nothing is open and nothing came in this period.", *_outer_loop(digest)]
-    o, c, p = digest.open, digest.current, digest.previous
-    out = [head]
-    lines = [
-        f"*Open loops: {o['open']}*  ({o['unowned']} unowned, {o['overdue']} overdue)",
-        f"by age: < 1 day {o['under_1d']} · 1–3 days {o['1_3d']} · 3–7 days {o['3_7d']} · older {o['older']}",
-    ]
-    if digest.overdue:
-        lines.append("*Overdue first:*")
-        for loop in digest.overdue:
-            owner = f"{mention_user(loop.owner_id)}" if loop.owner_id else "_unowned_"
-            lines.append(
-                f"• #{loop.id} {owner} opened {slack_date(loop.created_at, fmt='{date_short}')} · {card_link(loop)}"
-            )
-        if digest.overdue_total > len(digest.overdue):
-            lines.append(
-                f"…and {digest.overdue_total - len(digest.overdue)} more (`/loops open "
-                f"{digest.team.name if digest.team else ''}`)".replace(" `)", "`)")
-            )
-    out.append("\n".join(lines))
+        return [
+            head,
+            ":sparkles: All clear: no loops open now, and none opened or closed this period.",
+            *_outer_loop(digest),
+        ]
+    c, p = digest.current, digest.previous
     rate = f"{digest.closure_rate:.0%}" if digest.closure_rate is not None else "—"
+    out = [head, _open_now(digest)]
     out.append(
         "\n".join(
             [
-                f"*Closed this period: {c['closed']}* (last period {p['closed']}) · opened {c['opened']} · "
-                f"closure rate {rate}",
-                f"time to acknowledge: median {_duration(digest.ack_times[0])}"
+                f"*Closed this period: {c['closed']}* (previous period {p['closed']}) · opened this period: "
+                f"{c['opened']} · closure rate {rate} (closed ÷ opened)",
+                f"time to acknowledge (acknowledged this period): median {_duration(digest.ack_times[0])}"
                 f"{_change(digest.ack_times[0], digest.ack_times_before[0])}"
                 f" · p90 {_duration(digest.ack_times[1])}{_change(digest.ack_times[1], digest.ack_times_before[1])}",
-                f"time to resolve: median {_duration(digest.resolve_times[0])}"
+                f"time to resolve (resolved this period): median {_duration(digest.resolve_times[0])}"
                 f"{_change(digest.resolve_times[0], digest.resolve_times_before[0])}"
                 f" · p90 {_duration(digest.resolve_times[1])}"
                 f"{_change(digest.resolve_times[1], digest.resolve_times_before[1])}",
+                f"*Outcomes this period:* {_count(c['saved'], 'customer')} saved · {c['churned']} churned · "
+                f"revenue retained {format_money(c['retained'])}",
             ]
         )
     )
-    out.append(
-        "\n".join(
-            [
-                f"*Outcomes:* {c['saved']} customers saved · {c['churned']} churned",
-                f"revenue at risk (open detractors): {format_money(digest.revenue_at_risk)} · "
-                f"revenue retained this period: {format_money(c['retained'])}",
-            ]
-        )
-    )
-    weak = []
-    for title, rows in (("Touchpoints", digest.touchpoints), ("Products", digest.products)):
+    detractors = [f"*Detractors received this period: {c['detractors']}* (previous period {p['detractors']})"]
+    for title, rows in (("touchpoint", digest.touchpoints), ("product", digest.products)):
         if rows:
-            weak.append(
-                f"{title}: "
-                + ", ".join(f"{escape(n)} ({d} detractor{'s' if d != 1 else ''}, {o_} open)" for n, d, o_ in rows)
-            )
+            detractors.append(f"this period by {title}: {_ranked(rows)}")
     if digest.common_words:
         words = ", ".join(f"“{escape(w)}” ×{n}" for w, n in digest.common_words)
-        weak.append(f"Common words in detractor comments: {words}")
-    if weak:
-        out.append("*Weakest links*\n" + "\n".join(weak))
+        detractors.append(f"common words in this period's detractor comments: {words}")
+    out.append("\n".join(detractors))
     out += _outer_loop(digest)
     if digest.owners:
         owners = [
@@ -130,8 +119,65 @@ def sections(digest: Digest) -> list[str]:
         ]
         if len(digest.owners) > OWNERS_SHOWN:
             owners.append(f"…and {len(digest.owners) - OWNERS_SHOWN} more owners")
-        out.append("*By owner*\n" + "\n".join(owners))
+        out.append("*Open now by owner*\n" + "\n".join(owners))
     return [truncate(s, SECTION_TEXT) for s in out]
+
+
+def _open_now(digest: Digest) -> str:
+    """What is open now: counts, ages, where, the revenue at risk, and every loop that needs someone."""
+    o = digest.open
+    lines = [
+        f"*Open loops now: {o['open']}* ({o['unowned']} unowned, {o['overdue']} overdue)",
+        f"open now by age: < 1 day {o['under_1d']} · 1–3 days {o['1_3d']} · 3–7 days {o['3_7d']} · older {o['older']}",
+    ]
+    for title, rows in (("touchpoint", digest.open_touchpoints), ("product", digest.open_products)):
+        if rows:
+            lines.append(f"open now by {title}: {_ranked(rows)}")
+    lines.append(
+        f"revenue at risk now: {format_money(digest.revenue_at_risk)} ARR "
+        f"({_count(digest.open_detractors, 'open detractor loop')})"
+    )
+    if digest.unowned:
+        lines.append("*Unowned* (overdue first, then oldest):")
+        for loop, feedback in digest.unowned:
+            flag = " :rotating_light: overdue" if breached(loop, digest.now) else ""
+            lines.append(_needs_someone(loop, feedback, lead=flag))
+        lines += _more(digest.unowned_total - len(digest.unowned), "unowned", digest.team)
+    if digest.overdue:
+        lines.append("*Overdue, with an owner* (oldest first):")
+        for loop, feedback in digest.overdue:
+            lines.append(_needs_someone(loop, feedback, lead=f" {mention_user(loop.owner_id or '')}"))
+        lines += _more(digest.overdue_total - len(digest.overdue), "overdue", digest.team)
+    return "\n".join(lines)
+
+
+def _needs_someone(loop: Loop, feedback: Feedback, *, lead: str) -> str:
+    """``• #12 … · NPS 2/10 · Acme: “Invoice wrong twice” · opened Nov 3 · open card``.
+
+    Customer text is escaped (no pings, no fake links), kept to one line and cut short.
+    """
+    about = truncate(escape(customer_label(feedback)), CUSTOMER_LENGTH)  # truncate keeps entities whole
+    said = " ".join((feedback.comment or "").split())  # one line, whatever the customer typed
+    if said:
+        about += f": “{truncate(escape(said), COMMENT_LENGTH)}”"
+    opened = slack_date(loop.created_at, fmt="{date_short}")
+    return f"• #{loop.id}{lead} · {score_label(feedback)} · {about} · opened {opened} · {card_link(loop)}"
+
+
+def _more(count: int, what: str, team: Team | None) -> list[str]:
+    """``…and 3 more unowned (`/loops open billing`)`` when a list was cut."""
+    if count <= 0:
+        return []
+    command = f"/loops open {team.name}" if team else "/loops open"
+    return [f"…and {count} more {what} (`{command}`)"]
+
+
+def _ranked(rows: list[tuple[str, int]]) -> str:
+    return " · ".join(f"{truncate(escape(name), NAME_LENGTH)} {count}" for name, count in rows)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _outer_loop(digest: Digest) -> list[str]:
@@ -139,12 +185,12 @@ def _outer_loop(digest: Digest) -> list[str]:
     out = []
     if digest.themes_owned:
         lines = [f"• {theme_line(r, now=digest.now)}" for r in digest.themes_owned[:THEMES_SHOWN]]
-        out.append("*Themes you own* (by ARR affected)\n" + "\n".join(lines))
+        out.append(f"*Themes you own* {THEMES_BASIS}\n" + "\n".join(lines))
     fed = [r for r in digest.themes_fed if r not in digest.themes_owned]
     if fed:
         lines = [f"• {theme_line(r, now=digest.now)}" for r in fed[:THEMES_SHOWN]]
         title = "*Themes from your loops*" if digest.team else "*Themes*"
-        out.append(f"{title} (by ARR affected)\n" + "\n".join(lines))
+        out.append(f"{title} {THEMES_BASIS}\n" + "\n".join(lines))
     if digest.root_causes:
         causes = " · ".join(f"{escape(cause)} {count}" for cause, count in digest.root_causes)
         out.append(f"*Root causes* of the loops closed this period: {causes}")

@@ -55,9 +55,9 @@ def test_the_owner_teams_digest_lists_its_themes(harness, finance):  # noqa: F81
     billing, _ = two_loops(harness)
     elevate(harness, billing, new_theme="Double charges", owner_team=finance)
     owned = say(harness, "digest preview finance this-week", user="U0DANA")
-    assert "*Themes you own* (by ARR affected)" in owned and "Double charges" in owned
+    assert "*Themes you own* (by ARR affected; all linked feedback to date)" in owned and "Double charges" in owned
     fed = say(harness, "digest preview billing this-week", user="U0DANA")
-    assert "*Themes from your loops* (by ARR affected)" in fed and "Double charges" in fed
+    assert "*Themes from your loops* (by ARR affected; all linked feedback to date)" in fed and "Double charges" in fed
 
 
 def test_the_cli_lists_themes(harness, finance, database_url):  # noqa: F811

@@ -121,30 +121,49 @@ def test_figures_match_the_hand_computed_ones(session):
     digest = build_digest(session, workspace_id="T1", team=team, period=period("last-week", now=NOW), now=NOW)
     assert digest.period.start == T(16, 0) and digest.period.end == T(23, 0)
     assert digest.open == {"open": 3, "under_1d": 1, "1_3d": 0, "3_7d": 1, "older": 1, "unowned": 2, "overdue": 1}
-    assert digest.current == {"opened": 3, "closed": 2, "saved": 1, "churned": 1, "retained": Decimal(100000)}
-    assert digest.previous == {"opened": 2, "closed": 1, "saved": 1, "churned": 0, "retained": Decimal(0)}
+    assert digest.current == {
+        "opened": 3,
+        "detractors": 3,
+        "closed": 2,
+        "saved": 1,
+        "churned": 1,
+        "retained": Decimal(100000),
+    }
+    assert digest.previous == {
+        "opened": 2,
+        "detractors": 1,
+        "closed": 1,
+        "saved": 1,
+        "churned": 0,
+        "retained": Decimal(0),
+    }
     assert digest.closure_rate == pytest.approx(2 / 3)
     assert digest.ack_times == (pytest.approx(3600), pytest.approx(14400))  # 30m, 1h, 4h
     assert digest.resolve_times == (pytest.approx(86400), pytest.approx(129600))  # 24h, 36h
     assert digest.ack_times_before == (pytest.approx(7200), pytest.approx(7200))
-    assert digest.revenue_at_risk == Decimal(50000)  # open detractors: 20,000 + 30,000
-    assert digest.touchpoints == [("billing", 2, 1), ("checkout", 1, 1)]
+    assert (digest.open_detractors, digest.revenue_at_risk) == (2, Decimal(50000))  # 20,000 + 30,000
+    assert digest.touchpoints == [("billing", 2), ("checkout", 1)]  # detractors received this period
+    assert digest.open_touchpoints == [("billing", 1), ("checkout", 1)]  # loops open now
     assert digest.common_words == [("invoice", 2), ("slow", 2)]
     assert [(o, n) for o, n, _ in digest.owners] == [("U0ONE", 1)]
     assert digest.owner_loops == {"U0ONE": [(3, T(20, 10), "C0BILLING", "1.2")]}
-    assert [loop.created_at for loop in digest.overdue] == [T(23, 6)] and digest.overdue_total == 1
+    # the one overdue loop is unowned: listed first among the unowned, not again among the overdue with an owner
+    assert [loop.created_at for loop, _ in digest.unowned] == [T(23, 6), T(14, 10)] and digest.unowned_total == 2
+    assert digest.overdue == [] and digest.overdue_total == 0
 
 
 def test_rendered_digest_reads_well_and_fits_slack(session):
     team = seed(session)
     digest = build_digest(session, workspace_id="T1", team=team, period=period("last-week", now=NOW), now=NOW)
     text = "\n".join(sections(digest))
-    assert "*Open loops: 3*  (2 unowned, 1 overdue)" in text
-    assert "*Closed this period: 2* (last period 1) · opened 3 · closure rate 67%" in text
-    assert "time to acknowledge: median 60m ▲ from 2.0h 👍" not in text  # 1h vs 2h is faster: ▼
-    assert "time to acknowledge: median 60m ▼ from 2.0h 👍" in text
-    assert "revenue at risk (open detractors): $50,000 · revenue retained this period: $100,000" in text
-    assert "billing (2 detractors, 1 open)" in text and "“invoice” ×2" in text
+    assert "*Open loops now: 3* (2 unowned, 1 overdue)" in text
+    assert "*Closed this period: 2* (previous period 1) · opened this period: 3 · closure rate 67%" in text
+    assert "median 60m ▲ from 2.0h 👍" not in text  # 1h vs 2h is faster: ▼
+    assert "time to acknowledge (acknowledged this period): median 60m ▼ from 2.0h 👍" in text
+    assert "revenue at risk now: $50,000 ARR (2 open detractor loops)" in text
+    assert "revenue retained $100,000" in text
+    assert "this period by touchpoint: billing 2 · checkout 1" in text and "“invoice” ×2" in text
+    assert "open now by touchpoint: billing 1 · checkout 1" in text
     # by owner: each owner's oldest open loops, linked to their cards
     assert "• <@U0ONE>: 1 open — <https://slack.com/archives/C0BILLING/p12|#3 since " in text
     blocks = render_blocks(digest)["blocks"]
@@ -159,7 +178,7 @@ def test_a_quiet_team_gets_an_all_clear(session):
     session.commit()
     digest = build_digest(session, workspace_id="T1", team=team, period=period("last-week", now=NOW), now=NOW)
     assert digest.all_clear
-    assert sections(digest)[1] == ":sparkles: All clear: nothing is open and nothing came in this period."
+    assert sections(digest)[1] == ":sparkles: All clear: no loops open now, and none opened or closed this period."
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,14 @@ def test_each_owner_gets_their_own_loops_oldest_first(harness):
     owned_loops(harness)
     assert "on its way" in harness.slash("digest send billing", user_id="U0BILLLEAD").json()["text"]
     harness.wait_until_delivered()
-    [priya] = dm_texts(harness, "U0PRIYA")
-    assert "Your open loops in billing*: 2" in priya
+    [priya_dm] = harness.standin.direct_messages("U0PRIYA")
+    priya = str(priya_dm["blocks"])
+    # what she owns now, not what came in last week; the period only says which digest it came with
+    assert priya_dm["text"] == "Your loops open now in billing: 2"
+    assert priya_dm["blocks"][0]["text"]["text"].splitlines()[0] == "*Your loops open now in billing: 2*"
+    assert priya_dm["blocks"][1]["elements"][0]["text"] == (
+        "Oldest first · sent with billing's digest for last week · `/loops mine` lists them any time."
+    )
     assert priya.index("Ana Ortiz") < priya.index("Bo Chen") and "Cy Diaz" not in priya and "Di Ek" not in priya
     [sam] = dm_texts(harness, "U0SAM")
     assert "Cy Diaz" in sam and "Ana Ortiz" not in sam
