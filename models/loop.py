@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Index, UniqueConstraint, and_, func, or_, update
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from models.base import UTCDateTime, primary_key, utcnow
+from models.feedback import Feedback
 
 OPEN_STATUSES = ("new", "acknowledged", "in_progress")  # and "resolved"
 
@@ -95,6 +96,26 @@ def list_loops_by_id(*, session: Session, workspace_id: str, loop_ids: Iterable[
         return []
     query = select(Loop).where(col(Loop.workspace_id) == workspace_id, col(Loop.id).in_(wanted))
     return list(session.exec(query.order_by(col(Loop.id))))
+
+
+def loops_of_feedback(
+    *, session: Session, workspace_id: str, feedback: Iterable[Feedback]
+) -> list[tuple[Feedback, Loop]]:
+    """Each feedback with every loop it is in: those it opened (one per team a route sent it to) and the one it
+    joined; each loop once, with the feedback that opened it when that is among ``feedback``."""
+    rows = list(feedback)
+    ids = {f.id for f in rows}
+    joined = {f.loop_id for f in rows if f.loop_id is not None}
+    if not rows:
+        return []
+    opened = col(Loop.feedback_id).in_(sorted(ids))
+    query = select(Loop).where(col(Loop.workspace_id) == workspace_id, or_(opened, col(Loop.id).in_(sorted(joined))))
+    by_id = {f.id: f for f in rows}
+    pairs: list[tuple[Feedback, Loop]] = []
+    for loop in session.exec(query.order_by(col(Loop.id))):
+        opener = by_id.get(loop.feedback_id) or next(f for f in rows if f.loop_id == loop.id)
+        pairs.append((opener, loop))
+    return pairs
 
 
 def list_loops_for_feedback(*, session: Session, feedback_id: int) -> list[Loop]:

@@ -28,7 +28,7 @@ from models.account import (
     feedback_for_account,
 )
 from models.feedback import Feedback
-from models.loop import Loop, list_loops_by_id
+from models.loop import Loop, loops_of_feedback
 from models.team import get_team
 
 # A loop marked saved whose account churns within this long was not saved: flagged, and counted.
@@ -54,11 +54,9 @@ def tell_loops(session: Session, *, account: Account, events: list[AccountEvent]
     if not events:
         return []
     feedback = feedback_for_account(session=session, account=account)
-    by_loop: dict[int, Feedback] = {}
-    for item in feedback:
-        if item.loop_id is not None:
-            by_loop.setdefault(item.loop_id, item)
-    loops = list_loops_by_id(session=session, workspace_id=account.workspace_id, loop_ids=by_loop)
+    pairs = loops_of_feedback(session=session, workspace_id=account.workspace_id, feedback=feedback)
+    by_loop: dict[int, Feedback] = {loop.id: f for f, loop in pairs}
+    loops = [loop for _, loop in pairs]
     touched: set[int] = set()
     for event in events:
         if event.kind == SCHEDULED and account.status == CANCELLATION_SCHEDULED and account.owner_id:
@@ -98,7 +96,7 @@ def _scheduled_text(
     comment = event.details.get("comment")
     said = f'\n> "{truncate(escape(str(comment)), COMMENT_SHOWN)}"' if comment else ""
     return (
-        f":rotating_light: *Cancellation scheduled{on}* — billing says {escape(customer_label(feedback))} is "
+        f":rotating_light: *Cancellation scheduled{on}* — billing says {escape(feedback.account or customer_label(feedback))} is "
         f"leaving{arr}{why}. This open loop is the most urgent save there is: {_who(session, loop, account)}.{said}"
     )
 
@@ -146,7 +144,7 @@ def _flag_saved(session: Session, loop: Loop, feedback: Feedback, event: Account
     lost = f" ({format_money(event.arr_before, event.currency)} ARR)" if event.arr_before else ""
     text = (
         f":warning: *Marked saved on {day_month(loop.resolved_at, now=now)}, churned "
-        f"{day_month(event.effective_at, now=now)}* — billing says {escape(customer_label(feedback))} "
+        f"{day_month(event.effective_at, now=now)}* — billing says {escape(feedback.account or customer_label(feedback))} "
         f"left{lost}. Counted as churned in `/loops impact`."
     )
     _note(session, loop, text, event, now, kind="saved_then_churned")

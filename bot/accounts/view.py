@@ -23,13 +23,14 @@ from models.account import (
     CANCELLATION_SCHEDULED,
     CHURNED,
     Account,
+    accounts_for_feedback,
     feedback_accounts,
     feedback_for_account,
     name_key,
     search_accounts,
 )
 from models.feedback import Feedback
-from models.loop import Loop, list_loops_by_id
+from models.loop import Loop, loops_of_feedback
 from models.team import Team, list_teams
 from models.theme import themes_of_loops
 
@@ -65,10 +66,13 @@ def find_accounts(session: Session, *, workspace_id: str, text: str) -> list[Can
     """Every account the words may mean: stored accounts first, then accounts named only by feedback."""
     stored = search_accounts(session=session, workspace_id=workspace_id, text=text)
     found = [Candidate(a) for a in stored]
-    for feedback in feedback_accounts(session=session, workspace_id=workspace_id, text=text):
-        unstored = unstored_account(feedback)
-        if not any(_same(c.account, unstored) for c in found):
-            found.append(Candidate(unstored))
+    named = feedback_accounts(session=session, workspace_id=workspace_id, text=text)
+    # Feedback that names the account may join a stored one by another key (a Stripe customer's id or email).
+    joined = accounts_for_feedback(session=session, workspace_id=workspace_id, feedback=named)
+    for feedback in named:
+        account = joined.get(feedback.id) or unstored_account(feedback)
+        if not any(c.account.id == account.id if account.id else _same(c.account, account) for c in found):
+            found.append(Candidate(account))
     key = name_key(text)
     whole = [c for c in found if c.account.name_key == key or c.words.lower() == text.strip().lower()]
     return whole if len(whole) == 1 else found
@@ -89,19 +93,13 @@ def unstored_account(feedback: Feedback) -> Account:
 def account_text(session: Session, *, account: Account, now: datetime) -> str:
     """The whole account view, as mrkdwn."""
     feedback = feedback_for_account(session=session, account=account)
-    loops = {
-        loop.id: loop
-        for loop in list_loops_by_id(
-            session=session, workspace_id=account.workspace_id, loop_ids=[f.loop_id for f in feedback if f.loop_id]
-        )
-    }
-    by_loop: dict[int, Feedback] = {}
-    for f in feedback:  # each loop with its own (first) feedback, else the first that joined it
-        loop_id = f.loop_id
-        if loop_id is not None and loop_id in loops and (loop_id not in by_loop or f.id == loops[loop_id].feedback_id):
-            by_loop[loop_id] = f
+    pairs = loops_of_feedback(session=session, workspace_id=account.workspace_id, feedback=feedback)
+    loops = {loop.id: loop for _, loop in pairs}
+    by_loop: dict[int, Feedback] = {loop.id: f for f, loop in pairs}
     teams = {t.id: t for t in list_teams(session=session, workspace_id=account.workspace_id)}
-    out = [_title(account), _billing(account, now)]
+    # Billing may know a customer only by its id: the name its feedback gives is the one people know.
+    name = account.name or next((f.account for f in feedback if f.account), None)
+    out = [_title(account, name), _billing(account, now)]
     ids = [f"customer id `{escape(account.customer_id)}`" if account.customer_id else "", escape(account.email or "")]
     if any(ids):
         out.append(" · ".join(i for i in ids if i))
@@ -137,13 +135,14 @@ def choices_text(candidates: list[Candidate], text: str) -> str:
     return "\n".join(lines)
 
 
-def _title(account: Account) -> str:
-    name = f"*{escape(account.name or account.email or account.customer_id or 'Account')}*"
+def _title(account: Account, name: str | None) -> str:
+    label = name or account.email or account.customer_id or "Account"
+    title = f"*{escape(label)}*"
     if account.owner_id:
-        return f"{name} · account owner {mention_user(account.owner_id)}"
+        return f"{title} · account owner {mention_user(account.owner_id)}"
     if account.owner_email:
-        return f"{name} · account owner {escape(account.owner_email)} (not a Slack user we can find)"
-    return f'{name} · no account owner (`/loops account owner "{escape(account.name or "")}" @someone`)'
+        return f"{title} · account owner {escape(account.owner_email)} (not a Slack user we can find)"
+    return f'{title} · no account owner (`/loops account owner "{escape(label)}" @someone`)'
 
 
 def _billing(account: Account, now: datetime) -> str:

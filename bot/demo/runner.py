@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 import httpx
+import stripe
 
 from bot.admin.config.apply import import_config
 from bot.admin.config.parse import load_config
@@ -67,6 +68,7 @@ def run_demo(out: TextIO, *, db_path: Path | None = None, socket_mode: bool = Fa
         demo=True,
         delivery_poll_seconds=0.2,
         slack_app_token=standin.socket_mode.app_token if socket_mode else None,
+        source_secrets={"LOOPKEEPER_WEBHOOK_SECRET_STRIPE": "whsec_" + secrets.token_hex(16)},
     )
     say = lambda text="": print(text, file=out, flush=True)  # noqa: E731
     say(f"Loopkeeper demo — SQLite at {db_path}, Slack stand-in at {standin.url}")
@@ -194,6 +196,8 @@ def _walkthrough(
         )
         say(f"  card status: {plain(status['elements'][0]['text'], USERS)}")
 
+        _billing_says(http, standin, settings, slack, say, clock, posted)
+
         say("\n▶ The billing lead asks for this week's digest so far: `/loops digest send billing this-week`")
         answer = slack.slash(user_id="U0BILLLEAD", channel_id="C0BILLING", text="digest send billing this-week")
         say(f"  ephemeral answer: {plain(answer['text'], USERS)}")
@@ -206,6 +210,50 @@ def _walkthrough(
         say(f"\n/healthz → {health}")
     say("\nDone. Run `make test` for the suite; see README.md to connect a real Slack workspace.")
     return 0
+
+
+def _billing_says(
+    http: httpx.Client,
+    standin: SlackStandIn,
+    settings: Settings,
+    slack: SignedRequests | SocketModeEnvelopes,
+    say: Callable[..., None],
+    clock: TravellingClock,
+    posted: list[tuple[str, dict]],
+) -> None:
+    """Stripe says Acme Logistics scheduled its cancellation: the loop's thread and card say so; the account view."""
+    event = json.loads((resources.files("bot.demo") / "stripe_cancellation.json").read_text(encoding="utf-8"))
+    now = int(clock().timestamp())
+    subscription = event["data"]["object"]
+    event["created"] = now
+    subscription["canceled_at"] = now
+    subscription["cancel_at"] = now + 30 * 86400
+    for item in subscription["items"]["data"]:
+        item["current_period_start"], item["current_period_end"] = now - 335 * 86400, now + 30 * 86400
+    body = json.dumps(event, indent=2).encode()
+    secret = settings.source_secrets["LOOPKEEPER_WEBHOOK_SECRET_STRIPE"]
+    signature = stripe.WebhookSignature.generate_signature_header(body.decode(), secret, timestamp=int(time.time()))
+    say(
+        "\n▶ Stripe: Acme Logistics set its $148,000 subscription to cancel at the period's end "
+        "(POST /webhooks/stripe, customer.subscription.updated, verified with Stripe's own library)"
+    )
+    response = http.post(
+        "/webhooks/stripe", content=body, headers={"Content-Type": "application/json", "Stripe-Signature": signature}
+    )
+    say(f"  {response.status_code} → {response.json()}")
+    channel_id, card = next((c, m) for c, m in posted if c == "C0BILLING")
+    standin.wait_for(
+        lambda: any("Cancellation scheduled" in r["text"] for r in standin.replies(channel_id, card["ts"])), timeout=20
+    )
+    _settled_health(http)
+    note = next(r for r in standin.replies(channel_id, card["ts"]) if "Cancellation scheduled" in r["text"])
+    say("  ↳ thread: " + plain(note["text"], USERS).replace("\n", "\n            "))
+    updated = _message(standin, channel_id, card["ts"])
+    alert = next(b for b in updated["blocks"] if b.get("block_id") == "loop_billing")
+    say(f"  card: {plain(alert['text']['text'], USERS)}")
+    say("\n▶ @priya asks about the account across teams: `/loops account acme`")
+    answer = slack.slash(user_id="U0PRIYA", channel_id="C0BILLING", text="account acme")
+    say("  " + plain(answer["text"], USERS).replace("\n", "\n  "))
 
 
 def _message(standin: SlackStandIn, channel_id: str, ts: str) -> dict:

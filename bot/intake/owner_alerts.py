@@ -23,7 +23,7 @@ from bot.money import format_money
 from bot.mrkdwn import escape, mention_user, quote, truncate
 from models.account import Account, accounts_for_feedback, feedback_for_account, get_account
 from models.feedback import Feedback
-from models.loop import Loop, list_loops_by_id
+from models.loop import Loop, loops_of_feedback
 from models.outbox import OutboxItem
 from models.people import OwnerAlert, get_owner_alert, list_collaborators
 from models.team import get_team
@@ -105,13 +105,10 @@ def owner_alert_message(session: Session, item: OutboxItem, now: datetime) -> di
     unhappy = [
         f
         for f in feedback_for_account(session=session, account=account, since=start)
-        if f.category in UNHAPPY and f.loop_id is not None and f.received_at < start + timedelta(days=1)
+        if f.category in UNHAPPY and f.received_at < start + timedelta(days=1)
     ]
-    loop_ids = [f.loop_id for f in unhappy if f.loop_id is not None]
-    loops = {
-        loop.id: loop for loop in list_loops_by_id(session=session, workspace_id=item.workspace_id, loop_ids=loop_ids)
-    }
-    message = _render(session, account, alert, [(f, loops[f.loop_id]) for f in unhappy if f.loop_id in loops])
+    pairs = loops_of_feedback(session=session, workspace_id=item.workspace_id, feedback=unhappy)
+    message = _render(session, account, alert, pairs)
     if item.kind == OWNER_ALERT:
         return message
     if not alert.ts or not alert.channel_id:
@@ -130,7 +127,8 @@ def record_owner_alert(session: Session, item: OutboxItem, ts: str) -> None:
 def _render(session: Session, account: Account, alert: OwnerAlert, rows: list[tuple[Feedback, Loop]]) -> dict:
     name = escape(account.name or account.email or account.customer_id or "Your account")
     arr = f" ({format_money(account.arr, account.currency)} ARR)" if account.arr is not None else ""
-    count = f"{len(rows)} unhappy customer{'s' if len(rows) != 1 else ''}"
+    people = len({feedback.id for feedback, _ in rows})
+    count = f"{people} unhappy customer{'s' if people != 1 else ''}"
     head = f":warning: *{name}*{arr}, which you own: {count} today"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
     for feedback, loop in rows[:LISTED]:

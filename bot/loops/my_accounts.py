@@ -15,7 +15,7 @@ from bot.money import format_money
 from bot.mrkdwn import day_month, escape, truncate
 from bot.slack_limits import SECTION_TEXT
 from models.account import CANCELLATION_SCHEDULED, Account, accounts_owned_by, feedback_for_account
-from models.loop import OPEN_STATUSES, Loop, list_loops_by_id
+from models.loop import OPEN_STATUSES, Loop, loops_of_feedback
 
 UNHAPPY = ("detractor", "negative")
 LOOPS_NAMED = 3
@@ -39,12 +39,8 @@ def accounts_at_risk(session: Session, *, workspace_id: str, user_id: str) -> li
         feedback = feedback_for_account(session=session, account=account)
         unhappy = [f for f in feedback if f.category in UNHAPPY]
         reported = max((f.arr for f in feedback if f.arr is not None), default=None)
-        loop_ids = [f.loop_id for f in unhappy if f.loop_id is not None]
-        loops = [
-            loop
-            for loop in list_loops_by_id(session=session, workspace_id=workspace_id, loop_ids=loop_ids)
-            if loop.status in OPEN_STATUSES
-        ]
+        pairs = loops_of_feedback(session=session, workspace_id=workspace_id, feedback=unhappy)
+        loops = [loop for _, loop in pairs if loop.status in OPEN_STATUSES]
         if loops or account.status == CANCELLATION_SCHEDULED:
             ordered = tuple(sorted(loops, key=lambda loop: loop.created_at))
             found.append(AccountAtRisk(account, ordered, account.arr if account.arr is not None else reported))

@@ -76,7 +76,7 @@ def test_a_scheduled_cancellation_finds_its_loop_by_any_key(harness, keys):
     assert response.status_code == 202 and response.json()["loops_told"] == [1], response.text
     harness.wait_until_delivered()
     [note] = harness.standin.replies("C0BILLING", card["ts"])
-    assert note["text"].startswith(":rotating_light: *Cancellation scheduled on 31 Dec* — billing says Lee Park")
+    assert note["text"].startswith(":rotating_light: *Cancellation scheduled on 31 Dec* — billing says Globex")
     assert "reason: budget" in note["text"]
 
 

@@ -127,7 +127,9 @@ def test_a_scheduled_cancellation_pings_the_loop_owner_and_marks_the_card(harnes
     assert response.json()["loops_told"] == [1]
     harness.wait_until_delivered()
     [note] = [r for r in harness.standin.replies("C0BILLING", card["ts"]) if "Cancellation scheduled" in r["text"]]
-    assert note["text"].startswith(":rotating_light: *Cancellation scheduled on 1 Nov* — billing says Dana Ruiz is")
+    assert note["text"].startswith(
+        ":rotating_light: *Cancellation scheduled on 1 Nov* — billing says Acme Logistics is"
+    )
     assert "$4,500 ARR · reason: too expensive" in note["text"]
     assert "the most urgent save there is: <@U0DANA>." in note["text"]
     assert "consolidating tools after budget cuts" in note["text"]  # the customer's own words, quoted

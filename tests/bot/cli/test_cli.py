@@ -65,6 +65,9 @@ def test_demo_runs_the_whole_path_and_exits_0(tmp_path, socket_mode):
     assert "'database': 'ok'" in out
     assert "📤 billing's digest for this week so far is on its way" in out and "Loopkeeper digest" in out
     assert "Open loops now: " in out and "Closed this period: " in out
+    assert "'events': ['cancellation_scheduled'], 'loops_told': [1, 2]" in out  # Stripe, verified and recorded
+    assert "↳ thread: 🚨 Cancellation scheduled on " in out and "$148,000 ARR at stake" in out
+    assert "Acme Logistics · no account owner" in out and "• billing (<#C0BILLING>): #2 NPS 3/10" in out
     with sqlite3.connect(tmp_path / "demo.db") as db:
         assert db.execute("select count(*) from loop").fetchone()[0] == 6
         assert db.execute("select count(*) from loop_event where kind='acknowledged'").fetchone()[0] == 1
@@ -72,6 +75,9 @@ def test_demo_runs_the_whole_path_and_exits_0(tmp_path, socket_mode):
             ("saved", "call")
         ]
         assert db.execute("select kind, step from reminder").fetchall() == [("ack", 1)]
+        assert db.execute("select customer_id, status from account").fetchall() == [
+            ("cus_8812", "cancellation_scheduled")
+        ]
 
 
 def test_db_upgrade_creates_the_schema(tmp_path):
