@@ -95,8 +95,9 @@ def _scheduled_text(
     why = f" · reason: {reason}" if reason else ""
     comment = event.details.get("comment")
     said = f'\n> "{truncate(escape(str(comment)), COMMENT_SHOWN)}"' if comment else ""
+    who = escape(feedback.account or customer_label(feedback))
     return (
-        f":rotating_light: *Cancellation scheduled{on}* — billing says {escape(feedback.account or customer_label(feedback))} is "
+        f":rotating_light: *Cancellation scheduled{on}* — billing says {who} is "
         f"leaving{arr}{why}. This open loop is the most urgent save there is: {_who(session, loop, account)}.{said}"
     )
 
@@ -142,9 +143,10 @@ def _tell_account_owner(
 def _flag_saved(session: Session, loop: Loop, feedback: Feedback, event: AccountEvent, now: datetime) -> None:
     assert loop.resolved_at is not None
     lost = f" ({format_money(event.arr_before, event.currency)} ARR)" if event.arr_before else ""
+    who = escape(feedback.account or customer_label(feedback))
     text = (
         f":warning: *Marked saved on {day_month(loop.resolved_at, now=now)}, churned "
-        f"{day_month(event.effective_at, now=now)}* — billing says {escape(feedback.account or customer_label(feedback))} "
+        f"{day_month(event.effective_at, now=now)}* — billing says {who} "
         f"left{lost}. Counted as churned in `/loops impact`."
     )
     _note(session, loop, text, event, now, kind="saved_then_churned")
