@@ -16,6 +16,7 @@ from bot.ids import CardAction
 from models import Account, AuditEntry, LoopCollaborator, OwnerDigestRun
 from tests.bot.cli.test_cli import loopkeeper
 from tests.factories import feedback_payload
+from tests.handlers.test_themes import elevate
 
 OWNER = "U0AMOS"
 ACME = {"id": "cus_1", "email": "dana@acme.io", "name": "Dana Whitfield", "account": "Acme", "arr": 48000}
@@ -198,6 +199,7 @@ def test_the_account_view_across_teams(harness, amos):
     assert "Open loops: #1 (" in told["text"] and "#2 (" in told["text"]
     [billing] = harness.standin.messages("C0BILLING")
     harness.click({**billing, "channel": "C0BILLING"}, CardAction.TAKE_OWNERSHIP, user_id="U0DANA")
+    elevate(harness, {**billing, "channel": "C0BILLING"}, new_theme="Charged twice", owner_team="support")
     text = harness.slash("account acme").json()["text"]
     lines = text.splitlines()
     assert lines[0] == f"*Acme* · account owner <@{OWNER}>"
@@ -207,6 +209,7 @@ def test_the_account_view_across_teams(harness, amos):
     assert "• support (<#C0SUPPORT>): *#2* CSAT 1/5" in text
     assert "open card>" in text  # links to the cards
     assert text.count("NPS:") == 1 and "CSAT:" in text
+    assert "*Themes its feedback feeds*\n• #1 Charged twice — New · owned by support" in text
 
 
 def test_the_weekly_message_goes_out_once(watched):
