@@ -68,8 +68,9 @@ def tell_loops(session: Session, *, account: Account, events: list[AccountEvent]
             elif event.kind == CHURN and account.status == CHURNED and _saved_before(loop, event):
                 _flag_saved(session, loop, by_loop[loop.id], event, now)
                 touched.add(loop.id)
+    # Open cards show billing's word; closed ones only where it changed their story (a churn after a "saved").
     for loop in loops:
-        if loop.card_ts is not None or loop.status != RESOLVED:
+        if loop.status != RESOLVED or loop.id in touched:
             enqueue_card_update(session, loop=loop)
     return sorted(touched)
 
