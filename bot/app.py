@@ -24,6 +24,7 @@ from bot.delivery.slack_directory import WebDirectory
 from bot.delivery.worker import DeliveryWorker
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
+from bot.impact import chart_upload
 from bot.leader import Leadership
 from bot.loops import rendering as loop_rendering
 from bot.loops.reminders import check_reminders
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 # What the delivery worker renders when it sends, and records once a post lands, by outbox kind.
-RENDERERS = {**loop_rendering.RENDERERS, **theme_rendering.RENDERERS}
+RENDERERS = {**loop_rendering.RENDERERS, **theme_rendering.RENDERERS, **chart_upload.RENDERERS}
 ON_POSTED = {**loop_rendering.ON_POSTED, **theme_rendering.ON_POSTED}
 # Slack retries an event for about an hour; ids older than a day can go.
 EVENT_ID_RETENTION = timedelta(days=1)

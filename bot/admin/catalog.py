@@ -8,6 +8,7 @@ from bot.admin import (
     digests,
     doctor,
     general,
+    impact,
     loops,
     playbooks,
     routes,
@@ -30,5 +31,6 @@ def build_registry() -> CommandRegistry:
             *doctor.SUBCOMMANDS,
             *access.SUBCOMMANDS,
             *themes.SUBCOMMANDS,
+            *impact.SUBCOMMANDS,
         ]
     )

@@ -19,6 +19,8 @@ TOPICS = {
     "theme": "Causes the frontline cannot fix, elevated to the team that can fix them: `/loops themes`.",
     "rootcause": "What caused a customer's trouble, chosen when a loop is resolved.",
     "doctor": "Checks the install and says what to fix (admins): `/loops doctor`.",
+    "impact": "Whether closing loops paid off, from billing: churn and ARR lost by how loops were closed, "
+    "recovery, revenue, weakest links in dollars: `/loops impact [team] [period] [chart]`.",
 }
 
 
