@@ -53,6 +53,8 @@ def test_impact_through_the_real_app(harness):
     assert "• never closed: 40 % churned (16 of 40, 95 % CI 26–55 %) · ARR lost $192,000" in text
     assert "*Closed loops churned less than never-closed ones*: 10 % vs 40 % (Fisher's exact test" in text
     assert say(harness, "impact last-week").count("*0 loops counted*") == 1  # a month ago is not last week
+    help_text = say(harness, "help impact")
+    assert "*/loops impact [team] [period] [chart]*" in help_text and "*/loops impact unmatched*" in help_text
 
 
 def test_impact_chart_goes_to_the_askers_dm(harness):
@@ -119,6 +121,7 @@ def test_unmatched_billing_events_are_listed_until_feedback_joins_them(harness):
 def test_the_first_digest_of_a_month_has_the_impact_section_and_its_chart_once(harness):
     end = month_turning(harness)
     seed(harness, {"within_sla": (12, 1), "late": (3, 1), "never": (12, 5)}, received=end - timedelta(days=20))
+    assert "*Impact — billing*, last 90 days" in say(harness, "digest preview billing")  # what it will say
     assert ":outbox_tray:" in say(harness, "digest send billing", user=ADMIN)
     [digest] = harness.cards("C0BILLING")
     harness.wait_until_delivered()
