@@ -26,6 +26,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.digest.owners import send_due_owner_digests
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
+from bot.impact import chart_upload
 from bot.intake.owner_alerts import owner_alert_message, record_owner_alert
 from bot.leader import Leadership
 from bot.loops import rendering as loop_rendering
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 RENDERERS = {
     **loop_rendering.RENDERERS,
     **theme_rendering.RENDERERS,
+    **chart_upload.RENDERERS,
     OWNER_ALERT: owner_alert_message,
     OWNER_ALERT_UPDATE: owner_alert_message,
 }

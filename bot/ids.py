@@ -75,6 +75,7 @@ class CardBlock(StrEnum):
     STATUS = "loop_status"
     THEME = "loop_theme"
     BILLING = "loop_billing"
+    RECOVERY = "loop_recovery"
 
 
 # Posts carry this Slack message metadata so a card can be recognised later

@@ -9,6 +9,7 @@ from bot.admin import (
     digests,
     doctor,
     general,
+    impact,
     loops,
     playbooks,
     routes,
@@ -32,5 +33,6 @@ def build_registry() -> CommandRegistry:
             *access.SUBCOMMANDS,
             *themes.SUBCOMMANDS,
             *accounts.SUBCOMMANDS,
+            *impact.SUBCOMMANDS,
         ]
     )

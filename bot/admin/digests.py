@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.admin.registry import Invocation, Subcommand
 from bot.admin.teams import find_team
 from bot.digest.content import build_digest
+from bot.digest.impact import impact_sections
 from bot.digest.periods import NAMES, period
 from bot.digest.render import sections
 from bot.digest.sending import send_digest
@@ -20,7 +21,8 @@ def preview(inv: Invocation) -> str:
     team = find_team(inv, args[0], example=EXAMPLE) if args else None
     chosen = period(name, now=inv.now, tz_name=team.timezone if team else "UTC")
     digest = build_digest(inv.session, workspace_id=inv.workspace_id, team=team, period=chosen, now=inv.now)
-    return "\n\n".join(sections(digest))
+    impact = impact_sections(inv.session, workspace_id=inv.workspace_id, team=team, period=chosen, now=inv.now)
+    return "\n\n".join([*sections(digest), *impact])
 
 
 def send(inv: Invocation) -> str:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.cli.config import open_engine, pick_workspace
 from bot.demo.render import plain
 from bot.digest.content import build_digest
+from bot.digest.impact import impact_sections
 from bot.digest.owners import send_due_owner_digests
 from bot.digest.periods import period
 from bot.digest.render import sections
@@ -29,7 +30,8 @@ def preview_command(*, team: str | None, period_name: str, workspace: str | None
             now = utcnow()
             chosen = period(period_name, now=now, tz_name=chosen_team.timezone if chosen_team else "UTC")
             digest = build_digest(session, workspace_id=workspace_id, team=chosen_team, period=chosen, now=now)
-            sys.stdout.write("\n\n".join(plain(s) for s in sections(digest)) + "\n")
+            impact = impact_sections(session, workspace_id=workspace_id, team=chosen_team, period=chosen, now=now)
+            sys.stdout.write("\n\n".join(plain(s) for s in [*sections(digest), *impact]) + "\n")
     finally:
         engine.dispose()
     return 0

@@ -1,4 +1,4 @@
-"""The `loopkeeper` command: run, demo, db upgrade, config, import, import-accounts, digest, themes, doctor."""
+"""The `loopkeeper` command: run, demo, db upgrade, config, import, import-accounts, digest, themes, impact, doctor."""
 
 from __future__ import annotations
 
@@ -131,6 +131,27 @@ def main(argv: list[str] | None = None) -> int:
     themes.add_argument("--show", type=int, metavar="ID", help="one theme in full")
     themes.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
 
+    impact = commands.add_parser(
+        "impact",
+        help="whether closing loops paid off: churn and ARR by how loops were closed, recovery, revenue",
+        description="The impact report for the detractors and negative ratings received in a period: churn within "
+        "90 days and ARR lost for loops closed within SLA, closed late and never closed (95 %% Wilson intervals, "
+        "Fisher's exact test), recovery, revenue as billing measures it, and touchpoints and themes by churned ARR. "
+        "Needs billing data (Stripe or the accounts feed).",
+    )
+    impact.add_argument("--team", help="one team's loops (default: all teams)")
+    impact.add_argument(
+        "--period",
+        metavar="PERIOD",
+        help="last-90-days (default), last-30-days, last-180-days, last-365-days, last-month, this-month, "
+        "last-quarter, this-quarter, last-week, last-day, this-week, or a number of days (60d)",
+    )
+    impact.add_argument("--chart", metavar="FILE", help="also write the chart to FILE (PNG)")
+    impact.add_argument(
+        "--unmatched", action="store_true", help="list billing's account events that no feedback joins yet instead"
+    )
+    impact.add_argument("--workspace", help="Slack workspace (team) id; default: the one in the database")
+
     doctor = commands.add_parser(
         "doctor",
         help="check the install and say what to fix",
@@ -177,6 +198,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.cli.themes import themes_command
 
         return themes_command(team=args.team, status=args.status, show=args.show, workspace=args.workspace)
+    if args.command == "impact":
+        from bot.cli.impact import impact_command
+
+        return impact_command(
+            team=args.team, period=args.period, unmatched=args.unmatched, chart=args.chart, workspace=args.workspace
+        )
     if args.command == "doctor":
         from bot.cli.doctor import doctor_command
 

@@ -19,6 +19,10 @@ from models.outbox import OutboxItem, cancel_pending_outbox_items, waiting_outbo
 CARD, CARD_UPDATE, MOVED_CARD, HOME = "card", "card_update", "moved_card", "view"
 THEME_CARD, THEME_UPDATE, THEME_NOTE = "theme_card", "theme_update", "theme_note"
 OWNER_ALERT, OWNER_ALERT_UPDATE = "owner_alert", "owner_alert_update"
+IMPACT_CHART = "impact_chart"
+# Not one Web API method but slack_sdk's files_upload_v2: files.getUploadURLExternal, the bytes to the URL it
+# gives, files.completeUploadExternal. The worker sends rows of this method that way.
+FILE_UPLOAD = "files.uploadV2"
 
 
 def card_key(loop_id: int) -> str:
@@ -255,3 +259,18 @@ def enqueue_owner_alert(
     )
     session.add(item)
     return item
+
+
+def enqueue_file_upload(
+    session: Session, *, workspace_id: str, channel_id: str, ordering_key: str, kind: str, payload: dict
+) -> OutboxItem:
+    """Queue a file shared in a channel (in a thread, with ``thread_ts``) or a person's DM (a user id as the
+    channel). Its bytes, filename and title are drawn when it is sent, by the renderer of ``kind``."""
+    return _add_item(
+        session,
+        workspace_id=workspace_id,
+        ordering_key=ordering_key,
+        kind=kind,
+        method=FILE_UPLOAD,
+        payload={"channel": channel_id, **payload},
+    )

@@ -18,8 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.delivery.notices import tell_admins_once
+from bot.delivery.outbox import FILE_UPLOAD
 from bot.delivery.outcomes import Outcome, backoff, classify, slack_error
 from bot.delivery.rate_limits import RateLimiter, rate_key
+from bot.delivery.uploads import has_file, upload_file
 from bot.ids import MESSAGE_METADATA_EVENT
 from bot.metrics import Metrics
 from models.base import utcnow
@@ -241,13 +243,13 @@ class DeliveryWorker:
             args[item.card_ref] = card_ts
         if item.method == "chat.postMessage":
             args["metadata"] = _metadata(item, args.get("metadata"))
-            if item.in_doubt:
-                checked = self._find_posted(item, args)
-                if checked is not None:
-                    return checked
+        if item.in_doubt and item.method in ("chat.postMessage", FILE_UPLOAD):
+            checked = self._find_posted(item, args)
+            if checked is not None:
+                return checked
         key = item.rate_key or rate_key(item.workspace_id, item.method, args)  # its room was taken at claim
         try:
-            return Outcome(SENT, response=_data(self.client.api_call(api_method=item.method, json=args)))
+            return Outcome(SENT, response=self._call(item, args))
         except SlackApiError as exc:
             if slack_error(exc) == "not_in_channel" and "channel" in args:
                 return self._join_and_send(item, args)
@@ -259,12 +261,18 @@ class DeliveryWorker:
             self.metrics.rate_limited.inc(item.method)
         return outcome
 
+    def _call(self, item: OutboxItem, args: dict) -> dict:
+        """One write to Slack: a Web API call, or a file's upload and share (three calls, one outcome)."""
+        if item.method == FILE_UPLOAD:
+            return upload_file(self.client, args)
+        return _data(self.client.api_call(api_method=item.method, json=args))
+
     def _join_and_send(self, item: OutboxItem, args: dict) -> Outcome:
         """``not_in_channel``: join the (public) channel once, then send again; park if either fails."""
         try:
             self.client.conversations_join(channel=args["channel"])
             log.info("joined channel %s to deliver outbox item %s", args["channel"], item.id)
-            return Outcome(SENT, response=_data(self.client.api_call(api_method=item.method, json=args)))
+            return Outcome(SENT, response=self._call(item, args))
         except SlackApiError as exc:
             if slack_error(exc) in (
                 "method_not_supported_for_channel_type",
@@ -279,7 +287,8 @@ class DeliveryWorker:
             return classify(exc, attempts=item.attempts, now=self.clock())
 
     def _find_posted(self, item: OutboxItem, args: dict) -> Outcome | None:
-        """Before re-sending a post that may have landed, look for it in the channel by its metadata.
+        """Before re-sending a post that may have landed, look for it in the channel by its metadata (a file by its
+        name, which carries the outbox id).
 
         Returns SENT when it is there, None to send it, or a retry when the lookup failed for a
         passing reason (we do not guess). Without the history scopes (or for DMs, whose channel id
@@ -311,7 +320,7 @@ class DeliveryWorker:
             return Outcome(PENDING, f"checking history: {outcome.error}", outcome.retry_at, in_doubt=True)
         for message in response.get("messages") or []:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("outbox_id") == item.id:
+            if payload.get("outbox_id") == item.id or has_file(message, args.get("filename")):
                 log.info("outbox item %s was already posted as %s; not posting again", item.id, message.get("ts"))
                 return Outcome(SENT, response={"channel": channel, "ts": message.get("ts")}, error="deduplicated")
         return None
@@ -338,7 +347,7 @@ class DeliveryWorker:
                 response = outcome.response or {}
                 row.last_error, row.in_doubt = None, False
                 row.sent_at = self.clock()
-                row.result = {k: response[k] for k in ("channel", "ts") if k in response}
+                row.result = {k: response[k] for k in ("channel", "ts", "file") if k in response}
                 posted = self.on_posted.get(item.kind)
                 if posted is not None and isinstance(response.get("ts"), str):
                     posted(session, row, response["ts"])

@@ -19,6 +19,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 from bot.demo.socket_mode import SocketModeStandIn
+from bot.demo.standin_files import FileMethods
 from bot.demo.standin_http import make_handler
 from bot.demo.standin_methods import WebApiMethods
 from bot.demo.standin_records import Call, Channel, Fault
@@ -29,7 +30,7 @@ from bot.errors import ConfigError
 __all__ = ["Call", "Channel", "Fault", "SlackStandIn"]
 
 
-class SlackStandIn(WebApiMethods):
+class SlackStandIn(WebApiMethods, FileMethods):
     """Start with ``start()``; ``url`` is the base URL to give WebClient."""
 
     def __init__(
@@ -51,6 +52,7 @@ class SlackStandIn(WebApiMethods):
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.calls: list[Call] = []
+        self.files: dict[str, dict[str, Any]] = {}  # file id -> name, bytes, title, shares (files_upload_v2)
         self.faults: list[Fault] = []
         self.server_error_fraction = 0.0
         # Slow answers: the call is carried out, then the answer waits (past a client's timeout).

@@ -1,5 +1,6 @@
-"""The stand-in's HTTP side: Web API calls (JSON or form-encoded, token in the header or the form) and
-``response_url`` posts, answered with what ``SlackStandIn.handle`` decides."""
+"""The stand-in's HTTP side: Web API calls (JSON or form-encoded, token in the header or the form),
+``response_url`` posts, answered with what ``SlackStandIn.handle`` decides, and files' raw bytes POSTed to the
+upload URLs it hands out."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def make_handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             parsed = urlparse(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            if parsed.path.startswith("/upload/"):  # a file's raw bytes, to the URL files.getUploadURLExternal gave
+                return self._send_text(*standin.receive_upload(parsed.path, raw))
             args: dict[str, Any] = dict(parse_qsl(parsed.query))
             content_type = self.headers.get("Content-Type", "")
             if raw and content_type.startswith("application/json"):
@@ -44,6 +47,15 @@ def make_handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             self._send(status, body, headers)
 
         do_GET = do_POST
+
+        def _send_text(self, status: int, text: str) -> None:
+            data = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(data)
 
         def _send(self, status: int, body: dict, headers: dict[str, str]) -> None:
             data = json.dumps(body).encode()

@@ -179,6 +179,15 @@ class WebApiMethods:
         channel.is_member = True
         return {"ok": True, "channel": {"id": channel.id, "name": channel.name}}
 
+    def _api_conversations_open(self, args):
+        """The app's DM with one person (``users``), as a D… channel."""
+        users = str(args.get("users") or "").split(",")
+        if len(users) != 1 or (users[0] not in self.users and users[0][:1] not in "UW"):
+            return {"ok": False, "error": "user_not_found"}
+        channel = self._channel(users[0])
+        assert channel is not None
+        return {"ok": True, "channel": {"id": channel.id}}
+
     def _api_conversations_history(self, args):
         channel = self._channel(args.get("channel"))
         if channel is None:

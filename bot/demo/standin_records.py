@@ -16,7 +16,8 @@ class Call:
 
 @dataclass
 class Fault:
-    """Answer ``method`` (optionally only for one channel) with an error ``times`` times."""
+    """Answer ``method`` (optionally only for one channel) with an error ``times`` times; ``"upload"`` is the POST of
+    a file's bytes to its upload URL."""
 
     method: str
     error: str = "ratelimited"

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.delivery.outbox import enqueue_message
 from bot.digest.content import Period, build_digest
+from bot.digest.impact import impact_report, queue_impact_chart, with_impact
 from bot.digest.personal import personal_digests_on, personal_message
 from bot.digest.render import render_blocks
 from models.db import engine_of, new_session
@@ -38,6 +39,9 @@ def send_digest(
                 if message is not None:
                     personal.append((owner_id, message))
         message = render_blocks(digest)
+        impact = impact_report(reader, workspace_id=team.workspace_id, team=team, period=period, now=now)
+        if impact is not None:
+            message = with_impact(message, impact)
     try:
         with session.begin_nested():
             session.add(
@@ -54,7 +58,7 @@ def send_digest(
             session.flush()
     except IntegrityError:
         return False
-    enqueue_message(
+    posted = enqueue_message(
         session,
         workspace_id=team.workspace_id,
         channel_id=team.channel_id,
@@ -62,6 +66,8 @@ def send_digest(
         kind="digest",
         message=message,
     )
+    if impact is not None:
+        queue_impact_chart(session, team=team, digest=posted, report=impact)
     for owner_id, dm in personal:  # a user id as the channel posts to the app's DM with them
         enqueue_message(
             session,

@@ -4,7 +4,8 @@ New feedback opens a loop per routed team and queues its card. The same
 response again is a duplicate. A changed response (a comment added later, a
 score corrected) updates the stored feedback and the card in place, notes the
 change in the card's thread, and re-routes when the score changes category.
-Later feedback from a customer whose loop is still open joins that loop.
+Later feedback from a customer whose loop is still open joins that loop; the card of a resolved detractor
+loop of theirs is updated to show what they said next (recovery).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.intake.owner_alerts import tell_account_owner
 from bot.intake.routing_targets import destinations
 from bot.loops.opening import Target, attach_feedback, feedback_changed, open_loops
 from bot.loops.playbooks import suggest, workspace_playbooks
+from bot.loops.recovery import show_recovery
 from models.db import new_session, transaction
 from models.feedback import Feedback, get_feedback_by_external_id
 from models.loop import list_loops_for_feedback, open_loop_of_customer
@@ -107,6 +109,7 @@ def ingest_in_transaction(
     session.flush()
     if not policy.open_loops:
         return IngestResult(row.id, (), STORED)
+    show_recovery(session, feedback=row)  # a resolved detractor's card shows what the customer said next
 
     joined = (
         open_loop_of_customer(

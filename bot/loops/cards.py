@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 from bot.feedback import SCALES
 from bot.ids import SNOOZE_CHOICES, CardAction, CardBlock
 from bot.loops.outcomes import OUTCOMES
+from bot.loops.recovery import Recovery
 from bot.loops.sla import breached
 from bot.money import format_money
 from bot.mrkdwn import day_month, escape, link_channel, mention_user, quote, slack_date, truncate
@@ -126,13 +127,14 @@ def render_card(
     elevation: Elevation | None = None,
     billing: Billing | None = None,
     collaborators: tuple[str, ...] = (),
+    recovery: Recovery | None = None,
 ) -> dict:
     """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update.
 
     ``attached`` counts later feedback from the same customer that joined this
     loop (shown in the thread); ``moved_to`` renders the card a loop left behind
     when it moved to another team's channel; ``elevation`` is the theme it feeds; ``billing`` what billing
-    says of the customer's account.
+    says of the customer's account; ``recovery`` the customer's next feedback after the loop was resolved.
     """
     today = now or datetime.now(UTC)
     blocks: list[Block] = [
@@ -173,6 +175,8 @@ def render_card(
         blocks.append(SectionBlock(text=_md(_suggestions(loop))))
     status = status_line(loop, now=now, collaborators=collaborators)
     blocks.append(ContextBlock(block_id=CardBlock.STATUS, elements=[_md(status)]))
+    if recovery is not None:
+        blocks.append(ContextBlock(block_id=CardBlock.RECOVERY, elements=[_md(recovery_line(recovery))]))
     if elevation is not None:
         blocks.append(ContextBlock(block_id=CardBlock.THEME, elements=[_md(elevation_line(elevation))]))
     blocks.append(ActionsBlock(block_id=f"{CardBlock.ACTIONS}:{loop.id}", elements=_controls(loop, elevation)))
@@ -263,6 +267,13 @@ def status_line(loop: Loop, *, now: datetime | None = None, collaborators: tuple
     if loop.snoozed_until and loop.status != "resolved" and (now is None or loop.snoozed_until > now):
         parts.append(f":zzz: snoozed until {slack_date(loop.snoozed_until)}")
     return "  ·  ".join(parts)
+
+
+def recovery_line(recovery: Recovery) -> str:
+    """What the customer said next: ``Recovered: NPS 3 → 9`` and when."""
+    marker = ":chart_with_upwards_trend:" if recovery.recovered else ":chart_with_downwards_trend:"
+    when = slack_date(recovery.after.submitted_at or recovery.after.received_at, fmt="{date_short_pretty}")
+    return f"{marker} *{recovery.text}* — their next feedback, {when}"
 
 
 def elevation_line(elevation: Elevation) -> str:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.delivery.outbox import CARD, CARD_UPDATE, HOME, MOVED_CARD
 from bot.loops.cards import Billing, Elevation, render_card
 from bot.loops.home import render_home
+from bot.loops.recovery import RESOLVED, recovery_of
 from models.account import accounts_for_feedback
 from models.feedback import Feedback, count_feedback_in_loop, get_feedback
 from models.loop import Loop
@@ -38,6 +39,7 @@ def card_message(session: Session, item: OutboxItem, now: datetime) -> dict | No
         elevation=elevation_of(session, loop),
         billing=billing_of(session, feedback),
         collaborators=tuple(list_collaborators(session=session, loop_id=loop.id)),
+        recovery=recovery_of(session, loop, feedback) if loop.status == RESOLVED else None,
     )
     if item.kind == CARD:
         return message

@@ -1,0 +1,1 @@
+"""The impact report: whether closing loops moved the business (churn, ARR, recovery), with its chart."""
