@@ -8,15 +8,14 @@ from pathlib import Path
 
 from bot.accounts.importing import import_accounts
 from bot.cli.config import pick_workspace
+from bot.cli.imports import report_rejects
 from bot.cli.terminal import ProgressBar
 from bot.delivery.slack_directory import WebDirectory
 from bot.errors import ConfigError, SlackUnavailable
-from bot.intake.importer import count_rows, write_rejects
+from bot.intake.importer import count_rows
 from bot.settings import load_settings
 from models.base import utcnow
 from models.db import make_engine, new_session
-
-MAX_REJECTS_SHOWN = 10
 
 
 def import_accounts_command(args: argparse.Namespace) -> int:
@@ -58,12 +57,5 @@ def import_accounts_command(args: argparse.Namespace) -> int:
     if summary.loops_told:
         told = summary.loops_told
         print(f"  notes queued on {told:,} open loops; the running bot (`loopkeeper run`) posts them", file=out)
-    for number, reason, _ in summary.rejected[:MAX_REJECTS_SHOWN]:
-        print(f"  line {number}: {reason}", file=out)
-    if len(summary.rejected) > MAX_REJECTS_SHOWN:
-        print(f"  … and {len(summary.rejected) - MAX_REJECTS_SHOWN:,} more", file=out)
-    if summary.rejected:
-        rejects = Path(args.rejects) if args.rejects else path.with_suffix(path.suffix + ".rejected.csv")
-        write_rejects(rejects, summary.rejected)
-        print(f"  rejected rows written to {rejects}", file=out)
+    report_rejects(summary.rejected, path=path, rejects=args.rejects, out=out)
     return 0 if not summary.rejected else 1

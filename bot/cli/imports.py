@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from bot.cli.config import pick_workspace
 from bot.cli.terminal import ProgressBar
@@ -40,6 +41,18 @@ def cards_cutoff(text: str, *, now: datetime) -> datetime | None:
             f"--cards-since {text!r}: give a date like 2026-11-01, a duration like 7d, or never"
         ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def report_rejects(rejected: list[tuple[int, str, dict]], *, path: Path, rejects: str | None, out: TextIO) -> None:
+    """The first rejected rows with their line numbers and reasons; all of them written to a CSV to fix."""
+    for number, reason, _ in rejected[:MAX_REJECTS_SHOWN]:
+        print(f"  line {number}: {reason}", file=out)
+    if len(rejected) > MAX_REJECTS_SHOWN:
+        print(f"  … and {len(rejected) - MAX_REJECTS_SHOWN:,} more", file=out)
+    if rejected:
+        written = Path(rejects) if rejects else path.with_suffix(path.suffix + ".rejected.csv")
+        write_rejects(written, rejected)
+        print(f"  rejected rows written to {written}", file=out)
 
 
 def run_import_command(args: argparse.Namespace) -> int:
@@ -83,14 +96,7 @@ def run_import_command(args: argparse.Namespace) -> int:
     )
     for outcome, count in sorted(summary.outcomes.items()):
         print(f"    {outcome}: {count:,}", file=out)
-    for number, reason, _ in summary.rejected[:MAX_REJECTS_SHOWN]:
-        print(f"  line {number}: {reason}", file=out)
-    if len(summary.rejected) > MAX_REJECTS_SHOWN:
-        print(f"  … and {len(summary.rejected) - MAX_REJECTS_SHOWN:,} more", file=out)
-    if summary.rejected:
-        rejects = Path(args.rejects) if args.rejects else path.with_suffix(path.suffix + ".rejected.csv")
-        write_rejects(rejects, summary.rejected)
-        print(f"  rejected rows written to {rejects}", file=out)
+    report_rejects(summary.rejected, path=path, rejects=args.rejects, out=out)
     if not args.dry_run and summary.outcomes.get("created"):
         print("  cards are queued; the running bot (`loopkeeper run`) posts them", file=out)
     return 0 if not summary.rejected else 1

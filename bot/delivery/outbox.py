@@ -220,16 +220,14 @@ def enqueue_message(
 ) -> OutboxItem:
     """Queue a message that belongs to no loop (a digest, a notice)."""
     payload = {"channel": channel_id, **message, "unfurl_links": False, "unfurl_media": False}
-    item = OutboxItem(
+    return _add_item(
+        session,
         workspace_id=workspace_id,
         ordering_key=ordering_key,
         kind=kind,
         method="chat.postMessage",
         payload=payload,
-        rate_key=rate_key(workspace_id, "chat.postMessage", payload),
     )
-    session.add(item)
-    return item
 
 
 def owner_alert_key(alert_id: int) -> str:
@@ -249,16 +247,7 @@ def enqueue_owner_alert(
     payload: dict = {"_alert_id": alert_id}
     if first:
         payload.update(channel=user_id, unfurl_links=False, unfurl_media=False)
-    item = OutboxItem(
-        workspace_id=workspace_id,
-        ordering_key=key,
-        kind=kind,
-        method=method,
-        payload=payload,
-        rate_key=rate_key(workspace_id, method, payload),
-    )
-    session.add(item)
-    return item
+    return _add_item(session, workspace_id=workspace_id, ordering_key=key, kind=kind, method=method, payload=payload)
 
 
 def enqueue_file_upload(
