@@ -194,6 +194,9 @@ def _configuration(engine: Engine, settings: Settings, workspace_id: str | None)
     )
 
 
+BILLING_SECRETS = (("stripe", "LOOPKEEPER_WEBHOOK_SECRET_STRIPE"), ("accounts", "LOOPKEEPER_WEBHOOK_SECRET_ACCOUNTS"))
+
+
 def _secrets(settings: Settings, sources_with_options: frozenset[str]) -> tuple[Secret, ...]:
     """A source is in use when it is the generic webhook (always), when its secret setting is given at all
     (even as a placeholder), or when the configuration has options for it (e.g. Typeform field mappings).
@@ -210,6 +213,11 @@ def _secrets(settings: Settings, sources_with_options: frozenset[str]) -> tuple[
             why = f"{name} has options in the configuration"
         else:
             why = None
+        secrets.append(Secret(name, setting, why, given, settings.secret(setting) is not None))
+    # Billing's endpoints (/webhooks/stripe, /webhooks/accounts) are in use once their setting is given.
+    for name, setting in BILLING_SECRETS:
+        given = setting in settings.source_secrets
+        why = "its setting is given" if given else None
         secrets.append(Secret(name, setting, why, given, settings.secret(setting) is not None))
     return tuple(secrets)
 

@@ -68,7 +68,7 @@ def test_a_healthy_install_passes_every_check(harness):
         "✅ intake channels: the bot is in all 2: #c0alerts (C0ALERTS, intake), #c0intake (C0INTAKE, intake, delighted)"
     )
     secrets = check(lines, "webhook secrets")
-    assert secrets == "✅ webhook secrets: set for delighted, generic, intercom, typeform, zendesk"
+    assert secrets == "✅ webhook secrets: set for delighted, generic, intercom, typeform, zendesk, stripe, accounts"
     assert check(lines, "database schema").startswith("✅ database schema: at the latest migration (0")
     assert check(lines, "outbox") == "✅ outbox: nothing parked"
     # It looks and changes nothing: no channel joined, no Slack write.
@@ -108,7 +108,10 @@ def test_the_bot_not_in_an_intake_channel_and_an_archived_one(harness):
 @pytest.fixture
 def unset_secrets_harness(settings, standin):
     """Delighted's secret left as the example text, and Typeform configured (form mappings) with no secret."""
-    secrets = {"LOOPKEEPER_WEBHOOK_SECRET_DELIGHTED": "changeme-delighted-key"}
+    secrets = {
+        "LOOPKEEPER_WEBHOOK_SECRET_DELIGHTED": "changeme-delighted-key",
+        "LOOPKEEPER_WEBHOOK_SECRET_STRIPE": "whsec_your-stripe-signing-secret",
+    }
     harness = Harness(dataclasses.replace(settings, source_secrets=secrets), standin)
     config = {**TEST_CONFIG, "sources": {"typeform": {"forms": {"Xk3pQ9aZ": {"score": "nps_score"}}}}}
     import_config(harness.app.engine, workspace_id=harness.workspace_id, doc=parse_config(config))
@@ -122,13 +125,15 @@ def test_an_unset_or_placeholder_secret_is_named_never_shown(unset_secrets_harne
     failing = only_failing(lines, "webhook secrets")
     assert failing.startswith(
         "❌ webhook secrets: LOOPKEEPER_WEBHOOK_SECRET_DELIGHTED is still a placeholder; "
-        "LOOPKEEPER_WEBHOOK_SECRET_TYPEFORM is not set (typeform has options in the configuration) — fix: set "
-        "LOOPKEEPER_WEBHOOK_SECRET_DELIGHTED, LOOPKEEPER_WEBHOOK_SECRET_TYPEFORM to the signing secret"
+        "LOOPKEEPER_WEBHOOK_SECRET_TYPEFORM is not set (typeform has options in the configuration); "
+        "LOOPKEEPER_WEBHOOK_SECRET_STRIPE is still a placeholder — fix: set LOOPKEEPER_WEBHOOK_SECRET_DELIGHTED, "
+        "LOOPKEEPER_WEBHOOK_SECRET_TYPEFORM, LOOPKEEPER_WEBHOOK_SECRET_STRIPE to the signing secret"
     )
     assert "zendesk" not in failing  # not in use: not required
     text = "\n".join(lines)
     for secret in (
         "changeme-delighted-key",
+        "whsec_your-stripe-signing-secret",
         unset_secrets_harness.settings.webhook_secret,
         unset_secrets_harness.settings.slack_bot_token,
     ):
