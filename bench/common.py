@@ -181,6 +181,14 @@ class _StandInHost:
         """(Web API URL, response_url base, bot token)."""
         return self._standin.url, self._standin.response_url_base, self._standin.bot_token
 
+    def call_times(self, method: str) -> list[tuple[float, dict]]:
+        """(time.time() it arrived, its arguments) of every call to ``method`` so far."""
+        return [(call.at, call.args) for call in self._standin.calls_to(method)]
+
+    def posted(self, channel_id: str) -> list[dict]:
+        """The top-level messages in ``channel_id``."""
+        return self._standin.messages(channel_id)
+
 
 class _StandInManager(BaseManager):
     pass
@@ -220,6 +228,7 @@ class Stack:
     server: Server
     settings: Settings
     response_url_base: str  # the stand-in's, for block_actions payloads
+    standin: _StandInHost  # a proxy to the stand-in in its own process
 
 
 @contextmanager
@@ -244,7 +253,7 @@ def running_app(**overrides) -> Iterator[Stack]:
         try:
             server = Server(app.asgi).start()
             try:
-                yield Stack(app, server, settings, response_url_base)
+                yield Stack(app, server, settings, response_url_base, standin)
             finally:
                 server.stop()
         finally:

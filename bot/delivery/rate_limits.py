@@ -112,6 +112,13 @@ class RateLimiter:
                 return False
             time.sleep(min(wait, 0.25))
 
+    def give_back(self, key: str) -> None:
+        """Return the room taken for a call that was not made after all (up to the burst)."""
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is not None and self.clock() >= bucket.blocked_until:
+                bucket.tokens = min(bucket.burst, bucket.tokens + 1)
+
     def hold(self, key: str, seconds: float) -> None:
         """Slack answered 429 with Retry-After: nothing on ``key`` for ``seconds``."""
         with self._lock:
