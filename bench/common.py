@@ -13,9 +13,12 @@ import json
 import logging
 import math
 import multiprocessing
+import os
+import re
 import secrets
 import socket
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -284,3 +287,24 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float, poll: float = 0
             return False
         time.sleep(poll)
     return True
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds used so far by this process's live threads, summed by name (digits dropped: pools add up)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: Counter = Counter()
+    for thread in threading.enumerate():
+        try:
+            fields = Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        name = re.sub(r"[-_ ]?\d+(_\d+)?$", "", thread.name)
+        used[name] += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return dict(used)
+
+
+def cpu_share(before: dict[str, float], after: dict[str, float], elapsed: float) -> str:
+    """Each thread group's CPU over a run, as a share of one core, busiest first."""
+    spent = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in after}
+    shown = sorted(((t, n) for n, t in spent.items() if t / elapsed >= 0.01), reverse=True)
+    return ", ".join(f"{name} {t / elapsed:.0%}" for t, name in shown)

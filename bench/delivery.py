@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import tempfile
 import time
@@ -61,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--channels", type=int, default=10)
     parser.add_argument("--burst", type=int, default=3)
     parser.add_argument(
-        "--server-errors", type=float, default=0.0, help="fraction of Slack answers that are 500s (default 0)"
+        "--server-errors",
+        type=float,
+        default=0.0,
+        help="fraction of chat.postMessage answers that are 500s, e.g. 0.1: every 10th (default 0)",
     )
     args = parser.parse_args(argv)
     if args.alerts <= args.burst * args.channels:
@@ -69,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
 
     standin = SlackStandIn().start()
     standin.post_limit = (1.0, args.burst)  # Slack's limit, enforced with 429 + Retry-After
-    standin.server_error_fraction = args.server_errors
+    if args.server_errors:
+        standin.server_error_every = {"chat.postMessage": round(1 / args.server_errors)}
     workdir = Path(tempfile.mkdtemp(prefix="loopkeeper-bench-delivery-"))
     settings = Settings(
         slack_bot_token=standin.bot_token,
@@ -103,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
                     break
             time.sleep(0.05)
         posts = [c for c in standin.calls_to("chat.postMessage") if c not in standin.limited_calls]
+        if os.environ.get("BENCH_TRACE"):
+            for c in standin.calls:
+                print(round(c.at - started, 2), c.method, (c.args.get("metadata") or {}).get("event_payload"))
         finished = max(c.at for c in posts)
     finally:
         server.stop()
@@ -129,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.server_errors:
         print(
-            f"{failed} post calls answered 5xx ({args.server_errors:.0%} of all calls fail); Slack counts them too, "
+            f"{failed} post calls answered 5xx (every {round(1 / args.server_errors)}th); Slack counts them too, "
             f"so the {len(posts)} calls it took allow no less than {token_floor:.1f} s "
             f"({elapsed / max(token_floor, 1):.2f}x that)"
         )

@@ -215,6 +215,8 @@ class Loopkeeper:
         self.leadership.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.ctx.intake_writes is not None:
+            self.ctx.intake_writes.stop()  # what was accepted is stored before the engine goes
         self.worker.stop()
         self.after_ack.stop()
         self.engine.dispose()

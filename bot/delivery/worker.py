@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -128,7 +129,9 @@ class DeliveryWorker:
             free = self.concurrency - len(in_flight)
             if free > 0:
                 try:
-                    chains = self._claim_chains(limit=self.batch, keys=free, busy=_busy_keys(in_flight))
+                    # One item per channel at a time: a slow call then holds only its own card, never a queue
+                    # claimed behind it; the next goes as soon as it is answered (the pass is woken) or is slow.
+                    chains = self._claim_chains(limit=self.batch, keys=free, busy=_busy_keys(in_flight), per_key=1)
                     self.last_error = None
                 except Exception as exc:  # the worker must outlive a database blip; it logs and retries
                     self.last_error = type(exc).__name__
@@ -186,24 +189,27 @@ class DeliveryWorker:
         list(self._pool.map(self._deliver_chain, chains))
         return sum(len(chain) for chain in chains)
 
-    def _claim_chains(self, *, limit: int, keys: int, busy: AbstractSet[str] = frozenset()) -> list[list[OutboxItem]]:
+    def _claim_chains(
+        self, *, limit: int, keys: int, busy: AbstractSet[str] = frozenset(), per_key: int | None = None
+    ) -> list[list[OutboxItem]]:
         """Lease up to ``limit`` sendable items whose rate key has room now (taking that room), from at most
-        ``keys`` rate keys not ``busy``; grouped by key in id order, so one channel's posts go out in order."""
+        ``keys`` rate keys not ``busy``, at most ``per_key`` of each; grouped by key in id order, so one channel's
+        posts go out in order."""
         now = self.clock()
         with new_session(self.engine, read_only=True) as session:
             candidates = sendable_outbox_items(
                 session=session, now=now, skip_rate_keys=self.limiter.full_keys() | set(busy), limit=max(limit * 4, 50)
             )
         chosen: list[int] = []
-        taken: set[str] = set()
+        taken: Counter[str] = Counter()
         full = set(busy)
         for item_id, key in candidates:
-            if key in full or (key not in taken and len(taken) == keys):
+            if key in full or (key not in taken and len(taken) == keys) or taken[key] == per_key:
                 continue
             # the call's room is taken now, so the next claim never counts it twice
             if self.limiter.acquire(key, timeout=0):
                 chosen.append(item_id)
-                taken.add(key)
+                taken[key] += 1
                 if len(chosen) == limit:
                     break
             else:
@@ -272,6 +278,7 @@ class DeliveryWorker:
             if checked is not None:
                 return checked
         key = item.rate_key or rate_key(item.workspace_id, item.method, args)  # its room was taken at claim
+        self.limiter.pace(key)
         called.append(True)
         try:
             return Outcome(SENT, response=self._call(item, args))
