@@ -42,7 +42,8 @@ class AppContext:
 
     def __post_init__(self) -> None:
         if self.intake_writes is None:
-            self.intake_writes = GroupCommit(self.engine, on_commit=lambda: self.on_outbox_write())
+            # looked up when called: the composition root may set on_outbox_write after this
+            self.intake_writes = GroupCommit(self.engine, on_commit=lambda: self.on_outbox_write())  # noqa: PLW0108
 
     def session(self, *, read_only: bool = False) -> Session:
         """A database session; ``read_only`` ones never wait for or block writers on SQLite."""
