@@ -19,10 +19,21 @@ RUNS = {
     "clicks": ["bench.click_latency"],
     "memory": ["bench.memory"],
     "memory-100k": ["bench.memory", "--alerts", "100000"],
+    "replicas": ["bench.replicas"],  # PostgreSQL: only with LOOPKEEPER_BENCH_POSTGRES_URL set
     "digest": ["bench.digest"],
     "similarity": ["bench.similarity"],
 }
-DEFAULT = ["intake", "delivery", "delivery-5xx", "interactivity", "clicks", "memory", "digest", "similarity"]
+DEFAULT = [
+    "intake",
+    "replicas",
+    "delivery",
+    "delivery-5xx",
+    "interactivity",
+    "clicks",
+    "memory",
+    "digest",
+    "similarity",
+]
 
 
 def main(argv: list[str]) -> int:
