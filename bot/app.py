@@ -19,13 +19,14 @@ from starlette.applications import Starlette
 from bot.admin.runner import CommandRunner
 from bot.after_ack import AfterAck
 from bot.context import AppContext
-from bot.delivery.outbox import OWNER_ALERT, OWNER_ALERT_UPDATE
+from bot.delivery.outbox import HOOK_EVENT, HOOK_POST, OWNER_ALERT, OWNER_ALERT_UPDATE
 from bot.delivery.rate_limits import RateLimiter
 from bot.delivery.slack_directory import WebDirectory
 from bot.delivery.worker import DeliveryWorker
 from bot.digest.owners import send_due_owner_digests
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
+from bot.hooks.sending import HookSender, render_hook_event
 from bot.impact import chart_upload
 from bot.intake.owner_alerts import owner_alert_message, record_owner_alert
 from bot.leader import Leadership
@@ -51,6 +52,7 @@ RENDERERS = {
     **chart_upload.RENDERERS,
     OWNER_ALERT: owner_alert_message,
     OWNER_ALERT_UPDATE: owner_alert_message,
+    HOOK_EVENT: render_hook_event,
 }
 ON_POSTED = {**loop_rendering.ON_POSTED, **theme_rendering.ON_POSTED, OWNER_ALERT: record_owner_alert}
 # Slack retries an event for about an hour; ids older than a day can go.
@@ -106,6 +108,7 @@ class Loopkeeper:
             metrics=self.metrics,
             renderers=RENDERERS,
             on_posted=ON_POSTED,
+            senders={HOOK_POST: HookSender(timeout=settings.hook_timeout_seconds)},
         )
         self.after_ack = AfterAck()
         directory = WebDirectory(slack_client(settings))
