@@ -78,7 +78,7 @@ def hook_remove(inv: Invocation) -> str:
 
 def hook_test(inv: Invocation) -> str:
     hook = _hook(inv, example=TEST)
-    event_id = emit_hook_test(inv.session, hook=hook, actor=inv.user_id, at=inv.now)
+    event_id = emit_hook_test(inv.session, hook=hook, actor=inv.user_id, via=inv.via, at=inv.now)
     return (
         f":outbox_tray: A `hook.test` event (`{event_id}`) is on its way to hook #{hook.id}. "
         "`/loops hook list` shows whether it arrived; a refusal is parked in `/loops deliveries` "

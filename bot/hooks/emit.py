@@ -92,9 +92,13 @@ def emit_workspace_event(
     return len(hooks)
 
 
-def emit_hook_test(session: Session, *, hook: Hook, actor: str, at: datetime) -> str:
+def emit_hook_test(session: Session, *, hook: Hook, actor: str, via: str, at: datetime) -> str:
     """Queue a ``hook.test`` event for this one hook (whatever it subscribes to); returns the event's id."""
-    data = {"hook": {"id": hook.id}, "actor": {"id": actor}, "message": "A test from Loopkeeper: this hook works."}
+    data = {
+        "hook": {"id": hook.id},
+        "actor": {"id": actor, "via": via},
+        "message": "A test from Loopkeeper: this hook works.",
+    }
     event = envelope(event_type=HOOK_TEST, workspace_id=hook.workspace_id, at=at, data=data)
     enqueue_hook_event(
         session, workspace_id=hook.workspace_id, hook_id=hook.id, ordering_key=workspace_key(hook.id), event=event
