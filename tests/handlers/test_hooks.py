@@ -17,6 +17,7 @@ from models.db import transaction
 from models.outbox import PARKED, SENT
 from tests.factories import feedback_payload
 from tests.hook_receiver import HookReceiver
+from tests.hook_schema import problems
 
 ADMIN, MEMBER = "U0ADMIN", "U0DANA"
 SECRET = re.compile(r"`(lkhook_[A-Za-z0-9_-]+)`")
@@ -116,6 +117,7 @@ def test_loop_events_arrive_signed_and_in_order_with_their_payloads(harness, rec
         "to": {"team": "support", "channel": "C0SUPPORT"},
     }
     assert moved["data"]["loop"]["team"] == "support"
+    assert [problems(event) for event in events] == [[]] * 5  # each fits the README's schema of its type
     harness.wait_until_delivered()
     assert {row.state for row in hook_rows(harness)} == {SENT}
 
@@ -171,6 +173,7 @@ def test_hook_test_then_remove(harness, receiver):
     assert "A `hook.test` event" in answer
     [test] = receiver.wait_for(lambda got: len(got) >= 1)
     assert test["type"] == "hook.test" and test["data"]["hook"] == {"id": 1} and test["id"] in answer
+    assert problems(test) == []
     harness.wait_until_delivered()
     assert ":white_check_mark: last delivered" in say(harness, "hook list")
     assert say(harness, "hook remove 1").startswith(":wastebasket: Hook #1 removed")
@@ -196,6 +199,7 @@ def test_customer_forgotten_is_sent_to_the_hooks_that_want_it(harness, receiver)
         "loops": [1, 3],
         "feedback_count": 0,
     }
+    assert problems(forgotten) == []
 
 
 @pytest.mark.parametrize(
@@ -222,3 +226,24 @@ def test_members_may_not_touch_hooks(harness, receiver):
         assert say(harness, text, user=MEMBER).startswith(":lock: Sorry, only Loopkeeper admins can run")
     with harness.session() as session:
         assert session.exec(select(Hook)).all() == []
+
+
+def test_an_elevation_names_its_theme(harness, receiver):
+    say(harness, "team add finance <#C0FINANCE|finance>")
+    add_hook(harness, receiver, "loop.elevated")
+    card, loop_id = open_card(harness)
+    view = harness.open_modal(card, CardAction.ELEVATE, user_id="U0PRIYA")
+    fields = {
+        "impact": slack_requests.selected("complaint"),
+        "new_theme": slack_requests.typed("Double charges"),
+        "owner_team": slack_requests.selected("finance"),
+    }
+    assert harness.submit(view, fields, user_id="U0PRIYA").status_code == 200
+    [elevated] = receiver.wait_for(lambda got: len(got) >= 1)
+    assert elevated["type"] == "loop.elevated" and elevated["data"]["loop"]["id"] == loop_id
+    assert elevated["data"]["change"] == {
+        "theme": {"id": 1, "name": "Double charges"},
+        "impact": "complaint",
+        "from_theme": None,
+    }
+    assert problems(elevated) == []

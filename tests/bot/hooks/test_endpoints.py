@@ -6,6 +6,7 @@ import pytest
 
 from bot.hooks.endpoints import clean_url, events_problem, new_secret, normalise_events, url_problem
 from bot.hooks.events import EVENT_TYPES
+from tests.hook_schema import problems, readme_example
 
 
 @pytest.mark.parametrize(
@@ -53,3 +54,15 @@ def test_events_are_known_names_stored_once_in_order():
 def test_secrets_are_prefixed_random_and_long():
     first, second = new_secret(), new_secret()
     assert first.startswith("lkhook_") and len(first) >= 40 and first != second
+
+
+def test_the_readme_example_fits_the_readme_schema_and_a_broken_event_does_not():
+    example = readme_example()
+    assert problems(example) == []
+    broken = {**example, "schema": "loopkeeper.event/v2", "data": {**example["data"], "extra": 1}}
+    del broken["data"]["loop"]["status"]
+    assert problems(broken) == [
+        "$.schema: 'loopkeeper.event/v2' is not 'loopkeeper.event/v1'",
+        "$.data: extra is not in the schema",
+        "$.data.loop: status is missing",
+    ]
