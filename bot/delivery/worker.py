@@ -240,7 +240,10 @@ class DeliveryWorker:
             args.update(rendered)
         sender = self.senders.get(item.method)
         if sender is not None:  # not Slack (an outgoing webhook): its sender posts and judges the answer
-            return sender(item, args, self.clock())
+            outcome = sender(item, args, self.clock())
+            if outcome.retry_after is not None:  # a failing receiver: the rest of its chain waits, uncounted
+                self.limiter.hold(item.rate_key, outcome.retry_after)
+            return outcome
         if item.card_ref:
             with new_session(self.engine, read_only=True) as session:
                 loop = session.get(Loop, item.loop_id)

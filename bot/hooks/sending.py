@@ -10,6 +10,7 @@ too many attempts, parks it with one notice to the admins. Neither the secret no
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timedelta
 
 import httpx
@@ -65,7 +66,7 @@ class HookSender:
         return judge(item, response.status_code, response.headers.get("retry-after"), now, self.max_attempts)
 
     def retry(self, item: OutboxItem, error: str, now: datetime) -> Outcome:
-        return retry_or_park(item, error, now + backoff(item.attempts), self.max_attempts)
+        return retry_or_park(item, error, now + backoff(item.attempts), now, self.max_attempts, hold=True)
 
     def close(self) -> None:
         self.client.close()
@@ -78,16 +79,23 @@ def judge(item: OutboxItem, status: int, retry_after: str | None, now: datetime,
     error = f"http {status}"
     if status == 429 and retry_after and retry_after.strip().isdigit():
         wait = min(MAX_RETRY_AFTER_SECONDS, max(1, int(retry_after.strip())))
-        return retry_or_park(item, error, now + timedelta(seconds=wait), max_attempts)
+        return retry_or_park(item, error, now + timedelta(seconds=wait), now, max_attempts, hold=True)
     if status in RETRIED_STATUSES or status >= 500:
-        return retry_or_park(item, error, now + backoff(item.attempts), max_attempts)
+        return retry_or_park(item, error, now + backoff(item.attempts), now, max_attempts)
     if 300 <= status < 400:
         return Outcome(PARKED, f"{error}: redirects are not followed; give the hook its final URL")
     return Outcome(PARKED, error)
 
 
-def retry_or_park(item: OutboxItem, error: str, retry_at: datetime, max_attempts: int) -> Outcome:
-    """Retry at ``retry_at``, unless this was the last attempt allowed: then it is parked for a person."""
+def retry_or_park(
+    item: OutboxItem, error: str, retry_at: datetime, now: datetime, max_attempts: int, *, hold: bool = False
+) -> Outcome:
+    """Retry at ``retry_at``, unless this was the last attempt allowed: then it is parked for a person.
+
+    ``hold``: the receiver is down or asked us to wait (a timeout, no connection, 429), so until then the whole
+    hook is held back (``retry_after``) and its other events wait without using up attempts, instead of each
+    meeting the same timeout in turn. A 5xx is the answer to this event only: the others still go."""
     if item.attempts >= max_attempts:
         return Outcome(PARKED, f"gave up after {item.attempts} attempts ({error})")
-    return Outcome(PENDING, error, retry_at, in_doubt=True)
+    wait = max(1, math.ceil((retry_at - now).total_seconds())) if hold else None
+    return Outcome(PENDING, error, retry_at, in_doubt=True, retry_after=wait)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.hooks.sending import judge
+from bot.hooks.sending import judge, retry_or_park
 from bot.logs import SecretFilter
 from models.outbox import PARKED, PENDING, SENT, OutboxItem
 
@@ -43,8 +43,16 @@ def test_answers(status, retry_after, attempts, state, error):
         assert outcome.retry_at is not None and outcome.retry_at > NOW and outcome.in_doubt
 
 
-def test_a_429_waits_as_long_as_the_receiver_asks():
-    assert judge(item(1), 429, "30", NOW, 20).retry_at == NOW + timedelta(seconds=30)
+def test_a_429_holds_the_hook_as_long_as_the_receiver_asks_and_a_5xx_holds_only_its_event():
+    asked = judge(item(1), 429, "30", NOW, 20)
+    assert (asked.retry_at, asked.retry_after) == (NOW + timedelta(seconds=30), 30)
+    assert judge(item(1), 503, None, NOW, 20).retry_after is None
+
+
+def test_a_receiver_that_cannot_be_reached_holds_its_hook_until_the_retry():
+    outcome = retry_or_park(item(3), "timeout", NOW + timedelta(seconds=3.2), NOW, 20, hold=True)
+    assert (outcome.state, outcome.retry_after) == (PENDING, 4)
+    assert retry_or_park(item(20), "timeout", NOW, NOW, 20, hold=True).state == PARKED
 
 
 def test_log_lines_never_carry_a_hook_secret():
