@@ -30,7 +30,8 @@ TEST = "/loops hook test 2"
 def hook_add(inv: Invocation) -> str:
     need(inv.args, 1, what="the URL to send events to", example=ADD)
     url = clean_url(inv.args[0])
-    problem = url_problem(url) or events_problem([e.strip().lower() for e in inv.args[1:] if e.lower() != "all"])
+    events = normalise_events(word for arg in inv.args[1:] for word in arg.replace(",", " ").split())
+    problem = url_problem(url) or events_problem(events)
     if problem:
         raise CommandError(problem, example=ADD)
     existing = get_hook_by_url(session=inv.session, workspace_id=inv.workspace_id, url=url)
@@ -41,12 +42,10 @@ def hook_add(inv: Invocation) -> str:
     if hook_count(inv.session, workspace_id=inv.workspace_id) >= MAX_HOOKS:
         raise CommandError(f"a workspace has at most {MAX_HOOKS} hooks; remove one first", example=REMOVE)
     get_or_create_workspace(session=inv.session, workspace_id=inv.workspace_id)
-    hook = add_hook(
-        inv.session, workspace_id=inv.workspace_id, url=url, events=normalise_events(inv.args[1:]), added_by=inv.user_id
-    )
+    hook = add_hook(inv.session, workspace_id=inv.workspace_id, url=url, events=events, added_by=inv.user_id)
     inv.audit("hook.add", f"hook #{hook.id}", None, hook.public())  # never the secret
     return (
-        f":white_check_mark: Hook #{hook.id} added: {_events(hook)} go to `{escape(url)}`.\n"
+        f":white_check_mark: Hook #{hook.id} added: it will POST {_events(hook)} to `{escape(url)}`.\n"
         f"*Signing secret* — copy it now, it is shown only this once (never in lists, exports or logs):\n"
         f"`{hook.secret}`\n"
         "Each POST carries `X-Loopkeeper-Timestamp` and `X-Loopkeeper-Signature` (HMAC-SHA256 of "

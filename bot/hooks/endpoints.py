@@ -63,9 +63,10 @@ def events_problem(names: Iterable[str]) -> str | None:
 def normalise_events(names: Iterable[str]) -> list[str]:
     """The events as stored: lowercase, each once, in the documented order; ``all`` (or none) means every event."""
     wanted = {name.strip().lower() for name in names if name.strip()}
-    if not wanted or "all" in wanted:
+    unknown = sorted(wanted - set(EVENT_TYPES) - {"all"})  # kept, for events_problem to name them
+    if not unknown and (not wanted or "all" in wanted):
         return []
-    return [name for name in EVENT_TYPES if name in wanted] + sorted(wanted - set(EVENT_TYPES))
+    return [name for name in EVENT_TYPES if name in wanted] + unknown
 
 
 def add_hook(session: Session, *, workspace_id: str, url: str, events: list[str], added_by: str) -> Hook:

@@ -62,8 +62,8 @@ def hook_rows(harness) -> list[OutboxItem]:
 
 
 def test_hook_add_shows_the_secret_once_and_never_again(harness, receiver, caplog):
-    answer = add_hook(harness, receiver, "loop.resolved loop.reopened")
-    assert answer.startswith(":white_check_mark: Hook #1 added: `loop.resolved`, `loop.reopened` go to")
+    answer = add_hook(harness, receiver, "loop.reopened,loop.resolved")
+    assert answer.startswith(":white_check_mark: Hook #1 added: it will POST `loop.resolved`, `loop.reopened` to")
     with harness.session() as session:
         [hook] = session.exec(select(Hook)).all()
         audit = [e for e in session.exec(select(AuditEntry)) if e.action == "hook.add"]

@@ -44,7 +44,8 @@ def test_url_problems(url, problem):
 
 def test_events_are_known_names_stored_once_in_order():
     assert normalise_events(["loop.resolved", "LOOP.OPENED", "loop.resolved"]) == ["loop.opened", "loop.resolved"]
-    assert normalise_events([]) == [] and normalise_events(["all"]) == []
+    assert normalise_events([]) == [] and normalise_events(["all"]) == [] and normalise_events(["ALL"]) == []
+    assert normalise_events(["all", "loop.closed"]) == ["loop.closed"]
     assert events_problem(EVENT_TYPES) is None
     assert (
         events_problem(["loop.opened", "loop.closed"]) == f"unknown event loop.closed; known: {', '.join(EVENT_TYPES)}"
