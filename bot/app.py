@@ -26,6 +26,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.digest.owners import send_due_owner_digests
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
+from bot.hooks.retention import clear_delivered_events
 from bot.hooks.sending import HookSender, render_hook_event
 from bot.impact import chart_upload
 from bot.intake.owner_alerts import owner_alert_message, record_owner_alert
@@ -151,6 +152,16 @@ class Loopkeeper:
             max_instances=1,
             replace_existing=True,
         )
+        # Delivered hook events leave the outbox their hook, type and id, not what they said (bot/hooks/retention).
+        self.scheduler.add_job(
+            self._clear_delivered_events,
+            "interval",
+            minutes=10,
+            id="clear-delivered-hook-events",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
         # Runs at start-up too, so loops that breached while the bot was down are reminded (once) right away.
         self.scheduler.add_job(
             self._check_reminders,
@@ -234,6 +245,11 @@ class Loopkeeper:
         if sent:
             self.worker.wake()
             log.info("queued %d SLA reminder(s)", sent)
+
+    def _clear_delivered_events(self) -> None:
+        cleared = clear_delivered_events(self.engine, now=self.ctx.clock())
+        if cleared:
+            log.info("cleared %d delivered hook event(s) from the outbox", cleared)
 
     def _prune_events(self) -> None:
         with transaction(self.engine) as session:

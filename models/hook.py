@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, UniqueConstraint, func
+from sqlalchemy import JSON, UniqueConstraint, func, or_
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from models.base import UTCDateTime, primary_key, utcnow
@@ -98,3 +98,10 @@ def cancel_hook_deliveries(*, session: Session, workspace_id: str, hook_id: int)
         item.state, item.last_error = CANCELLED, "hook removed"
         session.add(item)
     return len(items)
+
+
+def finished_outbox_items(*, session: Session, kind: str, since: datetime) -> list[OutboxItem]:
+    """Outbox items of ``kind`` sent or cancelled since ``since`` (by when sent, else when last due)."""
+    recent = or_(col(OutboxItem.sent_at) >= since, col(OutboxItem.available_at) >= since)
+    query = select(OutboxItem).where(col(OutboxItem.kind) == kind, col(OutboxItem.state).in_((SENT, CANCELLED)), recent)
+    return list(session.exec(query.order_by(col(OutboxItem.id))))

@@ -70,7 +70,8 @@ def emit_customer_forgotten(
     feedback_count: int = 0,
 ) -> int:
     """Tell the hooks a customer's personal data was erased (their CRM should do the same); in the caller's
-    transaction. The identifiers given are the ones the erasure was asked for. Returns how many rows were queued."""
+    transaction. The identifiers given are the ones the erasure was asked for: they wait in the outbox rows until
+    sent, then ``bot/hooks/retention`` clears them. Returns how many rows were queued (0 when no hook wants it)."""
     data = {
         "customer": {"id": customer_id, "email": email, "account": account},
         "loops": sorted(set(loop_ids)),

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.demo import slack_requests
 from bot.hooks.emit import emit_customer_forgotten
+from bot.hooks.retention import clear_delivered_events
 from bot.ids import CardAction
 from models import AuditEntry, Hook, OutboxItem
 from models.db import transaction
@@ -247,3 +248,16 @@ def test_an_elevation_names_its_theme(harness, receiver):
         "from_theme": None,
     }
     assert problems(elevated) == []
+
+
+def test_once_delivered_an_event_leaves_the_outbox_only_its_hook_type_and_id(harness, receiver):
+    add_hook(harness, receiver, "customer.forgotten")
+    with transaction(harness.app.engine) as session:
+        emit_customer_forgotten(session, workspace_id=harness.workspace_id, at=harness.clock(), email="dana@acme.io")
+    harness.app.worker.wake()
+    [forgotten] = receiver.wait_for(lambda got: len(got) >= 1)
+    harness.wait_until_delivered()
+    assert clear_delivered_events(harness.app.engine, now=harness.clock()) == 1
+    [row] = hook_rows(harness)
+    assert row.payload == {"_hook_id": 1, "_to": "hook #1", "_type": "customer.forgotten", "_id": forgotten["id"]}
+    assert clear_delivered_events(harness.app.engine, now=harness.clock()) == 0
