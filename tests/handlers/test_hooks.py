@@ -261,3 +261,16 @@ def test_once_delivered_an_event_leaves_the_outbox_only_its_hook_type_and_id(har
     [row] = hook_rows(harness)
     assert row.payload == {"_hook_id": 1, "_to": "hook #1", "_type": "customer.forgotten", "_id": forgotten["id"]}
     assert clear_delivered_events(harness.app.engine, now=harness.clock()) == 0
+
+
+def test_help_explains_hooks_with_examples(harness):
+    text = say(harness, "help hook", user=MEMBER)
+    assert text.startswith("Loop events out to other tools")
+    for usage in (
+        "/loops hook add <url> [event …]",
+        "/loops hook list",
+        "/loops hook remove <n>",
+        "/loops hook test <n>",
+    ):
+        assert f"*{usage}* _(admins)_" in text
+    assert "Example: `/loops hook add https://crm.example.com/loopkeeper loop.resolved loop.reopened`" in text
