@@ -19,13 +19,15 @@ from starlette.applications import Starlette
 from bot.admin.runner import CommandRunner
 from bot.after_ack import AfterAck
 from bot.context import AppContext
-from bot.delivery.outbox import OWNER_ALERT, OWNER_ALERT_UPDATE
+from bot.delivery.outbox import HOOK_EVENT, HOOK_POST, OWNER_ALERT, OWNER_ALERT_UPDATE
 from bot.delivery.rate_limits import RateLimiter
 from bot.delivery.slack_directory import WebDirectory
 from bot.delivery.worker import DeliveryWorker
 from bot.digest.owners import send_due_owner_digests
 from bot.digest.schedule import send_due_digests
 from bot.errors import ConfigError
+from bot.hooks.retention import clear_delivered_events
+from bot.hooks.sending import HookSender, render_hook_event
 from bot.impact import chart_upload
 from bot.intake.owner_alerts import owner_alert_message, record_owner_alert
 from bot.leader import Leadership
@@ -51,6 +53,7 @@ RENDERERS = {
     **chart_upload.RENDERERS,
     OWNER_ALERT: owner_alert_message,
     OWNER_ALERT_UPDATE: owner_alert_message,
+    HOOK_EVENT: render_hook_event,
 }
 ON_POSTED = {**loop_rendering.ON_POSTED, **theme_rendering.ON_POSTED, OWNER_ALERT: record_owner_alert}
 # Slack retries an event for about an hour; ids older than a day can go.
@@ -106,6 +109,7 @@ class Loopkeeper:
             metrics=self.metrics,
             renderers=RENDERERS,
             on_posted=ON_POSTED,
+            senders={HOOK_POST: HookSender(timeout=settings.hook_timeout_seconds)},
         )
         self.after_ack = AfterAck()
         directory = WebDirectory(slack_client(settings))
@@ -144,6 +148,16 @@ class Loopkeeper:
             "interval",
             hours=1,
             id="prune-slack-events",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
+        # Delivered hook events leave the outbox their hook, type and id, not what they said (bot/hooks/retention).
+        self.scheduler.add_job(
+            self._clear_delivered_events,
+            "interval",
+            minutes=10,
+            id="clear-delivered-hook-events",
             coalesce=True,
             max_instances=1,
             replace_existing=True,
@@ -231,6 +245,11 @@ class Loopkeeper:
         if sent:
             self.worker.wake()
             log.info("queued %d SLA reminder(s)", sent)
+
+    def _clear_delivered_events(self) -> None:
+        cleared = clear_delivered_events(self.engine, now=self.ctx.clock())
+        if cleared:
+            log.info("cleared %d delivered hook event(s) from the outbox", cleared)
 
     def _prune_events(self) -> None:
         with transaction(self.engine) as session:

@@ -46,6 +46,7 @@ class Settings:
     post_burst: int = 3  # ... with this many at once
     # Stripe test-mode events (livemode false) count as real account outcomes: for trying it out only.
     stripe_test_events: bool = False
+    hook_timeout_seconds: float = 5.0  # an outgoing webhook's POST: connect and answer within this
 
     def __repr__(self) -> str:  # never print secrets, even by accident
         return (
@@ -136,6 +137,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         return value
 
     slack_timeout = number("LOOPKEEPER_SLACK_TIMEOUT_SECONDS", 10.0, high=120)
+    hook_timeout = number("LOOPKEEPER_HOOK_TIMEOUT_SECONDS", 5.0, high=30)
     lease = number("LOOPKEEPER_DELIVERY_LEASE_SECONDS", 60.0)
     concurrency = int(number("LOOPKEEPER_DELIVERY_CONCURRENCY", 4, kind=int, high=64))
     posts_per_second = number("LOOPKEEPER_POSTS_PER_SECOND", 1.0)
@@ -177,6 +179,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         post_per_second=posts_per_second,
         post_burst=post_burst,
         stripe_test_events=test_events == "true",
+        hook_timeout_seconds=hook_timeout,
     )
 
 

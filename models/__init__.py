@@ -6,6 +6,7 @@ from models.base import UTCDateTime, utcnow
 from models.delivery_notice import DeliveryNotice
 from models.digest_run import DigestRun
 from models.feedback import Feedback
+from models.hook import Hook
 from models.intake_channel import IntakeChannel
 from models.loop import Loop, LoopEvent, Reminder
 from models.outbox import OutboxItem
@@ -26,6 +27,7 @@ __all__ = [
     "DeliveryNotice",
     "DigestRun",
     "Feedback",
+    "Hook",
     "IntakeChannel",
     "Loop",
     "LoopCollaborator",

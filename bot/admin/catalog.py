@@ -9,6 +9,7 @@ from bot.admin import (
     digests,
     doctor,
     general,
+    hooks,
     impact,
     loops,
     playbooks,
@@ -34,5 +35,6 @@ def build_registry() -> CommandRegistry:
             *themes.SUBCOMMANDS,
             *accounts.SUBCOMMANDS,
             *impact.SUBCOMMANDS,
+            *hooks.SUBCOMMANDS,
         ]
     )

@@ -22,6 +22,7 @@ TOPICS = {
     "doctor": "Checks the install and says what to fix (admins): `/loops doctor`.",
     "impact": "Whether closing loops paid off, from billing: churn and ARR lost by how loops were closed, "
     "recovery, revenue, weakest links in dollars: `/loops impact [team] [period] [chart]`.",
+    "hook": "Loop events out to other tools (CRM, survey tool, warehouse): signed POSTs to your URLs (admins).",
 }
 
 

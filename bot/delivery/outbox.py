@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.delivery.rate_limits import rate_key
 from bot.ids import CARD_METADATA_EVENT
+from models.hook import hook_rate_key
 from models.loop import Loop
 from models.outbox import OutboxItem, cancel_pending_outbox_items, waiting_outbox_item
 
@@ -23,6 +24,9 @@ IMPACT_CHART = "impact_chart"
 # Not one Web API method but slack_sdk's files_upload_v2: files.getUploadURLExternal, the bytes to the URL it
 # gives, files.completeUploadExternal. The worker sends rows of this method that way.
 FILE_UPLOAD = "files.uploadV2"
+# An event POSTed to a workspace's own URL (an outgoing webhook), not a Slack call: the composition root hands the
+# worker its renderer and its sender (bot/hooks/sending.py).
+HOOK_EVENT, HOOK_POST = "hook_event", "hook.post"
 
 
 def card_key(loop_id: int) -> str:
@@ -263,3 +267,23 @@ def enqueue_file_upload(
         method=FILE_UPLOAD,
         payload={"channel": channel_id, **payload},
     )
+
+
+def enqueue_hook_event(
+    session: Session, *, workspace_id: str, hook_id: int, ordering_key: str, event: dict, loop_id: int | None = None
+) -> OutboxItem:
+    """Queue one event for one hook; items with one ``ordering_key`` are POSTed in order (one hook, one loop).
+
+    Its rate key is the hook's own, so a slow receiver never holds back Slack writes or the other hooks.
+    """
+    item = OutboxItem(
+        workspace_id=workspace_id,
+        ordering_key=ordering_key,
+        loop_id=loop_id,
+        kind=HOOK_EVENT,
+        method=HOOK_POST,
+        payload={"_hook_id": hook_id, "_to": f"hook #{hook_id}", "_event": event},
+        rate_key=hook_rate_key(workspace_id=workspace_id, hook_id=hook_id),
+    )
+    session.add(item)
+    return item

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session
 
+from bot.admin.config.hooks import export_hooks
 from bot.durations import format_minutes
 from bot.schedules import format_hours
 from models.account import Account, list_accounts
@@ -82,6 +83,7 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
         for a in list_accounts(session=session, workspace_id=workspace_id)
         if a.owner_id
     ]
+    config["hooks"] = export_hooks(session, workspace_id=workspace_id)  # URLs and events; never a secret
     return config
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.admin.config.hooks import HookConfig, parse_hooks
 from bot.durations import InvalidDuration, format_duration, parse_duration
 from bot.errors import ConfigError, LoopkeeperError
 from bot.intake.sources import all_sources
@@ -86,6 +87,8 @@ class ConfigDoc:
     # The root causes offered when resolving; None keeps the built-in list.
     root_causes: tuple[str, ...] | None = None
     account_owners: tuple[AccountOwnerConfig, ...] = ()
+    # Outgoing webhooks: URLs and events only (bot/admin/config/hooks.py says why never a secret).
+    hooks: tuple[HookConfig, ...] = ()
 
 
 def load_config(path: str | Path) -> ConfigDoc:
@@ -118,6 +121,7 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
         "sources",
         "root_causes",
         "account_owners",
+        "hooks",
     )
     unknown = set(data) - set(known)
     if unknown:
@@ -148,6 +152,7 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
         _account_owner(item, f"account_owners[{i}]", problems)
         for i, item in enumerate(_list(data, "account_owners", problems))
     ]
+    hooks = parse_hooks(data.get("hooks"), problems)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     return ConfigDoc(
@@ -160,6 +165,7 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
         sources,
         causes,
         tuple(o for o in owners if o),
+        hooks,
     )
 
 
