@@ -32,6 +32,7 @@ from bot.leader import Leadership
 from bot.loops import rendering as loop_rendering
 from bot.loops.reminders import check_reminders
 from bot.metrics import Metrics
+from bot.privacy.retention import apply_retention
 from bot.settings import Settings, database_problem
 from bot.themes import rendering as theme_rendering
 from handlers import billing, health, register_all, slack_http, webhooks
@@ -171,6 +172,18 @@ class Loopkeeper:
             replace_existing=True,
             next_run_time=datetime.now(UTC),
         )
+        if settings.retention_days is not None:
+            # Daily, and at start-up: what passed the retention period while the bot was down goes at once.
+            self.scheduler.add_job(
+                self._apply_retention,
+                "interval",
+                hours=24,
+                id="customer-data-retention",
+                coalesce=True,
+                max_instances=1,
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
         self.leadership = Leadership(self.engine, self.scheduler.start, poll_seconds=settings.leader_poll_seconds)
         self.asgi = Starlette(
             exception_handlers={Exception: http_unexpected},
@@ -231,6 +244,11 @@ class Loopkeeper:
         if sent:
             self.worker.wake()
             log.info("queued %d SLA reminder(s)", sent)
+
+    def _apply_retention(self) -> None:
+        assert self.settings.retention_days is not None
+        if apply_retention(self.engine, days=self.settings.retention_days, now=self.ctx.clock()):
+            self.worker.wake()
 
     def _prune_events(self) -> None:
         with transaction(self.engine) as session:

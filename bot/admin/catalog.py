@@ -12,6 +12,7 @@ from bot.admin import (
     impact,
     loops,
     playbooks,
+    privacy,
     routes,
     teams,
     themes,
@@ -34,5 +35,6 @@ def build_registry() -> CommandRegistry:
             *themes.SUBCOMMANDS,
             *accounts.SUBCOMMANDS,
             *impact.SUBCOMMANDS,
+            *privacy.SUBCOMMANDS,
         ]
     )

@@ -263,3 +263,13 @@ def enqueue_file_upload(
         method=FILE_UPLOAD,
         payload={"channel": channel_id, **payload},
     )
+
+
+def enqueue_message_update(
+    session: Session, *, workspace_id: str, channel_id: str, ts: str, ordering_key: str, kind: str, message: dict
+) -> OutboxItem:
+    """Queue a chat.update of a message we posted (``message``: its new ``text`` and maybe ``blocks``)."""
+    payload = {"channel": channel_id, "ts": ts, **message}
+    return _add_item(
+        session, workspace_id=workspace_id, ordering_key=ordering_key, kind=kind, method="chat.update", payload=payload
+    )
