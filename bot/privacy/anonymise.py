@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.feedback import PSEUDONYM_PREFIX
-from bot.privacy.redaction import Needles
+from bot.privacy.redaction import Needles, redact
 from bot.privacy.selection import Selection
 from models.account import Account, accounts_for_feedback, name_key
 from models.feedback import Feedback
@@ -66,10 +66,16 @@ def anonymise(session: Session, *, workspace_id: str, selection: Selection, now:
     forgotten = {a.id for a in selection.accounts}
     for erased in selection.accounts:
         done.accounts_erased += _erase_account(erased, selection, erased_names)
+        if erased.cancellation_reason:
+            erased.cancellation_reason = redact(erased.cancellation_reason, needles)
         session.add(erased)
     for event in events_of_accounts(session=session, account_ids=forgotten):
-        if "comment" in event.details:
-            event.details = {k: v for k, v in event.details.items() if k != "comment"}
+        # The customer's own words about leaving go; a reason stays, less anything that names them.
+        details = {
+            k: redact(v, needles) if isinstance(v, str) else v for k, v in event.details.items() if k != "comment"
+        }
+        if details != event.details:
+            event.details = details
             session.add(event)
             done.account_events += 1
     stand_ins: dict[str, str] = {}
