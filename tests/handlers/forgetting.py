@@ -90,11 +90,13 @@ def dana_loop(harness) -> Loop:
         return session.exec(select(Loop).where(Loop.feedback_id == first.id)).one()
 
 
-def database_text(harness) -> str:
-    """Every text value of every row of every table, one line a row (JSON columns as JSON)."""
+def database_text(harness, *, skip: tuple[str, ...] = ()) -> str:
+    """Every text value of every row of every table (but ``skip``), one line a row (JSON columns as JSON)."""
     lines = []
     with harness.session() as session:
         for table in SQLModel.metadata.sorted_tables:
+            if table.name in skip:
+                continue
             for row in session.execute(table.select()):
                 values = [v for v in row if isinstance(v, str | dict | list)]
                 lines.append(f"{table.name}: " + json.dumps(values, ensure_ascii=False, default=str))
