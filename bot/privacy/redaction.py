@@ -44,6 +44,8 @@ def _forms(value: str) -> set[str]:
 
 def redact(text: str, needles: Needles) -> str:
     """``text`` with every needle (and every cut-short comment) replaced by ``[removed]``."""
+    for needle in needles.texts:  # whole first: one form's opening words may begin another form
+        text = text.replace(needle, REMOVED_MARK)
     for needle in needles.texts:
         text = _cut(text, needle)
     for needle in needles.exact:
