@@ -52,8 +52,6 @@ def update_slack(session: Session, *, workspace_id: str, done: Anonymised) -> Sl
     notes = messages = stored = 0
     for chunk in text_outbox_items(session=session, workspace_id=workspace_id):
         for item in chunk:
-            if item.kind in (ERASED_NOTE, REDACTED):
-                continue  # our own earlier updates say nothing about anyone
             if item.loop_id in loop_ids and item.kind in NOTE_KINDS:
                 changed, posted = _erase_note(session, item)
                 notes += posted
@@ -113,7 +111,7 @@ def _redact_message(session: Session, item: OutboxItem, done: Anonymised) -> tup
     session.add(item)
     posted = _landed(item)
     if posted is None or item.method != "chat.postMessage":
-        return 1, 0
+        return 1, 0  # an earlier update of a post is scrubbed here; the post's own row queues the new update
     message = {k: redacted[k] for k in ("text", "blocks") if k in redacted}
     enqueue_message_update(
         session,
