@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from bot.admin.runner import CommandRunner
 from bot.after_ack import AfterAck
 from bot.context import AppContext
-from bot.delivery.outbox import OWNER_ALERT, OWNER_ALERT_UPDATE
+from bot.delivery.outbox import OWNER_ALERT, OWNER_ALERT_UPDATE, THREAD_REPLY
 from bot.delivery.rate_limits import RateLimiter
 from bot.delivery.slack_directory import WebDirectory
 from bot.delivery.worker import DeliveryWorker
@@ -33,6 +33,7 @@ from bot.loops import rendering as loop_rendering
 from bot.loops.reminders import check_reminders
 from bot.metrics import Metrics
 from bot.privacy.retention import apply_retention
+from bot.privacy.slack_messages import note_posted
 from bot.settings import Settings, database_problem
 from bot.themes import rendering as theme_rendering
 from handlers import billing, health, register_all, slack_http, webhooks
@@ -53,7 +54,12 @@ RENDERERS = {
     OWNER_ALERT: owner_alert_message,
     OWNER_ALERT_UPDATE: owner_alert_message,
 }
-ON_POSTED = {**loop_rendering.ON_POSTED, **theme_rendering.ON_POSTED, OWNER_ALERT: record_owner_alert}
+ON_POSTED = {
+    **loop_rendering.ON_POSTED,
+    **theme_rendering.ON_POSTED,
+    OWNER_ALERT: record_owner_alert,
+    THREAD_REPLY: note_posted,  # a note that landed after its customer was forgotten is edited at once
+}
 # Slack retries an event for about an hour; ids older than a day can go.
 EVENT_ID_RETENTION = timedelta(days=1)
 

@@ -20,6 +20,7 @@ CARD, CARD_UPDATE, MOVED_CARD, HOME = "card", "card_update", "moved_card", "view
 THEME_CARD, THEME_UPDATE, THEME_NOTE = "theme_card", "theme_update", "theme_note"
 OWNER_ALERT, OWNER_ALERT_UPDATE = "owner_alert", "owner_alert_update"
 IMPACT_CHART = "impact_chart"
+THREAD_REPLY = "thread_reply"
 # Not one Web API method but slack_sdk's files_upload_v2: files.getUploadURLExternal, the bytes to the URL it
 # gives, files.completeUploadExternal. The worker sends rows of this method that way.
 FILE_UPLOAD = "files.uploadV2"
@@ -68,7 +69,7 @@ def enqueue_thread_reply(
     return _add(
         session,
         loop=loop,
-        kind="thread_reply",
+        kind=THREAD_REPLY,
         method="chat.postMessage",
         payload=payload,
         card_ref=None if thread_ts else "thread_ts",

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.delivery.outbox import (
     MOVED_CARD,
+    THREAD_REPLY,
     card_key,
     enqueue_card_update,
     enqueue_home_view,
@@ -33,7 +34,7 @@ from models.theme import themes_of_loops
 
 REMOVED_NOTE = f":wastebasket: _{REMOVED.capitalize()}._"
 ERASED_NOTE, REDACTED = "erased_note", "redacted_message"
-NOTE_KINDS = ("thread_reply", "ephemeral")
+NOTE_KINDS = (THREAD_REPLY, "ephemeral")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _erase_note(session: Session, item: OutboxItem) -> tuple[int, int]:
         item.state = CANCELLED  # never sent: nothing to say about it in the thread
     session.add(item)
     posted = _landed(item)
-    if posted is not None and item.kind == "thread_reply":
+    if posted is not None and item.kind == THREAD_REPLY:
         enqueue_message_update(
             session,
             workspace_id=item.workspace_id,
@@ -125,6 +126,22 @@ def _redact_message(session: Session, item: OutboxItem, done: Anonymised) -> tup
     return 1, 1
 
 
+def note_posted(session: Session, item: OutboxItem, ts: str) -> None:
+    """A thread note that was on its way to Slack while its customer was forgotten (its text was replaced, but the
+    worker was already sending the old one): edit it as soon as it lands (the worker's hook for thread notes)."""
+    channel = (item.result or {}).get("channel")
+    if item.payload.get("text") == REMOVED_NOTE and isinstance(channel, str):
+        enqueue_message_update(
+            session,
+            workspace_id=item.workspace_id,
+            channel_id=channel,
+            ts=ts,
+            ordering_key=card_key(item.loop_id or 0),
+            kind=ERASED_NOTE,
+            message={"text": REMOVED_NOTE},
+        )
+
+
 def _landed(item: OutboxItem) -> tuple[str, str] | None:
     """Where a sent post landed in Slack: (channel, ts) as the worker recorded them."""
     result = item.result or {}
@@ -137,7 +154,8 @@ def _landed(item: OutboxItem) -> tuple[str, str] | None:
 def _redraw_cards(session: Session, *, workspace_id: str, loop_id: int, done: Anonymised) -> int:
     """The loop's card, and each card it left behind in a channel it moved from."""
     loop = next(loop for loop in done.loops if loop.id == loop_id)
-    count = int(bool(loop.card_ts) and enqueue_card_update(session, loop=loop) is not None)
+    # Also when its post has not landed yet: a post being sent now shows the old state, so an update follows it.
+    count = int(enqueue_card_update(session, loop=loop) is not None)
     behind: set[tuple[str, str, str]] = set()
     for item in moved_cards_of(session=session, workspace_id=workspace_id, loop_id=loop_id, kind=MOVED_CARD):
         moved_to = str(item.payload.get("_moved_to") or "")

@@ -139,3 +139,24 @@ def test_the_cli_forgets_by_customer_id_and_the_running_bot_updates_slack(harnes
     assert again.returncode == 0 and again.stdout.startswith("nothing to forget")
     both = loopkeeper("forget", "--email", "a@b.io", "--account", "Acme", env=env)
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+@pytest.mark.parametrize("what", ["note", "card"])
+def test_what_is_on_its_way_to_slack_during_the_forget_is_edited_when_it_lands(harness, what):
+    """A thread note (later feedback joining the open loop) or a card (a new loop) still being posted when the
+    customer is forgotten: it went out with the old text, so it is edited as soon as it lands."""
+    if what == "note":
+        assert harness.post_webhook(feedback_from(DANA, FIRST, id="dana-1")).status_code == 202
+        harness.cards("C0BILLING")
+        harness.wait_until_delivered()
+    posts = len(harness.standin.calls_to("chat.postMessage"))
+    harness.standin.method_delays["chat.postMessage"] = 1.5  # Slack holds the answer back
+    assert harness.post_webhook(feedback_from(DANA, SECOND, id="dana-2")).status_code == 202
+    harness.standin.wait_for(lambda: len(harness.standin.calls_to("chat.postMessage")) > posts)
+    assert "Forgot 1 customer" in say(harness, "forget dana@acme.io confirm")  # while it is in flight
+    harness.standin.method_delays.clear()
+    harness.wait_until_delivered()
+    [card] = harness.cards("C0BILLING")
+    assert "removed at the customer's request" in card["blocks"][0]["text"]["text"]
+    assert len(harness.standin.replies("C0BILLING", card["ts"])) == (1 if what == "note" else 0)
+    assert needles(DANA, FIRST, SECOND).found_in(slack_text(harness) + database_text(harness)) == []
