@@ -65,8 +65,9 @@ def _quoted(word: str) -> str:
 
 
 def _nothing(key: CustomerKey) -> str:
+    label = "customer id or account name" if key.guessed else key.label
     return (
-        f"Nothing to forget: no feedback or billing account has {key.label} `{escape(key.value)}` "
+        f"Nothing to forget: no feedback or billing account has {label} `{escape(key.value)}` "
         "(already forgotten, or never here). Nothing changed."
     )
 

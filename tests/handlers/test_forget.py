@@ -76,6 +76,7 @@ def test_forgetting_again_changes_nothing_and_a_redelivery_stays_out(harness):
     assert say(harness, "forget dana@acme.io confirm").startswith("Nothing to forget: no feedback or billing account")
     assert say(harness, f"forget id:{DANA['id']} confirm").startswith("Nothing to forget")
     assert say(harness, "forget Dana@ACME.io").startswith("Nothing to forget")  # any case, previewed
+    assert "has customer id or account name `Initech`" in say(harness, "forget Initech")
     response = harness.post_webhook(feedback_from(DANA, FIRST, id="dana-1"))  # the source sends it again
     assert response.status_code == 200 and response.json()["outcome"] == "duplicate"
     harness.wait_until_delivered()
