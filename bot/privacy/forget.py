@@ -59,17 +59,13 @@ class ForgetResult:
         return ", ".join(parts)
 
     def slack_summary(self) -> str:
-        """What changes in Slack: ``2 cards and 5 thread notes updated, 1 other message``."""
+        """What changes in Slack: ``2 cards, 5 thread notes, 1 other message (digests, DMs), 2 views redrawn``."""
         s = self.slack
         parts = [_count(s.cards, "card"), _count(s.notes, "thread note")]
         if s.messages:
             parts.append(_count(s.messages, "other message") + " (digests, DMs)")
         if s.others:
-            parts.append(
-                _count(
-                    s.others, "theme card, owner message or Home tab", plural="theme cards, owner messages or Home tabs"
-                )
-            )
+            parts.append(_count(s.others, "view") + " redrawn (theme cards, owners' messages, Home tabs)")
         return ", ".join(parts)
 
     def audit_record(self) -> dict:
@@ -96,8 +92,8 @@ class ForgetResult:
         }
 
 
-def _count(n: int, noun: str, *, plural: str | None = None) -> str:
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun if n == 1 else noun + 's'}"
 
 
 def preview_forget(engine: Engine, *, workspace_id: str, key: CustomerKey) -> ForgetResult:
