@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from bot.admin.runner import CommandRunner
 from bot.after_ack import AfterAck
 from bot.context import AppContext
-from bot.delivery.outbox import HOOK_EVENT, HOOK_POST, OWNER_ALERT, OWNER_ALERT_UPDATE
+from bot.delivery.outbox import HOOK_EVENT, HOOK_POST, OWNER_ALERT, OWNER_ALERT_UPDATE, THREAD_REPLY
 from bot.delivery.rate_limits import RateLimiter
 from bot.delivery.slack_directory import WebDirectory
 from bot.delivery.worker import DeliveryWorker
@@ -34,6 +34,8 @@ from bot.leader import Leadership
 from bot.loops import rendering as loop_rendering
 from bot.loops.reminders import check_reminders
 from bot.metrics import Metrics
+from bot.privacy.retention import apply_retention
+from bot.privacy.slack_messages import note_posted
 from bot.settings import Settings, database_problem
 from bot.themes import rendering as theme_rendering
 from handlers import billing, health, register_all, slack_http, webhooks
@@ -55,7 +57,12 @@ RENDERERS = {
     OWNER_ALERT_UPDATE: owner_alert_message,
     HOOK_EVENT: render_hook_event,
 }
-ON_POSTED = {**loop_rendering.ON_POSTED, **theme_rendering.ON_POSTED, OWNER_ALERT: record_owner_alert}
+ON_POSTED = {
+    **loop_rendering.ON_POSTED,
+    **theme_rendering.ON_POSTED,
+    OWNER_ALERT: record_owner_alert,
+    THREAD_REPLY: note_posted,  # a note that landed after its customer was forgotten is edited at once
+}
 # Slack retries an event for about an hour; ids older than a day can go.
 EVENT_ID_RETENTION = timedelta(days=1)
 
@@ -185,6 +192,18 @@ class Loopkeeper:
             replace_existing=True,
             next_run_time=datetime.now(UTC),
         )
+        if settings.retention_days is not None:
+            # Daily, and at start-up: what passed the retention period while the bot was down goes at once.
+            self.scheduler.add_job(
+                self._apply_retention,
+                "interval",
+                hours=24,
+                id="customer-data-retention",
+                coalesce=True,
+                max_instances=1,
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
         self.leadership = Leadership(self.engine, self.scheduler.start, poll_seconds=settings.leader_poll_seconds)
         self.asgi = Starlette(
             exception_handlers={Exception: http_unexpected},
@@ -250,6 +269,11 @@ class Loopkeeper:
         cleared = clear_delivered_events(self.engine, now=self.ctx.clock())
         if cleared:
             log.info("cleared %d delivered hook event(s) from the outbox", cleared)
+
+    def _apply_retention(self) -> None:
+        assert self.settings.retention_days is not None
+        if apply_retention(self.engine, days=self.settings.retention_days, now=self.ctx.clock()):
+            self.worker.wake()
 
     def _prune_events(self) -> None:
         with transaction(self.engine) as session:

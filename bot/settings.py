@@ -47,6 +47,8 @@ class Settings:
     # Stripe test-mode events (livemode false) count as real account outcomes: for trying it out only.
     stripe_test_events: bool = False
     hook_timeout_seconds: float = 5.0  # an outgoing webhook's POST: connect and answer within this
+    # Personal data of loops resolved longer ago than this many days is anonymised daily; None: kept (off).
+    retention_days: int | None = None
 
     def __repr__(self) -> str:  # never print secrets, even by accident
         return (
@@ -148,6 +150,16 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         problems.append(f"LOOPKEEPER_STRIPE_TEST_EVENTS must be true or false, got {test_events!r}")
     if log_format not in ("text", "json"):
         problems.append(f"LOOPKEEPER_LOG_FORMAT must be text or json, got {log_format!r}")
+    retention_text = (get("LOOPKEEPER_RETENTION_DAYS") or "off").lower()
+    retention_days = None
+    if retention_text != "off":
+        if not (retention_text.isascii() and retention_text.isdigit() and 0 < int(retention_text) <= 36500):
+            problems.append(
+                "LOOPKEEPER_RETENTION_DAYS must be a whole number of days from 1 to 36500, or off; "
+                f"got {retention_text!r}"
+            )
+        else:
+            retention_days = int(retention_text)
     port_text = get("LOOPKEEPER_PORT") or "3000"
     if not (port_text.isascii() and port_text.isdigit() and len(port_text) <= 5) or not 0 <= int(port_text) <= 65535:
         problems.append(f"LOOPKEEPER_PORT must be a port number, got {port_text!r}")
@@ -180,6 +192,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         post_burst=post_burst,
         stripe_test_events=test_events == "true",
         hook_timeout_seconds=hook_timeout,
+        retention_days=retention_days,
     )
 
 

@@ -58,6 +58,11 @@ class Feedback(SQLModel, table=True):
     )
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    forgotten_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime(), nullable=True),
+        description="when its personal data was erased (a forget or retention); a re-delivery never restores it",
+    )
 
 
 def get_feedback_by_external_id(

@@ -13,6 +13,7 @@ from bot.admin import (
     impact,
     loops,
     playbooks,
+    privacy,
     routes,
     teams,
     themes,
@@ -36,5 +37,6 @@ def build_registry() -> CommandRegistry:
             *accounts.SUBCOMMANDS,
             *impact.SUBCOMMANDS,
             *hooks.SUBCOMMANDS,
+            *privacy.SUBCOMMANDS,
         ]
     )

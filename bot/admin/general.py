@@ -20,6 +20,7 @@ TOPICS = {
     "rootcause": "What caused a customer's trouble, chosen when a loop is resolved.",
     "account": "One account across teams, and who owns it: `/loops account <name>`.",
     "doctor": "Checks the install and says what to fix (admins): `/loops doctor`.",
+    "forget": "Erases a customer's personal data at their request (admins): `/loops forget dana@acme.io`.",
     "impact": "Whether closing loops paid off, from billing: churn and ARR lost by how loops were closed, "
     "recovery, revenue, weakest links in dollars: `/loops impact [team] [period] [chart]`.",
     "hook": "Loop events out to other tools (CRM, survey tool, warehouse): signed POSTs to your URLs (admins).",

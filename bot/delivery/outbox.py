@@ -21,6 +21,7 @@ CARD, CARD_UPDATE, MOVED_CARD, HOME = "card", "card_update", "moved_card", "view
 THEME_CARD, THEME_UPDATE, THEME_NOTE = "theme_card", "theme_update", "theme_note"
 OWNER_ALERT, OWNER_ALERT_UPDATE = "owner_alert", "owner_alert_update"
 IMPACT_CHART = "impact_chart"
+THREAD_REPLY = "thread_reply"
 # Not one Web API method but slack_sdk's files_upload_v2: files.getUploadURLExternal, the bytes to the URL it
 # gives, files.completeUploadExternal. The worker sends rows of this method that way.
 FILE_UPLOAD = "files.uploadV2"
@@ -72,7 +73,7 @@ def enqueue_thread_reply(
     return _add(
         session,
         loop=loop,
-        kind="thread_reply",
+        kind=THREAD_REPLY,
         method="chat.postMessage",
         payload=payload,
         card_ref=None if thread_ts else "thread_ts",
@@ -287,3 +288,13 @@ def enqueue_hook_event(
     )
     session.add(item)
     return item
+
+
+def enqueue_message_update(
+    session: Session, *, workspace_id: str, channel_id: str, ts: str, ordering_key: str, kind: str, message: dict
+) -> OutboxItem:
+    """Queue a chat.update of a message we posted (``message``: its new ``text`` and maybe ``blocks``)."""
+    payload = {"channel": channel_id, "ts": ts, **message}
+    return _add_item(
+        session, workspace_id=workspace_id, ordering_key=ordering_key, kind=kind, method="chat.update", payload=payload
+    )

@@ -203,6 +203,23 @@ def test_customer_forgotten_is_sent_to_the_hooks_that_want_it(harness, receiver)
     assert problems(forgotten) == []
 
 
+def test_forgetting_a_customer_tells_the_hooks_which_customer_and_loops(harness, receiver):
+    add_hook(harness, receiver, "customer.forgotten")
+    _, loop_id = open_card(harness, customer={"id": "cus_dana_1", "email": "dana@acme.io", "name": "Dana Whitfield"})
+    say(harness, "forget dana@acme.io confirm")
+    harness.app.worker.wake()
+    [forgotten] = receiver.wait_for(lambda got: len(got) >= 1)
+    assert forgotten["type"] == "customer.forgotten" and problems(forgotten) == []
+    assert forgotten["data"] == {
+        "customer": {"id": None, "email": "dana@acme.io", "account": None},
+        "loops": [loop_id],
+        "feedback_count": 1,
+    }
+    say(harness, "forget dana@acme.io confirm")  # nothing left to forget: no second event
+    harness.wait_until_delivered()
+    assert receiver.types() == ["customer.forgotten"]
+
+
 @pytest.mark.parametrize(
     ("text", "error"),
     [

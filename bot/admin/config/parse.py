@@ -40,6 +40,7 @@ class TeamConfig:
     leads_only_moves: bool = False
     personal_digests: bool | None = None
     notify_owner_above: Decimal | None = None
+    mask_emails: bool = False
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,9 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
     ):
         problems.append(f"{where}.notify_owner_above: must be an ARR amount like 50000 (or left out: off)")
         threshold = None
+    mask = item.get("mask_emails", False)
+    if not isinstance(mask, bool):
+        problems.append(f"{where}.mask_emails: must be true or false")
     if len(problems) > before:
         return None
     return TeamConfig(
@@ -340,6 +344,7 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
         moves == "leads",
         personal,
         Decimal(str(threshold)) if threshold is not None else None,
+        mask is True,
     )
 
 
