@@ -29,11 +29,7 @@ RETENTION_ACTION = "customer.retention"
 
 @dataclass(frozen=True)
 class ForgetResult:
-    """What a forget (or a retention run) changed, in counts; it names nobody.
-
-    ``responses`` are the (source, response id) pairs of the erased feedback: what a survey or support tool
-    needs to erase its own copy, and nothing personal.
-    """
+    """What a forget (or a retention run) changed, in counts; it names nobody."""
 
     feedback: int = 0
     loops: int = 0
@@ -42,7 +38,6 @@ class ForgetResult:
     notes_erased: int = 0  # resolution and elevation notes
     slack: SlackChanges = field(default_factory=SlackChanges)
     loop_ids: tuple[int, ...] = ()
-    responses: tuple[tuple[str, str], ...] = ()
     preview: bool = False
     matched: str = ""  # what the key turned out to be (customer id or account, for a bare word)
 
@@ -160,5 +155,4 @@ def erase(
         notes_erased=done.notes,
         slack=slack,
         loop_ids=tuple(loop.id for loop in done.loops),
-        responses=tuple((f.source, f.external_id) for f in done.feedback),
     )

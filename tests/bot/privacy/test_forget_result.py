@@ -1,8 +1,6 @@
-"""What a forget reports: counts for people and the audit trail, and the customer.forgotten event for hooks."""
+"""What a forget reports: counts for people and the audit trail."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from bot.privacy.forget import ForgetResult
 from bot.privacy.slack_messages import SlackChanges
@@ -15,7 +13,6 @@ def test_what_a_forget_reports_names_nobody():
         accounts=1,
         slack=SlackChanges(cards=2, notes=5, messages=1),
         loop_ids=(12, 14),
-        responses=(("delighted", "resp-1"), ("typeform", "tok-9")),
     )
     assert result.changed and result.summary() == "3 feedback, 2 loops, 1 billing account"
     assert result.slack_summary() == "2 cards, 5 thread notes, 1 other message (digests, DMs)"
@@ -27,14 +24,5 @@ def test_what_a_forget_reports_names_nobody():
         "cards_updated": 2,
         "notes_updated": 5,
         "messages_updated": 1,
-    }
-    at = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-    assert result.hook_event(workspace_id="T0ACME", at=at) == {
-        "event": "customer.forgotten",
-        "workspace_id": "T0ACME",
-        "at": "2026-11-29T12:00:00+00:00",
-        "loops": [12, 14],
-        "responses": [{"source": "delighted", "id": "resp-1"}, {"source": "typeform", "id": "tok-9"}],
-        "counts": {"feedback": 3, "loops": 2, "accounts": 1},
     }
     assert not ForgetResult().changed and ForgetResult().summary() == "0 feedback, 0 loops"
