@@ -38,6 +38,8 @@ class Settings:
     source_secrets: dict[str, str] = field(default_factory=dict)
     delivery_poll_seconds: float = 1.0
     leader_poll_seconds: float = 5.0
+    # How often each process's similar-loop index catches up on loops resolved elsewhere (other replicas).
+    similar_refresh_seconds: float = 5.0
     slack_timeout_seconds: float = 10.0
     delivery_concurrency: int = 4
     delivery_lease_seconds: float = 60.0  # a claimed item's lease; after a crash it is sent again after this

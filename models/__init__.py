@@ -12,6 +12,7 @@ from models.outbox import OutboxItem
 from models.people import LoopCollaborator, OwnerAlert, OwnerDigestRun
 from models.playbook import PlaybookRecord
 from models.slack_event import ProcessedSlackEvent
+from models.spike import SpikeAlert, SpikeState
 from models.team import Route, Team
 from models.theme import Theme, ThemeLink
 from models.workspace import Workspace
@@ -37,6 +38,8 @@ __all__ = [
     "ProcessedSlackEvent",
     "Reminder",
     "Route",
+    "SpikeAlert",
+    "SpikeState",
     "Team",
     "Theme",
     "ThemeLink",

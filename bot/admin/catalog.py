@@ -13,6 +13,7 @@ from bot.admin import (
     loops,
     playbooks,
     routes,
+    similar,
     teams,
     themes,
 )
@@ -24,6 +25,7 @@ def build_registry() -> CommandRegistry:
         [
             *general.SUBCOMMANDS,
             *loops.SUBCOMMANDS,
+            *similar.SUBCOMMANDS,
             *teams.SUBCOMMANDS,
             *routes.SUBCOMMANDS,
             *playbooks.SUBCOMMANDS,

@@ -36,6 +36,7 @@ def team_snapshot(team: Team) -> dict:
         "moves": "leads" if team.leads_only_moves else "anyone",
         "personal_digests": team.personal_digests,
         "notify_owner_above": str(team.notify_owner_above) if team.notify_owner_above is not None else None,
+        "spikes": team.spikes,
     }
 
 
@@ -133,6 +134,8 @@ def set_(inv: Invocation) -> str:
                 example="/loops team set billing personal-digests off",
             )
         team.personal_digests = None if choice == "default" else choice == "on"
+    elif setting == "spikes":
+        team.spikes = _on_off(values[0], example="/loops team set billing spikes off")
     elif setting == "notify-owner-above":
         team.notify_owner_above = _threshold(values[0])
     elif setting == "moves":
@@ -144,7 +147,7 @@ def set_(inv: Invocation) -> str:
     else:
         raise CommandError(
             f"`{setting}` is not a team setting; settings: lead, timezone, hours, sla, digest, "
-            "thread-log, personal-digests, moves, notify-owner-above",
+            "thread-log, personal-digests, moves, notify-owner-above, spikes",
             example=SET,
         )
     inv.session.add(team)
@@ -162,6 +165,7 @@ _ONE_VALUE = {
     "personal-digests": 1,
     "moves": 1,
     "notify-owner-above": 1,
+    "spikes": 1,
 }
 NOTIFY = "/loops team set billing notify-owner-above 50000"
 _AMOUNT = re.compile(r"^\$?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?)([km]?)$")
@@ -209,6 +213,7 @@ def list_line(team: Team) -> str:
         f"{team.timezone} · "
         f"{format_hours(team.hours)} · SLA {sla or 'none'} · digest {team.digest_schedule}"
         + ("" if team.thread_log else " · thread log off")
+        + ("" if team.spikes else " · spike alerts off")
         + (" · personal digests " + ("on" if personal_digests_on(team) else "off"))
         + (" · moves: leads only" if team.leads_only_moves else "")
         + (
@@ -277,7 +282,8 @@ SUBCOMMANDS = [
         "/loops team set <name> lead|timezone|hours|sla|digest <value…>",
         "Change a team: `lead @a @b`, `timezone Europe/Berlin`, `hours mon-fri 09:00-17:00`, "
         '`sla ack 2h close 2d`, `digest "weekly mon 09:00"`, `thread-log off`, `personal-digests off`, '
-        "`moves leads`, `notify-owner-above 50000` (a detractor from an account with that ARR or more tells its owner)",
+        "`moves leads`, `notify-owner-above 50000` (a detractor from an account with that ARR or more tells its "
+        "owner), `spikes off` (no spike alerts in its channel; on by default)",
         SET,
         set_,
         admin=True,

@@ -103,6 +103,7 @@ def apply_config(
         team.thread_log, team.leads_only_moves = team_doc.thread_log, team_doc.leads_only_moves
         team.personal_digests = team_doc.personal_digests
         team.notify_owner_above = team_doc.notify_owner_above
+        team.spikes = team_doc.spikes
         team.sla_ack_minutes, team.sla_close_minutes = team_doc.sla_ack_minutes, team_doc.sla_close_minutes
         session.add(team)
         session.flush()

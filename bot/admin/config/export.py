@@ -54,6 +54,8 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
             entry["personal_digests"] = team.personal_digests
         if team.notify_owner_above is not None:
             entry["notify_owner_above"] = _amount(team.notify_owner_above)
+        if not team.spikes:
+            entry["spikes"] = False
         config["teams"].append(entry)
     config["routes"] = [
         {"team": names[r.team_id], "match": list(r.matchers), **({"continue": True} if r.continue_matching else {})}

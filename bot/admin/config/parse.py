@@ -39,6 +39,7 @@ class TeamConfig:
     leads_only_moves: bool = False
     personal_digests: bool | None = None
     notify_owner_above: Decimal | None = None
+    spikes: bool = True
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,9 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
     ):
         problems.append(f"{where}.notify_owner_above: must be an ARR amount like 50000 (or left out: off)")
         threshold = None
+    spikes = item.get("spikes", True)
+    if not isinstance(spikes, bool):
+        problems.append(f"{where}.spikes: must be true or false")
     if len(problems) > before:
         return None
     return TeamConfig(
@@ -334,6 +338,7 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
         moves == "leads",
         personal,
         Decimal(str(threshold)) if threshold is not None else None,
+        bool(spikes),
     )
 
 
