@@ -47,6 +47,10 @@ class SimilarLoops:
     def __len__(self) -> int:
         return len(self._index) if self._index is not None else 0
 
+    def __contains__(self, loop_id: object) -> bool:
+        """Whether the index already finds this loop (resolved, with a comment)."""
+        return self._index is not None and loop_id in self._index
+
     def refresh(self) -> int:
         """Build the index, or bring it up to date with the loops changed since the last refresh; returns how
         many loops were added, replaced or removed. Safe to call from any thread (one refresh runs at a time)."""
