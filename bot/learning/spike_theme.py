@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from bot.delivery.outbox import enqueue_spike_alert_update, enqueue_theme_card
+from bot.delivery.outbox import enqueue_spike_alert_update, enqueue_theme_card, enqueue_theme_note
 from bot.errors import BadRequest, NotFound
 from bot.loops.changes import Actor
+from bot.mrkdwn import escape, mention_user
 from bot.themes.elevation import link_loop, new_theme
 from models.db import transaction
 from models.loop import list_loops_by_id
@@ -34,9 +35,19 @@ def elevate_spike(engine: Engine, *, actor: Actor, alert_id: int) -> Theme:
             session.refresh(alert)
             raise BadRequest(f"This spike was already elevated to theme #{alert.theme_id}.")
         note = f"From the spike alert: {alert.count} detractors in 24 h against {alert.baseline_per_day:.1f} a day"
-        for loop in list_loops_by_id(session=session, workspace_id=actor.workspace_id, loop_ids=alert.loop_ids):
-            link_loop(session, actor, loop, theme, impact=IMPACT, note=note)
+        loops = list_loops_by_id(session=session, workspace_id=actor.workspace_id, loop_ids=alert.loop_ids)
+        for loop in loops:
+            link_loop(session, actor, loop, theme, impact=IMPACT, note=note, theme_note=False)
         enqueue_theme_card(session, workspace_id=theme.workspace_id, theme_id=theme.id, channel_id=theme.channel_id)
+        enqueue_theme_note(
+            session,
+            workspace_id=theme.workspace_id,
+            theme_id=theme.id,
+            channel_id=theme.channel_id,
+            text=f":arrow_up: {mention_user(actor.user_id)} elevated the {len(loops)} loops of a spike alert "
+            f"({escape(alert.label)}: {note[len('From the spike alert: ') :]}) — "
+            + ", ".join(f"#{loop.id}" for loop in loops),
+        )
         enqueue_spike_alert_update(
             session, workspace_id=alert.workspace_id, alert_id=alert.id, channel_id=alert.channel_id
         )

@@ -44,9 +44,12 @@ def elevate(engine: Engine, *, actor: Actor, loop_id: int, change: Elevate) -> T
         return theme
 
 
-def link_loop(session: Session, actor: Actor, loop: Loop, theme: Theme, *, impact: str, note: str | None) -> None:
+def link_loop(
+    session: Session, actor: Actor, loop: Loop, theme: Theme, *, impact: str, note: str | None, theme_note: bool = True
+) -> None:
     """Link ``loop`` to ``theme`` in the caller's transaction (moving it from the theme it fed, whose card is
-    updated), with its event, card update, thread notes and audit entry. The theme's own card is the caller's."""
+    updated), with its event, card update, thread notes and audit entry. The theme's own card is the caller's;
+    without ``theme_note`` so is the note in the theme's thread (one for many loops linked at once)."""
     link = get_theme_link(session=session, loop_id=loop.id)
     previous = link.theme_id if link is not None else None
     if link is None:
@@ -62,7 +65,7 @@ def link_loop(session: Session, actor: Actor, loop: Loop, theme: Theme, *, impac
     link.elevated_by, link.elevated_at = actor.user_id, actor.now
     session.add(link)
     session.flush()
-    _record(session, actor, loop, theme, link, previous=previous)
+    _record(session, actor, loop, theme, link, previous=previous, theme_note=theme_note)
     if previous is not None and previous != theme.id:
         old = session.get(Theme, previous)
         if old is not None:
@@ -115,7 +118,16 @@ def new_theme(session: Session, actor: Actor, *, name: str, team: Team) -> Theme
     return theme
 
 
-def _record(session: Session, actor: Actor, loop: Loop, theme: Theme, link: ThemeLink, *, previous: int | None) -> None:
+def _record(
+    session: Session,
+    actor: Actor,
+    loop: Loop,
+    theme: Theme,
+    link: ThemeLink,
+    *,
+    previous: int | None,
+    theme_note: bool = True,
+) -> None:
     """The loop's event and card, the theme's thread, and the audit trail say what happened."""
     record_event(
         session,
@@ -143,9 +155,10 @@ def _record(session: Session, actor: Actor, loop: Loop, theme: Theme, link: Them
     )
     if link.note:
         note += "\n> " + escape(link.note).replace("\n", "\n> ")
-    enqueue_theme_note(
-        session, workspace_id=theme.workspace_id, theme_id=theme.id, channel_id=theme.channel_id, text=note
-    )
+    if theme_note:
+        enqueue_theme_note(
+            session, workspace_id=theme.workspace_id, theme_id=theme.id, channel_id=theme.channel_id, text=note
+        )
     add_audit_entry(
         session=session,
         workspace_id=actor.workspace_id,
