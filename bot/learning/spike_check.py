@@ -1,6 +1,7 @@
 """The hourly spike check: each team's touchpoints, products and themes, last 24 h against the 28 days before.
 
-Counting is one grouped query per dimension (read-only, no lock held); then one short write transaction moves
+Counting is two grouped queries (touchpoints and products in one pass, themes in another; read-only, no lock
+held); then one short write transaction moves
 each key's alert state with a compare-and-set (so two checks never alert twice) and queues the alerts. A key
 alerts when its spike starts and not again until a check finds it calm. When one spike shows under several keys
 (a billing touchpoint spike is also its product's), the team gets one alert: a key whose loops the team was
@@ -25,10 +26,11 @@ from models.spike import (
     DIMENSIONS,
     SpikeAlert,
     alerting_states,
-    detractor_counts,
+    facet_counts,
     get_spike_state,
     loops_in_window,
     set_alerting,
+    theme_counts,
 )
 from models.team import Team, list_all_teams, list_teams
 from models.theme import Theme
@@ -58,15 +60,24 @@ class Spike:
 def find_spikes(engine: Engine, *, workspace_id: str, now: datetime) -> list[Spike]:
     """Every key spiking now, strongest first (smallest p, then touchpoint before product before theme)."""
     recent, since = now - WINDOW, now - WINDOW - timedelta(days=BASELINE_DAYS)
-    spikes = []
+    counts: dict[tuple[int, str, str], list[int]] = {}  # key → [in the last day, in all 29 days]
     with new_session(engine, read_only=True) as session:
-        for dimension in DIMENSIONS:
-            for team_id, value, count, total in detractor_counts(
-                session=session, workspace_id=workspace_id, dimension=dimension, since=since, recent=recent, until=now
-            ):
-                baseline = (total - count) / BASELINE_DAYS
-                if is_spike(count, baseline):
-                    spikes.append(Spike(team_id, dimension, value, count, baseline, spike_p_value(count, baseline)))
+        for team_id, touchpoint, product, count, total in facet_counts(
+            session=session, workspace_id=workspace_id, since=since, recent=recent, until=now
+        ):
+            for dimension, value in (("touchpoint", touchpoint), ("product", product)):
+                if value is not None:
+                    tally = counts.setdefault((team_id, dimension, value), [0, 0])
+                    tally[0], tally[1] = tally[0] + count, tally[1] + total
+        for team_id, theme_id, count, total in theme_counts(
+            session=session, workspace_id=workspace_id, since=since, recent=recent, until=now
+        ):
+            counts[(team_id, "theme", str(theme_id))] = [count, total]
+    spikes = []
+    for (team_id, dimension, value), (count, total) in counts.items():
+        baseline = (total - count) / BASELINE_DAYS
+        if is_spike(count, baseline):
+            spikes.append(Spike(team_id, dimension, value, count, baseline, spike_p_value(count, baseline)))
     return sorted(spikes, key=lambda s: (s.p_value, DIMENSIONS.index(s.dimension), s.value))
 
 
