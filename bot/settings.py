@@ -139,6 +139,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
 
     slack_timeout = number("LOOPKEEPER_SLACK_TIMEOUT_SECONDS", 10.0, high=120)
     lease = number("LOOPKEEPER_DELIVERY_LEASE_SECONDS", 60.0)
+    similar_refresh = number("LOOPKEEPER_SIMILAR_REFRESH_SECONDS", 5.0, high=3600)
     concurrency = int(number("LOOPKEEPER_DELIVERY_CONCURRENCY", 4, kind=int, high=64))
     posts_per_second = number("LOOPKEEPER_POSTS_PER_SECOND", 1.0)
     post_burst = int(number("LOOPKEEPER_POST_BURST", 3, kind=int, high=1000))
@@ -175,6 +176,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         log_format=log_format,
         slack_timeout_seconds=slack_timeout,
         delivery_lease_seconds=lease,
+        similar_refresh_seconds=similar_refresh,
         delivery_concurrency=concurrency,
         post_per_second=posts_per_second,
         post_burst=post_burst,

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.learning.similar_loops import SimilarLoops
 from bot.loops.recovery import recovery_of
+from bot.mrkdwn import link_channel
 from models.feedback import Feedback
 from models.learning_queries import loops_with_feedback
 from models.loop import Loop
@@ -78,7 +79,9 @@ class SimilarHistory:
         if len(self.considered) >= 3:
             channel, count = Counter(past.channel_id for past in self.considered).most_common(1)[0]
             if channel != channel_id and 2 * count > len(self.considered):
-                return f"Similar loops were mostly closed by <#{channel}> ({count} of {len(self.considered)})"
+                return (
+                    f"Similar loops were mostly closed by {link_channel(channel)} ({count} of {len(self.considered)})"
+                )
         return None
 
 
