@@ -14,12 +14,14 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from bot.feedback import BAD_CATEGORIES
 from bot.learning.similar_loops import SimilarLoops
-from bot.loops.recovery import recovery_of
+from bot.loops.recovery import Recovery, next_feedback
 from bot.mrkdwn import link_channel
 from models.feedback import Feedback
 from models.learning_queries import loops_with_feedback
 from models.loop import Loop
+from models.recovery_queries import feedback_of_customers
 
 NEIGHBOURS = 10
 SHOWN = 3
@@ -119,7 +121,7 @@ def similar_history(
             session=session, workspace_id=loop.workspace_id, loop_ids=[n.key for n in found]
         )
     }
-    considered: list[PastLoop] = []
+    chosen: list[tuple[float, Loop, Feedback]] = []
     seen_feedback = {feedback.id}
     for neighbour in found:
         past, first = rows.get(neighbour.key, (None, None))
@@ -128,25 +130,47 @@ def similar_history(
         if first.id in seen_feedback or past.resolved_at is None:
             continue
         seen_feedback.add(first.id)
-        recovery = recovery_of(session, past, first)
-        recovered = recovery is not None and recovery.recovered
-        considered.append(
-            PastLoop(
-                loop_id=past.id,
-                score=neighbour.score,
-                outcome=past.outcome,
-                contact_method=past.contact_method,
-                root_cause=past.root_cause,
-                channel_id=past.channel_id,
-                card_ts=past.card_ts,
-                time_to_close=past.resolved_at - past.created_at,
-                saved=past.outcome == "saved" or recovered,
-                recovered=recovered,
-            )
-        )
-        if len(considered) == k:
+        chosen.append((neighbour.score, past, first))
+        if len(chosen) == k:
             break
+    recovered = _recovered(session, workspace_id=loop.workspace_id, loops=[(past, first) for _, past, first in chosen])
+    considered = [
+        PastLoop(
+            loop_id=past.id,
+            score=score,
+            outcome=past.outcome,
+            contact_method=past.contact_method,
+            root_cause=past.root_cause,
+            channel_id=past.channel_id,
+            card_ts=past.card_ts,
+            time_to_close=past.resolved_at - past.created_at if past.resolved_at else timedelta(0),
+            saved=past.outcome == "saved" or past.id in recovered,
+            recovered=past.id in recovered,
+        )
+        for score, past, first in chosen
+    ]
     if not considered:
         return None
     shown = sorted(considered, key=lambda p: (-(p.score + PREFER_SAVED * p.saved), -p.loop_id))[:SHOWN]
     return SimilarHistory(shown=tuple(shown), considered=tuple(considered))
+
+
+def _recovered(session: Session, *, workspace_id: str, loops: list[tuple[Loop, Feedback]]) -> set[int]:
+    """The loops among ``loops`` whose customer's next feedback was better, read as a card's recovery line reads it
+    (``bot.loops.recovery``), with one look at all their customers' later feedback instead of one per loop."""
+    eligible = [(loop, first) for loop, first in loops if first.category in BAD_CATEGORIES]
+    eligible = [(loop, first) for loop, first in eligible if first.customer_id or first.customer_email]
+    if not eligible:
+        return set()
+    later = feedback_of_customers(
+        session=session,
+        workspace_id=workspace_id,
+        customer_ids=[first.customer_id for _, first in eligible if first.customer_id],
+        emails=[first.customer_email for _, first in eligible if first.customer_email],
+        start=min(first.received_at for _, first in eligible),
+    )
+    return {
+        loop.id
+        for loop, first in eligible
+        if (after := next_feedback(loop, first, later)) is not None and Recovery(first, after).recovered
+    }

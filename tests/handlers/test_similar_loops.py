@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.app import Loopkeeper
 from bot.ids import CardBlock
 from models.db import transaction
 from tests.bot.learning.seeding import resolved
@@ -158,3 +159,25 @@ def test_loops_similar_refuses_what_is_not_a_loop_with_an_example(harness):
         assert problem in text and "/loops " in text
     assert "`/loops similar <id>`" in say(harness, "help")
     assert "*/loops similar <loop-id>*" in say(harness, "help similar")
+
+
+def test_another_replica_finds_a_loop_resolved_here_on_its_next_catch_up(harness, settings):
+    """Each replica keeps its own index; a second app on the same database catches up with what the first did."""
+    other = Loopkeeper(settings, clock=harness.clock)  # its workers are not started: the test refreshes it
+    try:
+        other.similar_loops.refresh()
+        assert other.similar_loops.ready and len(other.similar_loops) == 0
+        assert harness.post_webhook(feedback_payload(comment=DOUBLE_CHARGE)).status_code == 202
+        [card] = harness.cards("C0BILLING")
+        loop_id = int(harness.button_value(card, "loop_resolve"))
+        assert harness.resolve(card, outcome="saved", contact="call").status_code == 200
+        harness.standin.wait_for(lambda: loop_id in harness.app.similar_loops)
+        assert other.similar_loops.refresh() == 1
+        assert loop_id in other.similar_loops
+        # Reopened, it leaves every index at the next catch-up.
+        harness.wait_until_delivered()
+        assert harness.click(harness.card("C0BILLING", card["ts"]), "loop_reopen").status_code == 200
+        harness.standin.wait_for(lambda: loop_id not in harness.app.similar_loops)
+        assert other.similar_loops.refresh() == 1 and loop_id not in other.similar_loops
+    finally:
+        other.stop()

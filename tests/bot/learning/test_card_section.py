@@ -73,3 +73,37 @@ def test_a_failing_index_drops_the_section_and_logs_no_customer_text(engine, cap
         assert render(engine, index, loop_id) == card(None, None, None)
     assert f"similar loops left off loop {loop_id}'s card (ValueError)" in caplog.text
     assert "4242" not in caplog.text
+
+
+def test_a_customer_whose_next_feedback_was_better_counts_as_saved(engine):
+    import_config(engine, workspace_id=WORKSPACE, doc=parse_config(TEST_CONFIG))
+    now = utcnow()
+    with transaction(engine) as session:
+        past = resolved(
+            session,
+            workspace_id=WORKSPACE,
+            comment="The export to csv times out every time",
+            received=now - timedelta(days=10),
+            outcome="contacted_fixed",
+            contact="email",
+            took=timedelta(hours=30),
+        )
+        first = session.get(Feedback, past.feedback_id)
+        session.add(
+            Feedback(
+                workspace_id=WORKSPACE,
+                source="delighted",
+                external_id="later-promoter",
+                score=9,
+                scale="nps",
+                category="promoter",
+                customer_id=first.customer_id,
+                received_at=now - timedelta(days=5),
+            )
+        )
+        _, loop = detractor(session, workspace_id=WORKSPACE, received=now, comment="csv export times out")
+    index = SimilarLoops(engine, workspace_id=WORKSPACE)
+    index.refresh()
+    text = render(engine, index, loop.id)["blocks"][1]["text"]["text"]
+    assert text.startswith(":mag: *1 similar loop: 1 saved by email within 3 days*")
+    assert text.endswith("· closed in 30 h · :chart_with_upwards_trend: recovered")
