@@ -66,3 +66,6 @@ class IndexRefresher:
         except (ValueError, MemoryError) as exc:  # scikit-learn or numpy refused the texts or ran out of memory
             self.last_error = type(exc).__name__
             log.warning("similar-loop index: refresh failed (%s); cards show no similar loops", type(exc).__name__)
+        except Exception as exc:  # anything unforeseen: keep the thread (and the index as it was), say why in the log
+            self.last_error = type(exc).__name__
+            log.exception("similar-loop index: refresh failed unexpectedly; retrying at the next tick")
