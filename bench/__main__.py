@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, each in its own process, then their ratios together.
 
-.venv/bin/python -m bench [intake delivery interactivity memory digest similarity]
+.venv/bin/python -m bench [intake delivery interactivity memory digest similarity spikes]
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ["intake", "delivery", "interactivity", "memory", "digest", "similarity"]
+BENCHMARKS = ["intake", "delivery", "interactivity", "memory", "digest", "similarity", "spikes"]
 
 
 def main(argv: list[str]) -> int:

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from bot.admin.runner import CommandRunner
 from bot.after_ack import AfterAck
 from bot.context import AppContext
-from bot.delivery.outbox import HOOK_EVENT, HOOK_POST, OWNER_ALERT, OWNER_ALERT_UPDATE, THREAD_REPLY
+from bot.delivery.outbox import CARD, CARD_UPDATE, HOOK_EVENT, HOOK_POST, OWNER_ALERT, OWNER_ALERT_UPDATE, THREAD_REPLY
 from bot.delivery.rate_limits import RateLimiter
 from bot.delivery.slack_directory import WebDirectory
 from bot.delivery.worker import DeliveryWorker
@@ -31,6 +31,11 @@ from bot.hooks.sending import HookSender, render_hook_event
 from bot.impact import chart_upload
 from bot.intake.owner_alerts import owner_alert_message, record_owner_alert
 from bot.leader import Leadership
+from bot.learning import spike_alert
+from bot.learning.card_section import with_similar_loops
+from bot.learning.refresher import IndexRefresher
+from bot.learning.similar_loops import SimilarLoops
+from bot.learning.spike_check import check_spikes
 from bot.loops import rendering as loop_rendering
 from bot.loops.reminders import check_reminders
 from bot.metrics import Metrics
@@ -53,6 +58,7 @@ RENDERERS = {
     **loop_rendering.RENDERERS,
     **theme_rendering.RENDERERS,
     **chart_upload.RENDERERS,
+    **spike_alert.RENDERERS,
     OWNER_ALERT: owner_alert_message,
     OWNER_ALERT_UPDATE: owner_alert_message,
     HOOK_EVENT: render_hook_event,
@@ -60,6 +66,7 @@ RENDERERS = {
 ON_POSTED = {
     **loop_rendering.ON_POSTED,
     **theme_rendering.ON_POSTED,
+    **spike_alert.ON_POSTED,
     OWNER_ALERT: record_owner_alert,
     THREAD_REPLY: note_posted,  # a note that landed after its customer was forgotten is edited at once
 }
@@ -104,6 +111,10 @@ class Loopkeeper:
         self.engine = make_engine(settings.database_url)
         identity = _who_am_i(slack_client(settings))
         self.metrics = Metrics()
+        # This process's index of resolved loops (each replica keeps its own), refreshed on its own thread.
+        self.similar_loops = SimilarLoops(self.engine, workspace_id=identity["team_id"])
+        self.index_refresher = IndexRefresher(self.similar_loops, every_seconds=settings.similar_refresh_seconds)
+        renderers = {kind: with_similar_loops(RENDERERS[kind], self.similar_loops) for kind in (CARD, CARD_UPDATE)}
         self.worker = DeliveryWorker(
             self.engine,
             slack_client(settings),
@@ -114,7 +125,7 @@ class Loopkeeper:
             admins=settings.admins,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             metrics=self.metrics,
-            renderers=RENDERERS,
+            renderers={**RENDERERS, **renderers},
             on_posted=ON_POSTED,
             senders={HOOK_POST: HookSender(timeout=settings.hook_timeout_seconds)},
         )
@@ -125,6 +136,7 @@ class Loopkeeper:
             directory=directory,
             settings=settings,
             workers=self.worker_status,  # asked only when a command runs, after the scheduler exists
+            similar_loops=self.similar_loops,
         )
         self.ctx = AppContext(
             settings=settings,
@@ -135,7 +147,7 @@ class Loopkeeper:
             bot_user_id=identity.get("user_id"),
             bot_id=identity.get("bot_id"),
             clock=clock,
-            on_outbox_write=self.worker.wake,
+            on_outbox_write=self._written,
             metrics=self.metrics,
             after_ack=self.after_ack,
         )
@@ -204,6 +216,17 @@ class Loopkeeper:
                 replace_existing=True,
                 next_run_time=datetime.now(UTC),
             )
+        # Spike alerts: the last 24 h against the 28 days before, every hour (the first an hour after start-up,
+        # so a restart never doubles a check; alert states in the database make each spike alert once anyway).
+        self.scheduler.add_job(
+            self._check_spikes,
+            "interval",
+            hours=1,
+            id="spike-alerts",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
         self.leadership = Leadership(self.engine, self.scheduler.start, poll_seconds=settings.leader_poll_seconds)
         self.asgi = Starlette(
             exception_handlers={Exception: http_unexpected},
@@ -233,8 +256,15 @@ class Loopkeeper:
             status["socket_mode"] = "connected" if self._socket_mode is not None else "stopped"
         return status
 
+    def _written(self) -> None:
+        """A transaction of this process wrote to the outbox (a card, a resolution…): send it, and let the
+        similar-loop index catch up now rather than at its next tick."""
+        self.worker.wake()
+        self.index_refresher.wake()
+
     def start_workers(self) -> None:
         self.worker.start()
+        self.index_refresher.start()
         self.leadership.start()  # starts the scheduler in the one process that leads
         if self.settings.slack_app_token:
             from bot import socket_mode
@@ -249,6 +279,7 @@ class Loopkeeper:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.worker.stop()
+        self.index_refresher.stop()
         self.after_ack.stop()
         self.engine.dispose()
 
@@ -273,6 +304,10 @@ class Loopkeeper:
     def _apply_retention(self) -> None:
         assert self.settings.retention_days is not None
         if apply_retention(self.engine, days=self.settings.retention_days, now=self.ctx.clock()):
+            self.worker.wake()
+
+    def _check_spikes(self) -> None:
+        if check_spikes(self.engine, now=self.ctx.clock()):
             self.worker.wake()
 
     def _prune_events(self) -> None:

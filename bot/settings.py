@@ -38,6 +38,8 @@ class Settings:
     source_secrets: dict[str, str] = field(default_factory=dict)
     delivery_poll_seconds: float = 1.0
     leader_poll_seconds: float = 5.0
+    # How often each process's similar-loop index catches up on loops resolved elsewhere (other replicas).
+    similar_refresh_seconds: float = 5.0
     slack_timeout_seconds: float = 10.0
     delivery_concurrency: int = 4
     delivery_lease_seconds: float = 60.0  # a claimed item's lease; after a crash it is sent again after this
@@ -141,6 +143,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
     slack_timeout = number("LOOPKEEPER_SLACK_TIMEOUT_SECONDS", 10.0, high=120)
     hook_timeout = number("LOOPKEEPER_HOOK_TIMEOUT_SECONDS", 5.0, high=30)
     lease = number("LOOPKEEPER_DELIVERY_LEASE_SECONDS", 60.0)
+    similar_refresh = number("LOOPKEEPER_SIMILAR_REFRESH_SECONDS", 5.0, high=3600)
     concurrency = int(number("LOOPKEEPER_DELIVERY_CONCURRENCY", 4, kind=int, high=64))
     posts_per_second = number("LOOPKEEPER_POSTS_PER_SECOND", 1.0)
     post_burst = int(number("LOOPKEEPER_POST_BURST", 3, kind=int, high=1000))
@@ -187,6 +190,7 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         log_format=log_format,
         slack_timeout_seconds=slack_timeout,
         delivery_lease_seconds=lease,
+        similar_refresh_seconds=similar_refresh,
         delivery_concurrency=concurrency,
         post_per_second=posts_per_second,
         post_burst=post_burst,

@@ -13,6 +13,7 @@ from models.outbox import OutboxItem
 from models.people import LoopCollaborator, OwnerAlert, OwnerDigestRun
 from models.playbook import PlaybookRecord
 from models.slack_event import ProcessedSlackEvent
+from models.spike import SpikeAlert, SpikeState
 from models.team import Route, Team
 from models.theme import Theme, ThemeLink
 from models.workspace import Workspace
@@ -39,6 +40,8 @@ __all__ = [
     "ProcessedSlackEvent",
     "Reminder",
     "Route",
+    "SpikeAlert",
+    "SpikeState",
     "Team",
     "Theme",
     "ThemeLink",

@@ -15,6 +15,7 @@ from bot.admin import (
     playbooks,
     privacy,
     routes,
+    similar,
     teams,
     themes,
 )
@@ -26,6 +27,7 @@ def build_registry() -> CommandRegistry:
         [
             *general.SUBCOMMANDS,
             *loops.SUBCOMMANDS,
+            *similar.SUBCOMMANDS,
             *teams.SUBCOMMANDS,
             *routes.SUBCOMMANDS,
             *playbooks.SUBCOMMANDS,

@@ -7,7 +7,8 @@ from bot.admin.registry import Invocation, Subcommand
 from bot.errors import CommandError
 
 TOPICS = {
-    "loops": "Your work: `/loops mine`, `/loops open [team]`, `/loops show <id>`.",
+    "loops": "Your work: `/loops mine`, `/loops open [team]`, `/loops show <id>`, "
+    "`/loops similar <id>` (the resolved loops most like it, and how they ended).",
     "team": "Teams own feedback in their channel.",
     "route": "Routes decide which team gets which feedback (first match wins; `continue` sends a copy too).",
     "playbook": "Playbooks are the next steps suggested on each card.",

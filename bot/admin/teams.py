@@ -38,6 +38,7 @@ def team_snapshot(team: Team) -> dict:
         "personal_digests": team.personal_digests,
         "notify_owner_above": str(team.notify_owner_above) if team.notify_owner_above is not None else None,
         "mask_emails": team.mask_emails,
+        "spikes": team.spikes,
     }
 
 
@@ -135,6 +136,8 @@ def set_(inv: Invocation) -> str:
                 example="/loops team set billing personal-digests off",
             )
         team.personal_digests = None if choice == "default" else choice == "on"
+    elif setting == "spikes":
+        team.spikes = _on_off(values[0], example="/loops team set billing spikes off")
     elif setting == "notify-owner-above":
         team.notify_owner_above = _threshold(values[0])
     elif setting == "mask-emails":
@@ -149,7 +152,7 @@ def set_(inv: Invocation) -> str:
     else:
         raise CommandError(
             f"`{setting}` is not a team setting; settings: lead, timezone, hours, sla, digest, "
-            "thread-log, personal-digests, moves, notify-owner-above, mask-emails",
+            "thread-log, personal-digests, moves, notify-owner-above, mask-emails, spikes",
             example=SET,
         )
     inv.session.add(team)
@@ -168,6 +171,7 @@ _ONE_VALUE = {
     "moves": 1,
     "notify-owner-above": 1,
     "mask-emails": 1,
+    "spikes": 1,
 }
 NOTIFY = "/loops team set billing notify-owner-above 50000"
 _AMOUNT = re.compile(r"^\$?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?)([km]?)$")
@@ -215,6 +219,7 @@ def list_line(team: Team) -> str:
         f"{team.timezone} · "
         f"{format_hours(team.hours)} · SLA {sla or 'none'} · digest {team.digest_schedule}"
         + ("" if team.thread_log else " · thread log off")
+        + ("" if team.spikes else " · spike alerts off")
         + (" · personal digests " + ("on" if personal_digests_on(team) else "off"))
         + (" · moves: leads only" if team.leads_only_moves else "")
         + (" · emails masked" if team.mask_emails else "")
@@ -285,8 +290,8 @@ SUBCOMMANDS = [
         "Change a team: `lead @a @b`, `timezone Europe/Berlin`, `hours mon-fri 09:00-17:00`, "
         '`sla ack 2h close 2d`, `digest "weekly mon 09:00"`, `thread-log off`, `personal-digests off`, '
         "`moves leads`, `notify-owner-above 50000` (a detractor from an account with that ARR or more tells its "
-        "owner), "
-        "`mask-emails on` (cards show customers' emails as d•••@acme.io)",
+        "owner), `mask-emails on` (cards show customers' emails as d•••@acme.io), "
+        "`spikes off` (no spike alerts in its channel; on by default)",
         SET,
         set_,
         admin=True,

@@ -22,6 +22,7 @@ THEME_CARD, THEME_UPDATE, THEME_NOTE = "theme_card", "theme_update", "theme_note
 OWNER_ALERT, OWNER_ALERT_UPDATE = "owner_alert", "owner_alert_update"
 IMPACT_CHART = "impact_chart"
 THREAD_REPLY = "thread_reply"
+SPIKE_ALERT, SPIKE_ALERT_UPDATE = "spike_alert", "spike_alert_update"
 # Not one Web API method but slack_sdk's files_upload_v2: files.getUploadURLExternal, the bytes to the URL it
 # gives, files.completeUploadExternal. The worker sends rows of this method that way.
 FILE_UPLOAD = "files.uploadV2"
@@ -297,4 +298,40 @@ def enqueue_message_update(
     payload = {"channel": channel_id, "ts": ts, **message}
     return _add_item(
         session, workspace_id=workspace_id, ordering_key=ordering_key, kind=kind, method="chat.update", payload=payload
+    )
+
+
+def spike_key(alert_id: int) -> str:
+    """Ordering key of a spike alert and its updates."""
+    return f"spike:{alert_id}"
+
+
+def enqueue_spike_alert(session: Session, *, workspace_id: str, alert_id: int, channel_id: str) -> OutboxItem:
+    """Queue a spike alert's post in the team's channel (rendered when sent)."""
+    payload = {"channel": channel_id, "_spike_alert_id": alert_id, "unfurl_links": False, "unfurl_media": False}
+    return _add_item(
+        session,
+        workspace_id=workspace_id,
+        ordering_key=spike_key(alert_id),
+        kind=SPIKE_ALERT,
+        method="chat.postMessage",
+        payload=payload,
+    )
+
+
+def enqueue_spike_alert_update(
+    session: Session, *, workspace_id: str, alert_id: int, channel_id: str
+) -> OutboxItem | None:
+    """Make a spike alert current (rendered when sent, after its post); None when one is already waiting."""
+    key = spike_key(alert_id)
+    if waiting_outbox_item(session=session, ordering_key=key, kinds=(SPIKE_ALERT, SPIKE_ALERT_UPDATE)):
+        return None
+    payload = {"channel": channel_id, "_spike_alert_id": alert_id}
+    return _add_item(
+        session,
+        workspace_id=workspace_id,
+        ordering_key=key,
+        kind=SPIKE_ALERT_UPDATE,
+        method="chat.update",
+        payload=payload,
     )

@@ -111,6 +111,7 @@ def apply_config(
         team.personal_digests = team_doc.personal_digests
         team.notify_owner_above = team_doc.notify_owner_above
         team.mask_emails = team_doc.mask_emails
+        team.spikes = team_doc.spikes
         team.sla_ack_minutes, team.sla_close_minutes = team_doc.sla_ack_minutes, team_doc.sla_close_minutes
         session.add(team)
         session.flush()

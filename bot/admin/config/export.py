@@ -57,6 +57,8 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
             entry["notify_owner_above"] = _amount(team.notify_owner_above)
         if team.mask_emails:
             entry["mask_emails"] = True
+        if not team.spikes:
+            entry["spikes"] = False
         config["teams"].append(entry)
     config["routes"] = [
         {"team": names[r.team_id], "match": list(r.matchers), **({"continue": True} if r.continue_matching else {})}

@@ -41,6 +41,7 @@ class TeamConfig:
     personal_digests: bool | None = None
     notify_owner_above: Decimal | None = None
     mask_emails: bool = False
+    spikes: bool = True
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,9 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
     mask = item.get("mask_emails", False)
     if not isinstance(mask, bool):
         problems.append(f"{where}.mask_emails: must be true or false")
+    spikes = item.get("spikes", True)
+    if not isinstance(spikes, bool):
+        problems.append(f"{where}.spikes: must be true or false")
     if len(problems) > before:
         return None
     return TeamConfig(
@@ -345,6 +349,7 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
         personal,
         Decimal(str(threshold)) if threshold is not None else None,
         mask is True,
+        bool(spikes),
     )
 
 

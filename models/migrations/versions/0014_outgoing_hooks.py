@@ -1,7 +1,7 @@
 """outgoing hooks
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-29 23:00:11.219621
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import models.base
 
 
 revision: str = '0014'
-down_revision: Union[str, None] = '0012'
+down_revision: Union[str, None] = '0013'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
