@@ -162,71 +162,7 @@ class Loopkeeper:
         )
         register_all(self.bolt, self.ctx)
         self.scheduler = BackgroundScheduler(timezone=UTC)
-        self.scheduler.add_job(
-            self._prune_events,
-            "interval",
-            hours=1,
-            id="prune-slack-events",
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-        )
-        # Delivered hook events leave the outbox their hook, type and id, not what they said (bot/hooks/retention).
-        self.scheduler.add_job(
-            self._clear_delivered_events,
-            "interval",
-            minutes=10,
-            id="clear-delivered-hook-events",
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-        )
-        # Runs at start-up too, so loops that breached while the bot was down are reminded (once) right away.
-        self.scheduler.add_job(
-            self._check_reminders,
-            "interval",
-            seconds=60,
-            id="sla-reminders",
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-            next_run_time=datetime.now(UTC),
-        )
-        # Digests: checked every minute against each team's stored schedule (changes apply without a restart);
-        # the first check at start-up sends, once and marked late, a digest missed while the bot was down.
-        self.scheduler.add_job(
-            self._send_due_digests,
-            "interval",
-            seconds=60,
-            id="digests",
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-            next_run_time=datetime.now(UTC),
-        )
-        if settings.retention_days is not None:
-            # Daily, and at start-up: what passed the retention period while the bot was down goes at once.
-            self.scheduler.add_job(
-                self._apply_retention,
-                "interval",
-                hours=24,
-                id="customer-data-retention",
-                coalesce=True,
-                max_instances=1,
-                replace_existing=True,
-                next_run_time=datetime.now(UTC),
-            )
-        # Spike alerts: the last 24 h against the 28 days before, every hour (the first an hour after start-up,
-        # so a restart never doubles a check; alert states in the database make each spike alert once anyway).
-        self.scheduler.add_job(
-            self._check_spikes,
-            "interval",
-            hours=1,
-            id="spike-alerts",
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-        )
+        self._schedule_jobs(settings)
         self.leadership = Leadership(self.engine, self.scheduler.start, poll_seconds=settings.leader_poll_seconds)
         self.asgi = Starlette(
             exception_handlers={Exception: http_unexpected},
@@ -289,6 +225,30 @@ class Loopkeeper:
         if sent:
             self.worker.wake()
             log.info("queued %d digest(s)", sent)
+
+    def _schedule_jobs(self, settings: Settings) -> None:
+        """The leader's periodic jobs (the scheduler starts only in the process that holds the leadership)."""
+
+        def every(job: Callable[[], None], job_id: str, *, at_start: bool = False, **interval: int) -> None:
+            start = {"next_run_time": datetime.now(UTC)} if at_start else {}
+            self.scheduler.add_job(
+                job, "interval", id=job_id, coalesce=True, max_instances=1, replace_existing=True, **interval, **start
+            )
+
+        every(self._prune_events, "prune-slack-events", hours=1)
+        # Delivered hook events leave the outbox their hook, type and id, not what they said (bot/hooks/retention).
+        every(self._clear_delivered_events, "clear-delivered-hook-events", minutes=10)
+        # At start-up too, so loops that breached while the bot was down are reminded (once) right away.
+        every(self._check_reminders, "sla-reminders", seconds=60, at_start=True)
+        # Digests: checked every minute against each team's stored schedule (changes apply without a restart);
+        # the first check at start-up sends, once and marked late, a digest missed while the bot was down.
+        every(self._send_due_digests, "digests", seconds=60, at_start=True)
+        if settings.retention_days is not None:
+            # Daily, and at start-up: what passed the retention period while the bot was down goes at once.
+            every(self._apply_retention, "customer-data-retention", hours=24, at_start=True)
+        # Spike alerts: the last 24 h against the 28 days before, every hour (the first an hour after start-up,
+        # so a restart never doubles a check; alert states in the database make each spike alert once anyway).
+        every(self._check_spikes, "spike-alerts", hours=1)
 
     def _check_reminders(self) -> None:
         sent = check_reminders(self.engine, now=self.ctx.clock())

@@ -11,12 +11,10 @@ import httpx
 
 from bot.admin.config.apply import import_config
 from bot.admin.config.parse import parse_config
-from models.db import make_engine, new_session
-from models.loop import count_loops
-from models.outbox import PARKED, PENDING, list_outbox_items
+from models.db import make_engine
 from tests.factories import feedback_payload
 from tests.hook_receiver import HookReceiver
-from tests.processes import AppProcess, post_alert
+from tests.processes import AppProcess, post_alert, wait_all_delivered
 
 ALERTS = 60  # within one hook's burst allowance, so the test waits on the kill, not on the rate limit
 CHANNELS = 6
@@ -65,23 +63,6 @@ def send_all(url: str, accepted: set[int], stop_after: float = 120) -> None:
         list(pool.map(send, range(ALERTS)))
 
 
-def wait_all_sent(database_url: str, workspace_id: str, timeout: float = 120) -> list:
-    engine = make_engine(database_url)
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            with new_session(engine, read_only=True) as session:
-                loops = count_loops(session=session, workspace_id=workspace_id)
-                pending = list_outbox_items(session=session, states=(PENDING,), limit=1)
-                parked = list_outbox_items(session=session, states=(PARKED,))
-            if loops == ALERTS and not pending:
-                return parked
-            assert time.monotonic() < deadline, f"{loops} loops, outbox still pending"
-            time.sleep(0.25)
-    finally:
-        engine.dispose()
-
-
 def test_kill_9_while_posting_to_a_hook_loses_no_event(database_url, standin, tmp_path):
     receiver = HookReceiver().start()
     receiver.then, receiver.slow_seconds = "slow", 0.1  # each answer takes a while: deliveries are in flight
@@ -100,7 +81,7 @@ def test_kill_9_while_posting_to_a_hook_loses_no_event(database_url, standin, tm
         app.start()
         sender.join(150)
         assert len(accepted) == ALERTS
-        parked = wait_all_sent(database_url, standin.team_id)
+        parked = wait_all_delivered(database_url, standin.team_id, loops=ALERTS)
     finally:
         app.stop()
         receiver.stop()
