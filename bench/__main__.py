@@ -22,6 +22,7 @@ RUNS = {
     "replicas": ["bench.replicas"],  # PostgreSQL: only with LOOPKEEPER_BENCH_POSTGRES_URL set
     "digest": ["bench.digest"],
     "similarity": ["bench.similarity"],
+    "spikes": ["bench.spikes"],
 }
 DEFAULT = [
     "intake",
@@ -33,6 +34,7 @@ DEFAULT = [
     "memory",
     "digest",
     "similarity",
+    "spikes",
 ]
 
 

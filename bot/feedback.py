@@ -36,6 +36,10 @@ SCALES: dict[str, Scale] = {
     "stars": Scale("stars", 1, 5, 2, 3, ("negative", "neutral", "positive")),
 }
 BAD_CATEGORIES = frozenset({"detractor", "negative"})
+# What erased feedback shows where the customer was, and how the stand-ins it keeps for joins begin (a customer id
+# or account key that only ties an anonymous row to its account and to the same customer's other rows).
+REMOVED = "removed at the customer's request"
+PSEUDONYM_PREFIX = "forgotten-"
 UNSCORED = "unscored"
 
 # Bounds keep one noisy payload from filling a Slack card or the database.

@@ -76,6 +76,11 @@ class CardBlock(StrEnum):
     THEME = "loop_theme"
     BILLING = "loop_billing"
     RECOVERY = "loop_recovery"
+    SIMILAR = "loop_similar"
+
+
+class SpikeAction(StrEnum):
+    ELEVATE = "spike_elevate"
 
 
 # Posts carry this Slack message metadata so a card can be recognised later

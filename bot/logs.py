@@ -17,6 +17,8 @@ REDACTED = "[redacted]"
 MAX_ARGUMENT = 300  # characters one argument of a log call may add
 MAX_TRACEBACK = 20_000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Outgoing webhooks' signing secrets live in the database, not the settings: recognised by their prefix.
+HOOK_SECRET = re.compile(r"lkhook_[A-Za-z0-9_-]+")
 
 
 def escape_controls(text: str) -> str:
@@ -51,7 +53,7 @@ class SecretFilter(logging.Filter):
         message = escape_controls(capped(message) if not record.args else message)
         for secret in self.secrets:
             message = message.replace(secret, REDACTED)
-        record.msg, record.args = message, None
+        record.msg, record.args = HOOK_SECRET.sub(REDACTED, message), None
         return True
 
 
@@ -86,7 +88,7 @@ class JsonFormatter(logging.Formatter):
         line = json.dumps(entry, ensure_ascii=False)
         for secret in self.secrets:
             line = line.replace(secret, REDACTED)
-        return line
+        return HOOK_SECRET.sub(REDACTED, line)
 
 
 def configure_logging(secrets: tuple[str, ...], *, level: int = logging.INFO, fmt: str = "text") -> None:

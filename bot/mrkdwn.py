@@ -63,3 +63,11 @@ def mention(target_id: str) -> str:
     if is_user_id(target_id):
         return f"<@{target_id}>"
     return escape(target_id) if target_id else "Slack"
+
+
+def mask_email(email: str) -> str:
+    """An email as a team that masks them shows it: ``dana@acme.io`` → ``d•••@acme.io`` (first letter, domain)."""
+    local, at, domain = email.partition("@")
+    if not at:
+        return (email[:1] + "•••") if email else email
+    return f"{local[:1]}•••@{domain}"

@@ -38,6 +38,8 @@ class Settings:
     source_secrets: dict[str, str] = field(default_factory=dict)
     delivery_poll_seconds: float = 1.0
     leader_poll_seconds: float = 5.0
+    # How often each process's similar-loop index catches up on loops resolved elsewhere (other replicas).
+    similar_refresh_seconds: float = 5.0
     slack_timeout_seconds: float = 10.0
     delivery_concurrency: int = 4
     delivery_lease_seconds: float = 60.0  # a claimed item's lease; after a crash it is sent again after this
@@ -46,6 +48,9 @@ class Settings:
     post_burst: int = 3  # ... with this many at once
     # Stripe test-mode events (livemode false) count as real account outcomes: for trying it out only.
     stripe_test_events: bool = False
+    hook_timeout_seconds: float = 5.0  # an outgoing webhook's POST: connect and answer within this
+    # Personal data of loops resolved longer ago than this many days is anonymised daily; None: kept (off).
+    retention_days: int | None = None
 
     def __repr__(self) -> str:  # never print secrets, even by accident
         return (
@@ -136,7 +141,9 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         return value
 
     slack_timeout = number("LOOPKEEPER_SLACK_TIMEOUT_SECONDS", 10.0, high=120)
+    hook_timeout = number("LOOPKEEPER_HOOK_TIMEOUT_SECONDS", 5.0, high=30)
     lease = number("LOOPKEEPER_DELIVERY_LEASE_SECONDS", 60.0)
+    similar_refresh = number("LOOPKEEPER_SIMILAR_REFRESH_SECONDS", 5.0, high=3600)
     concurrency = int(number("LOOPKEEPER_DELIVERY_CONCURRENCY", 4, kind=int, high=64))
     posts_per_second = number("LOOPKEEPER_POSTS_PER_SECOND", 1.0)
     post_burst = int(number("LOOPKEEPER_POST_BURST", 3, kind=int, high=1000))
@@ -146,6 +153,16 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         problems.append(f"LOOPKEEPER_STRIPE_TEST_EVENTS must be true or false, got {test_events!r}")
     if log_format not in ("text", "json"):
         problems.append(f"LOOPKEEPER_LOG_FORMAT must be text or json, got {log_format!r}")
+    retention_text = (get("LOOPKEEPER_RETENTION_DAYS") or "off").lower()
+    retention_days = None
+    if retention_text != "off":
+        if not (retention_text.isascii() and retention_text.isdigit() and 0 < int(retention_text) <= 36500):
+            problems.append(
+                "LOOPKEEPER_RETENTION_DAYS must be a whole number of days from 1 to 36500, or off; "
+                f"got {retention_text!r}"
+            )
+        else:
+            retention_days = int(retention_text)
     port_text = get("LOOPKEEPER_PORT") or "3000"
     if not (port_text.isascii() and port_text.isdigit() and len(port_text) <= 5) or not 0 <= int(port_text) <= 65535:
         problems.append(f"LOOPKEEPER_PORT must be a port number, got {port_text!r}")
@@ -173,10 +190,13 @@ def load_settings(env: dict[str, str] | None = None, *, env_file: str | Path | N
         log_format=log_format,
         slack_timeout_seconds=slack_timeout,
         delivery_lease_seconds=lease,
+        similar_refresh_seconds=similar_refresh,
         delivery_concurrency=concurrency,
         post_per_second=posts_per_second,
         post_burst=post_burst,
         stripe_test_events=test_events == "true",
+        hook_timeout_seconds=hook_timeout,
+        retention_days=retention_days,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import AppContext
-from handlers import actions, commands, errors, events, guards, themes, views
+from handlers import actions, commands, errors, events, guards, spikes, themes, views
 
 
 def register_all(app: App, ctx: AppContext) -> None:
@@ -17,3 +17,4 @@ def register_all(app: App, ctx: AppContext) -> None:
     commands.register(app, ctx)
     views.register(app, ctx)
     themes.register(app, ctx)
+    spikes.register(app, ctx)

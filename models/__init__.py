@@ -6,12 +6,14 @@ from models.base import UTCDateTime, utcnow
 from models.delivery_notice import DeliveryNotice
 from models.digest_run import DigestRun
 from models.feedback import Feedback
+from models.hook import Hook
 from models.intake_channel import IntakeChannel
 from models.loop import Loop, LoopEvent, Reminder
 from models.outbox import OutboxItem
 from models.people import LoopCollaborator, OwnerAlert, OwnerDigestRun
 from models.playbook import PlaybookRecord
 from models.slack_event import ProcessedSlackEvent
+from models.spike import SpikeAlert, SpikeState
 from models.team import Route, Team
 from models.theme import Theme, ThemeLink
 from models.workspace import Workspace
@@ -26,6 +28,7 @@ __all__ = [
     "DeliveryNotice",
     "DigestRun",
     "Feedback",
+    "Hook",
     "IntakeChannel",
     "Loop",
     "LoopCollaborator",
@@ -37,6 +40,8 @@ __all__ = [
     "ProcessedSlackEvent",
     "Reminder",
     "Route",
+    "SpikeAlert",
+    "SpikeState",
     "Team",
     "Theme",
     "ThemeLink",

@@ -17,6 +17,9 @@ class Feedback(SQLModel, table=True):
         UniqueConstraint("workspace_id", "source", "external_id", name="uq_feedback_source_external_id"),
         Index("ix_feedback_customer_email", "workspace_id", "customer_email"),
         Index("ix_feedback_customer_id", "workspace_id", "customer_id"),
+        # The hourly spike check reads a month of detractors from this index alone (it covers every column the
+        # check's grouped counts touch), never the table.
+        Index("ix_feedback_spikes", "workspace_id", "category", "received_at", "loop_id", "touchpoint", "product"),
     )
 
     id: int = primary_key()
@@ -58,6 +61,11 @@ class Feedback(SQLModel, table=True):
     )
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    forgotten_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime(), nullable=True),
+        description="when its personal data was erased (a forget or retention); a re-delivery never restores it",
+    )
 
 
 def get_feedback_by_external_id(

@@ -62,8 +62,8 @@ class OutboxItem(SQLModel, table=True):
 
     @property
     def destination(self) -> str:
-        """The channel (or, for a Home tab, the person) the write goes to."""
-        return self.payload.get("channel") or self.payload.get("user_id") or ""
+        """The channel (or, for a Home tab, the person; for an outgoing webhook, "hook #n") the write goes to."""
+        return self.payload.get("channel") or self.payload.get("user_id") or self.payload.get("_to") or ""
 
 
 def _sendable(now: datetime) -> list:

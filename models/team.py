@@ -48,6 +48,16 @@ class Team(SQLModel, table=True):
         sa_column=Column(Numeric(14, 2), nullable=True),
         description="a detractor from an account with at least this ARR tells the account's owner; None: off",
     )
+    mask_emails: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": sa_false()},
+        description="customers' emails show as d•••@acme.io in this team's channel",
+    )
+    spikes: bool = Field(
+        default=True,
+        sa_column_kwargs={"server_default": sa_true()},
+        description="a spike of detractors in this team's loops posts one alert to its channel",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -14,6 +14,9 @@ from pathlib import Path
 import httpx
 
 from bot.intake.signatures import generic_webhook_headers
+from models.db import make_engine, new_session
+from models.loop import count_loops
+from models.outbox import PARKED, PENDING, list_outbox_items
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "process-signing-secret-0123456789"
@@ -90,3 +93,21 @@ def post_alert(client: httpx.Client, base_url: str, payload: dict) -> int:
         ).status_code
     except httpx.HTTPError:
         return 0
+
+
+def wait_all_delivered(database_url: str, workspace_id: str, *, loops: int, timeout: float = 120) -> list:
+    """Wait until ``loops`` loops exist and nothing is pending in the outbox; the parked items, if any."""
+    engine = make_engine(database_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with new_session(engine, read_only=True) as session:
+                opened = count_loops(session=session, workspace_id=workspace_id)
+                pending = list_outbox_items(session=session, states=(PENDING,), limit=1)
+                parked = list_outbox_items(session=session, states=(PARKED,))
+            if opened == loops and not pending:
+                return parked
+            assert time.monotonic() < deadline, f"{opened} loops, outbox still pending"
+            time.sleep(0.25)
+    finally:
+        engine.dispose()

@@ -15,12 +15,10 @@ import pytest
 
 from bot.admin.config.apply import import_config
 from bot.admin.config.parse import parse_config
-from models.db import make_engine, new_session
-from models.loop import count_loops
-from models.outbox import PENDING, list_outbox_items
+from models.db import make_engine
 from tests.conftest import PG_URL
 from tests.factories import feedback_payload
-from tests.processes import AppProcess, post_alert
+from tests.processes import AppProcess, post_alert, wait_all_delivered
 
 ALERTS = 500
 CHANNELS = 50  # Slack allows about one post a second per channel: spread the burst like a real workspace
@@ -68,22 +66,6 @@ def send_burst(urls: list[str], *, accepted: Counter, stop_after: float = 120) -
         list(pool.map(send, range(ALERTS)))
 
 
-def wait_all_delivered(database_url: str, workspace_id: str, timeout: float = 120) -> None:
-    engine = make_engine(database_url)
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            with new_session(engine, read_only=True) as session:
-                loops = count_loops(session=session, workspace_id=workspace_id)
-                pending = list_outbox_items(session=session, states=(PENDING,), limit=1)
-            if loops == ALERTS and not pending:
-                return
-            assert time.monotonic() < deadline, f"{loops} loops, outbox still pending"
-            time.sleep(0.25)
-    finally:
-        engine.dispose()
-
-
 def cards_by_loop(standin) -> Counter:
     posted = Counter()
     for n in range(CHANNELS):
@@ -108,7 +90,7 @@ def test_kill_9_mid_burst_then_restart_every_card_exactly_once(database_url, sta
         app.start()
         sender.join(180)
         assert sum(accepted.values()) == ALERTS
-        wait_all_delivered(database_url, standin.team_id)
+        wait_all_delivered(database_url, standin.team_id, loops=ALERTS)
     finally:
         app.stop()
     posted = cards_by_loop(standin)
@@ -135,7 +117,7 @@ if PG_URL:  # several replicas are a PostgreSQL deployment; on SQLite Loopkeeper
             accepted: Counter = Counter()
             send_burst([a.url for a in apps], accepted=accepted)
             assert sum(accepted.values()) == ALERTS
-            wait_all_delivered(database_url, standin.team_id)
+            wait_all_delivered(database_url, standin.team_id, loops=ALERTS)
             metrics = [httpx.get(a.url + "/metrics").text for a in apps]
         finally:
             for app in apps:

@@ -9,10 +9,13 @@ from bot.admin import (
     digests,
     doctor,
     general,
+    hooks,
     impact,
     loops,
     playbooks,
+    privacy,
     routes,
+    similar,
     teams,
     themes,
 )
@@ -24,6 +27,7 @@ def build_registry() -> CommandRegistry:
         [
             *general.SUBCOMMANDS,
             *loops.SUBCOMMANDS,
+            *similar.SUBCOMMANDS,
             *teams.SUBCOMMANDS,
             *routes.SUBCOMMANDS,
             *playbooks.SUBCOMMANDS,
@@ -34,5 +38,7 @@ def build_registry() -> CommandRegistry:
             *themes.SUBCOMMANDS,
             *accounts.SUBCOMMANDS,
             *impact.SUBCOMMANDS,
+            *hooks.SUBCOMMANDS,
+            *privacy.SUBCOMMANDS,
         ]
     )

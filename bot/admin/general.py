@@ -7,7 +7,8 @@ from bot.admin.registry import Invocation, Subcommand
 from bot.errors import CommandError
 
 TOPICS = {
-    "loops": "Your work: `/loops mine`, `/loops open [team]`, `/loops show <id>`.",
+    "loops": "Your work: `/loops mine`, `/loops open [team]`, `/loops show <id>`, "
+    "`/loops similar <id>` (the resolved loops most like it, and how they ended).",
     "team": "Teams own feedback in their channel.",
     "route": "Routes decide which team gets which feedback (first match wins; `continue` sends a copy too).",
     "playbook": "Playbooks are the next steps suggested on each card.",
@@ -20,8 +21,10 @@ TOPICS = {
     "rootcause": "What caused a customer's trouble, chosen when a loop is resolved.",
     "account": "One account across teams, and who owns it: `/loops account <name>`.",
     "doctor": "Checks the install and says what to fix (admins): `/loops doctor`.",
+    "forget": "Erases a customer's personal data at their request (admins): `/loops forget dana@acme.io`.",
     "impact": "Whether closing loops paid off, from billing: churn and ARR lost by how loops were closed, "
     "recovery, revenue, weakest links in dollars: `/loops impact [team] [period] [chart]`.",
+    "hook": "Loop events out to other tools (CRM, survey tool, warehouse): signed POSTs to your URLs (admins).",
 }
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.delivery.slack_directory import SlackDirectory
 from bot.errors import CommandError
+from bot.learning.similar_loops import SimilarLoops
 from bot.settings import Settings
 from models.admin import add_audit_entry
 
@@ -66,7 +67,8 @@ Answer = str | dict
 class Preparation:
     """What a subcommand's ``prepare`` is handed. It runs before the runner opens the transaction, so it may
     ask Slack (``slack``) and read the database in short read-only sessions of its own; it changes nothing.
-    ``workers`` says how this process's workers are doing (as /healthz shows them)."""
+    ``workers`` says how this process's workers are doing (as /healthz shows them); ``similar_loops`` is this
+    process's index of resolved loops (None where the app runs without one)."""
 
     engine: Engine
     slack: SlackDirectory
@@ -76,6 +78,7 @@ class Preparation:
     user_id: str
     args: tuple[str, ...]
     now: datetime
+    similar_loops: SimilarLoops | None = None
 
 
 @dataclass(frozen=True)

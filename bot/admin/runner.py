@@ -11,6 +11,7 @@ from bot.admin.catalog import build_registry
 from bot.admin.registry import Answer, CommandRegistry, Invocation, Preparation, Subcommand, channel_arg, tokenize
 from bot.delivery.slack_directory import SlackDirectory
 from bot.errors import CommandError, NotAuthorized
+from bot.learning.similar_loops import SimilarLoops
 from bot.settings import Settings
 from models.admin import get_admin
 from models.db import new_session, transaction
@@ -34,6 +35,7 @@ class CommandRunner:
         settings: Settings,
         workers: Callable[[], Mapping[str, str]] = dict,
         registry: CommandRegistry | None = None,
+        similar_loops: SimilarLoops | None = None,
     ):
         self.engine = engine
         self.directory = directory
@@ -42,6 +44,7 @@ class CommandRunner:
         self.env_admins = settings.admins
         self.default_channel = settings.default_channel
         self.registry = registry or build_registry()
+        self.similar_loops = similar_loops
 
     def run(self, *, workspace_id: str, user_id: str, channel_id: str, text: str, via: str, now: datetime) -> Answer:
         """The subcommand's answer; raises CommandError (with an example) or NotAuthorized, changing nothing."""
@@ -64,6 +67,7 @@ class CommandRunner:
                     slack=self.directory,
                     settings=self.settings,
                     workers=self.workers,
+                    similar_loops=self.similar_loops,
                     workspace_id=workspace_id,
                     user_id=user_id,
                     args=args,

@@ -11,6 +11,7 @@ from bot.admin.registry import Invocation, Subcommand, channel_arg, need, user_a
 from bot.digest.personal import personal_digests_on
 from bot.durations import InvalidDuration, format_minutes, parse_duration
 from bot.errors import CommandError
+from bot.loops.cards_refresh import redraw_open_cards
 from bot.money import format_money
 from bot.mrkdwn import link_channel, mention_user
 from bot.schedules import format_hours, parse_hours, parse_schedule
@@ -36,6 +37,8 @@ def team_snapshot(team: Team) -> dict:
         "moves": "leads" if team.leads_only_moves else "anyone",
         "personal_digests": team.personal_digests,
         "notify_owner_above": str(team.notify_owner_above) if team.notify_owner_above is not None else None,
+        "mask_emails": team.mask_emails,
+        "spikes": team.spikes,
     }
 
 
@@ -133,8 +136,13 @@ def set_(inv: Invocation) -> str:
                 example="/loops team set billing personal-digests off",
             )
         team.personal_digests = None if choice == "default" else choice == "on"
+    elif setting == "spikes":
+        team.spikes = _on_off(values[0], example="/loops team set billing spikes off")
     elif setting == "notify-owner-above":
         team.notify_owner_above = _threshold(values[0])
+    elif setting == "mask-emails":
+        team.mask_emails = _on_off(values[0], example="/loops team set billing mask-emails on")
+        redraw_open_cards(inv.session, workspace_id=inv.workspace_id, team_id=team.id)
     elif setting == "moves":
         if values[0].lower() not in ("leads", "anyone"):
             raise CommandError(
@@ -144,7 +152,7 @@ def set_(inv: Invocation) -> str:
     else:
         raise CommandError(
             f"`{setting}` is not a team setting; settings: lead, timezone, hours, sla, digest, "
-            "thread-log, personal-digests, moves, notify-owner-above",
+            "thread-log, personal-digests, moves, notify-owner-above, mask-emails, spikes",
             example=SET,
         )
     inv.session.add(team)
@@ -162,6 +170,8 @@ _ONE_VALUE = {
     "personal-digests": 1,
     "moves": 1,
     "notify-owner-above": 1,
+    "mask-emails": 1,
+    "spikes": 1,
 }
 NOTIFY = "/loops team set billing notify-owner-above 50000"
 _AMOUNT = re.compile(r"^\$?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?)([km]?)$")
@@ -209,8 +219,10 @@ def list_line(team: Team) -> str:
         f"{team.timezone} · "
         f"{format_hours(team.hours)} · SLA {sla or 'none'} · digest {team.digest_schedule}"
         + ("" if team.thread_log else " · thread log off")
+        + ("" if team.spikes else " · spike alerts off")
         + (" · personal digests " + ("on" if personal_digests_on(team) else "off"))
         + (" · moves: leads only" if team.leads_only_moves else "")
+        + (" · emails masked" if team.mask_emails else "")
         + (
             f" · tells account owners above {format_money(team.notify_owner_above)} ARR"
             if team.notify_owner_above is not None
@@ -277,7 +289,9 @@ SUBCOMMANDS = [
         "/loops team set <name> lead|timezone|hours|sla|digest <value…>",
         "Change a team: `lead @a @b`, `timezone Europe/Berlin`, `hours mon-fri 09:00-17:00`, "
         '`sla ack 2h close 2d`, `digest "weekly mon 09:00"`, `thread-log off`, `personal-digests off`, '
-        "`moves leads`, `notify-owner-above 50000` (a detractor from an account with that ARR or more tells its owner)",
+        "`moves leads`, `notify-owner-above 50000` (a detractor from an account with that ARR or more tells its "
+        "owner), `mask-emails on` (cards show customers' emails as d•••@acme.io), "
+        "`spikes off` (no spike alerts in its channel; on by default)",
         SET,
         set_,
         admin=True,

@@ -72,6 +72,8 @@ def config_import(path: str, *, dry_run: bool, workspace: str | None) -> int:
     finally:
         engine.dispose()
     sys.stdout.write(result.diff or "no changes\n")
+    for url, secret in result.new_hook_secrets:  # shown this once, to whoever ran the import; never logged
+        print(f"New hook {url}\n  signing secret (give it to the receiver now; it is never shown again): {secret}")
     print(
         f"{path}: {len(doc.teams)} team(s), {len(doc.routes)} route(s), {len(doc.playbooks)} playbook(s), "
         f"{len(doc.intake_channels)} intake channel(s), {len(doc.admins)} admin(s) — "

@@ -1,4 +1,5 @@
-"""The `loopkeeper` command: run, demo, db upgrade, config, import, import-accounts, digest, themes, impact, doctor."""
+"""The `loopkeeper` command: run, demo, db upgrade, config, import, import-accounts, digest, themes, impact, doctor,
+forget."""
 
 from __future__ import annotations
 
@@ -164,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         "--manifest", metavar="FILE", help="the Slack app manifest to read scopes from (default: slack/manifest.yml)"
     )
 
+    from bot.cli.forget import add_parser as add_forget
+
+    add_forget(commands)
+
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -208,6 +213,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.cli.doctor import doctor_command
 
         return doctor_command(manifest=args.manifest)
+    if args.command == "forget":
+        from bot.cli.forget import forget_command
+
+        return forget_command(args)
     if args.command == "import-accounts":
         from bot.cli.accounts import import_accounts_command
 

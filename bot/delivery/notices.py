@@ -7,7 +7,7 @@ import logging
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.delivery.outbox import enqueue_message
+from bot.delivery.outbox import HOOK_POST, enqueue_message
 from bot.mrkdwn import mention
 from models.admin import list_admins
 from models.delivery_notice import DeliveryNotice
@@ -25,6 +25,11 @@ HINTS = {
     "msg_too_long": "the message was longer than Slack allows",
 }
 NOTICE_KIND = "admin_notice"
+HOOK_HINT = "the receiver refused it or kept failing; check the URL and the receiver (`/loops hook list`)"
+
+
+def _default_hint(item: OutboxItem) -> str:
+    return HOOK_HINT if item.method == HOOK_POST else "Slack refused it and retrying will not help"
 
 
 def tell_admins_once(session: Session, *, item: OutboxItem, error: str, env_admins: tuple[str, ...]) -> int:
@@ -48,7 +53,7 @@ def tell_admins_once(session: Session, *, item: OutboxItem, error: str, env_admi
     text = (
         f":warning: Loopkeeper could not deliver a {item.kind.replace('_', ' ')} to {mention(item.destination)}: "
         f"`{error}` — "
-        f"{HINTS.get(error, 'Slack refused it and retrying will not help')}. It is parked, not lost: "
+        f"{HINTS.get(error, _default_hint(item))}. It is parked, not lost: "
         "`/loops deliveries` lists it with a Retry button once the cause is fixed."
     )
     for admin in admins:

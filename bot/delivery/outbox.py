@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.delivery.rate_limits import rate_key
 from bot.ids import CARD_METADATA_EVENT
+from models.hook import hook_rate_key
 from models.loop import Loop
 from models.outbox import OutboxItem, cancel_pending_outbox_items, waiting_outbox_item
 
@@ -20,9 +21,14 @@ CARD, CARD_UPDATE, MOVED_CARD, HOME = "card", "card_update", "moved_card", "view
 THEME_CARD, THEME_UPDATE, THEME_NOTE = "theme_card", "theme_update", "theme_note"
 OWNER_ALERT, OWNER_ALERT_UPDATE = "owner_alert", "owner_alert_update"
 IMPACT_CHART = "impact_chart"
+THREAD_REPLY = "thread_reply"
+SPIKE_ALERT, SPIKE_ALERT_UPDATE = "spike_alert", "spike_alert_update"
 # Not one Web API method but slack_sdk's files_upload_v2: files.getUploadURLExternal, the bytes to the URL it
 # gives, files.completeUploadExternal. The worker sends rows of this method that way.
 FILE_UPLOAD = "files.uploadV2"
+# An event POSTed to a workspace's own URL (an outgoing webhook), not a Slack call: the composition root hands the
+# worker its renderer and its sender (bot/hooks/sending.py).
+HOOK_EVENT, HOOK_POST = "hook_event", "hook.post"
 
 
 def card_key(loop_id: int) -> str:
@@ -68,7 +74,7 @@ def enqueue_thread_reply(
     return _add(
         session,
         loop=loop,
-        kind="thread_reply",
+        kind=THREAD_REPLY,
         method="chat.postMessage",
         payload=payload,
         card_ref=None if thread_ts else "thread_ts",
@@ -262,4 +268,70 @@ def enqueue_file_upload(
         kind=kind,
         method=FILE_UPLOAD,
         payload={"channel": channel_id, **payload},
+    )
+
+
+def enqueue_hook_event(
+    session: Session, *, workspace_id: str, hook_id: int, ordering_key: str, event: dict, loop_id: int | None = None
+) -> OutboxItem:
+    """Queue one event for one hook; items with one ``ordering_key`` are POSTed in order (one hook, one loop).
+
+    Its rate key is the hook's own, so a slow receiver never holds back Slack writes or the other hooks.
+    """
+    item = OutboxItem(
+        workspace_id=workspace_id,
+        ordering_key=ordering_key,
+        loop_id=loop_id,
+        kind=HOOK_EVENT,
+        method=HOOK_POST,
+        payload={"_hook_id": hook_id, "_to": f"hook #{hook_id}", "_event": event},
+        rate_key=hook_rate_key(workspace_id=workspace_id, hook_id=hook_id),
+    )
+    session.add(item)
+    return item
+
+
+def enqueue_message_update(
+    session: Session, *, workspace_id: str, channel_id: str, ts: str, ordering_key: str, kind: str, message: dict
+) -> OutboxItem:
+    """Queue a chat.update of a message we posted (``message``: its new ``text`` and maybe ``blocks``)."""
+    payload = {"channel": channel_id, "ts": ts, **message}
+    return _add_item(
+        session, workspace_id=workspace_id, ordering_key=ordering_key, kind=kind, method="chat.update", payload=payload
+    )
+
+
+def spike_key(alert_id: int) -> str:
+    """Ordering key of a spike alert and its updates."""
+    return f"spike:{alert_id}"
+
+
+def enqueue_spike_alert(session: Session, *, workspace_id: str, alert_id: int, channel_id: str) -> OutboxItem:
+    """Queue a spike alert's post in the team's channel (rendered when sent)."""
+    payload = {"channel": channel_id, "_spike_alert_id": alert_id, "unfurl_links": False, "unfurl_media": False}
+    return _add_item(
+        session,
+        workspace_id=workspace_id,
+        ordering_key=spike_key(alert_id),
+        kind=SPIKE_ALERT,
+        method="chat.postMessage",
+        payload=payload,
+    )
+
+
+def enqueue_spike_alert_update(
+    session: Session, *, workspace_id: str, alert_id: int, channel_id: str
+) -> OutboxItem | None:
+    """Make a spike alert current (rendered when sent, after its post); None when one is already waiting."""
+    key = spike_key(alert_id)
+    if waiting_outbox_item(session=session, ordering_key=key, kinds=(SPIKE_ALERT, SPIKE_ALERT_UPDATE)):
+        return None
+    payload = {"channel": channel_id, "_spike_alert_id": alert_id}
+    return _add_item(
+        session,
+        workspace_id=workspace_id,
+        ordering_key=key,
+        kind=SPIKE_ALERT_UPDATE,
+        method="chat.update",
+        payload=payload,
     )

@@ -28,6 +28,7 @@ METHOD_TIERS = {
     "views.update": 4,
     "users.info": 4,
     "chat.getPermalink": 4,
+    "hook.post": 4,  # not Slack: an outgoing webhook, limited per hook like a tier 4 method
 }
 DEFAULT_TIER = 3
 

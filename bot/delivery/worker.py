@@ -54,6 +54,8 @@ SLOW_CALL_SECONDS = 1.0
 Renderer = Callable[[Session, OutboxItem, datetime], "dict | None"]
 # Records where a post landed (a card's ts on its loop or theme), in the transaction that marks it sent.
 PostedHook = Callable[[Session, OutboxItem, str], None]
+# Sends a rendered item that is not a Slack call (an outgoing webhook's POST) and says what became of it.
+Sender = Callable[[OutboxItem, dict, datetime], Outcome]
 
 
 class DeliveryWorker:
@@ -78,6 +80,7 @@ class DeliveryWorker:
         metrics: Metrics | None = None,
         renderers: Mapping[str, Renderer] | None = None,
         on_posted: Mapping[str, PostedHook] | None = None,
+        senders: Mapping[str, Sender] | None = None,
     ):
         self.engine = engine
         self.client = client
@@ -93,6 +96,7 @@ class DeliveryWorker:
         self.metrics = metrics or Metrics()
         self.renderers = dict(renderers or {})
         self.on_posted = dict(on_posted or {})
+        self.senders = dict(senders or {})  # by method
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -264,6 +268,13 @@ class DeliveryWorker:
             if rendered is None:
                 return Outcome(CANCELLED, "nothing to show any more")
             args.update(rendered)
+        sender = self.senders.get(item.method)
+        if sender is not None:  # not Slack (an outgoing webhook): its sender posts and judges the answer
+            called.append(True)
+            outcome = sender(item, args, self.clock())
+            if outcome.retry_after is not None:  # a failing receiver: the rest of its chain waits, uncounted
+                self.limiter.hold(item.rate_key, outcome.retry_after)
+            return outcome
         if item.card_ref:
             with new_session(self.engine, read_only=True) as session:
                 loop = session.get(Loop, item.loop_id)

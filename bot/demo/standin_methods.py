@@ -60,6 +60,15 @@ class WebApiMethods:
             return None
         return next((m for m in channel.messages if m["ts"] == ts), None)
 
+    def _find_any(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        """A message or a thread reply (chat.update edits either)."""
+        found = self._find(channel_id, ts)
+        if found is not None:
+            return found
+        channel = self.channels.get(channel_id)
+        replies = (r for m in (channel.messages if channel else []) for r in m.get("replies", []))
+        return next((r for r in replies if r["ts"] == ts), None)
+
     def _message_error(self, args: dict[str, Any]) -> str | None:
         blocks = _json_arg(args.get("blocks"))
         if not args.get("text") and not blocks:
@@ -123,7 +132,7 @@ class WebApiMethods:
 
     def _api_chat_update(self, args):
         channel = self.channels.get(args.get("channel"))
-        message = self._find(args.get("channel"), args.get("ts")) if channel else None
+        message = self._find_any(args.get("channel"), args.get("ts")) if channel else None
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         if message is None:

@@ -141,22 +141,23 @@ def _open_now(digest: Digest) -> str:
         lines.append("*Unowned* (overdue first, then oldest):")
         for loop, feedback in digest.unowned:
             flag = " :rotating_light: overdue" if breached(loop, digest.now) else ""
-            lines.append(_needs_someone(loop, feedback, lead=flag))
+            lines.append(_needs_someone(loop, feedback, lead=flag, team=digest.team))
         lines += _more(digest.unowned_total - len(digest.unowned), "unowned", digest.team)
     if digest.overdue:
         lines.append("*Overdue, with an owner* (oldest first):")
         for loop, feedback in digest.overdue:
-            lines.append(_needs_someone(loop, feedback, lead=f" {mention_user(loop.owner_id or '')}"))
+            lines.append(_needs_someone(loop, feedback, lead=f" {mention_user(loop.owner_id or '')}", team=digest.team))
         lines += _more(digest.overdue_total - len(digest.overdue), "overdue", digest.team)
     return "\n".join(lines)
 
 
-def _needs_someone(loop: Loop, feedback: Feedback, *, lead: str) -> str:
+def _needs_someone(loop: Loop, feedback: Feedback, *, lead: str, team: Team | None = None) -> str:
     """``• #12 … · NPS 2/10 · Acme: “Invoice wrong twice” · opened Nov 3 · open card``.
 
     Customer text is escaped (no pings, no fake links), kept to one line and cut short.
     """
-    about = truncate(escape(customer_label(feedback)), CUSTOMER_LENGTH)  # truncate keeps entities whole
+    masked = team is not None and team.mask_emails
+    about = truncate(escape(customer_label(feedback, mask_emails=masked)), CUSTOMER_LENGTH)  # keeps entities whole
     said = " ".join((feedback.comment or "").split())  # one line, whatever the customer typed
     if said:
         about += f": “{truncate(escape(said), COMMENT_LENGTH)}”"

@@ -114,6 +114,8 @@ def ingest_in_transaction(
         session=session, workspace_id=workspace_id, source=feedback.source, external_id=feedback.external_id
     )
     if existing is not None:
+        if existing.forgotten_at is not None:
+            return _result(session, existing, DUPLICATE)  # erased at the customer's request: a re-delivery stays out
         if _older(feedback, existing):
             return _result(session, existing, STALE)
         changes = describe_changes(existing, feedback)

@@ -8,28 +8,22 @@ import hmac
 import time
 
 from bot.errors import LoopkeeperError
+from bot.signing import generic_webhook_headers, sign_generic
+
+__all__ = [
+    "BadSignature",
+    "check_hmac",
+    "check_signed_time",
+    "generic_webhook_headers",
+    "sign_generic",
+    "verify_generic",
+]
 
 MAX_SKEW_SECONDS = 300
 
 
 class BadSignature(LoopkeeperError):
     """The request was not signed with our secret (or is too old to trust)."""
-
-
-def sign_generic(secret: str, timestamp: str, body: bytes) -> str:
-    """The ``X-Loopkeeper-Signature`` value for a body sent at ``timestamp``."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
-
-
-def generic_webhook_headers(secret: str, body: bytes, *, timestamp: str | None = None) -> dict[str, str]:
-    """The headers a sender of ``POST /webhooks/generic`` attaches to ``body``, signed now (or at ``timestamp``)."""
-    timestamp = timestamp or str(int(time.time()))
-    return {
-        "Content-Type": "application/json",
-        "X-Loopkeeper-Timestamp": timestamp,
-        "X-Loopkeeper-Signature": sign_generic(secret, timestamp, body),
-    }
 
 
 def verify_generic(

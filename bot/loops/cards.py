@@ -22,13 +22,13 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
-from bot.feedback import SCALES
+from bot.feedback import PSEUDONYM_PREFIX, REMOVED, SCALES
 from bot.ids import SNOOZE_CHOICES, CardAction, CardBlock
 from bot.loops.outcomes import OUTCOMES
 from bot.loops.recovery import Recovery
 from bot.loops.sla import breached
 from bot.money import format_money
-from bot.mrkdwn import day_month, escape, link_channel, mention_user, quote, slack_date, truncate
+from bot.mrkdwn import day_month, escape, link_channel, mask_email, mention_user, quote, slack_date, truncate
 from bot.slack_limits import HEADER_TEXT, SECTION_FIELD, SECTION_TEXT
 from models.feedback import Feedback
 from models.loop import Loop
@@ -58,15 +58,25 @@ def score_label(feedback: Feedback) -> str:
     return f"{name} {feedback.score}/{scale.high}"
 
 
-def customer_label(feedback: Feedback) -> str:
-    """Who gave the feedback, in plain text, for headers and notifications."""
+def customer_label(feedback: Feedback, *, mask_emails: bool = False) -> str:
+    """Who gave the feedback, in plain text, for headers and notifications (its email masked in a team that
+    masks them; nobody once the customer's data was erased)."""
+    if feedback.forgotten_at is not None:
+        return REMOVED
+    email = feedback.customer_email
     return (
         feedback.customer_name
         or feedback.account
-        or feedback.customer_email
+        or (mask_email(email) if email and mask_emails else email)
         or feedback.customer_id
         or "Unknown customer"
     )
+
+
+def account_name(feedback: Feedback) -> str | None:
+    """The feedback's account as shown: never the stand-in an erased row keeps to stay joined to its account."""
+    account = feedback.account
+    return None if account is None or account.startswith(PSEUDONYM_PREFIX) else account
 
 
 @dataclass(frozen=True)
@@ -128,18 +138,20 @@ def render_card(
     billing: Billing | None = None,
     collaborators: tuple[str, ...] = (),
     recovery: Recovery | None = None,
+    mask_emails: bool = False,
 ) -> dict:
     """The ``text`` and ``blocks`` arguments of the card's chat.postMessage/chat.update.
 
     ``attached`` counts later feedback from the same customer that joined this
     loop (shown in the thread); ``moved_to`` renders the card a loop left behind
     when it moved to another team's channel; ``elevation`` is the theme it feeds; ``billing`` what billing
-    says of the customer's account; ``recovery`` the customer's next feedback after the loop was resolved.
+    says of the customer's account; ``recovery`` the customer's next feedback after the loop was resolved;
+    ``mask_emails`` shows ``d•••@acme.io`` (the team masks emails). Erased feedback says it was removed.
     """
     today = now or datetime.now(UTC)
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=_header(feedback), emoji=True)),
-        SectionBlock(fields=_fields(feedback, billing, today)),
+        HeaderBlock(text=PlainTextObject(text=_header(feedback, mask_emails), emoji=True)),
+        SectionBlock(fields=_fields(feedback, billing, today, mask_emails)),
     ]
     alert = billing.alert(today) if billing is not None else None
     if alert:
@@ -154,6 +166,8 @@ def render_card(
         )
     if feedback.comment:
         blocks.append(SectionBlock(text=_md(truncate(quote(escape(feedback.comment)), SECTION_TEXT))))
+    elif feedback.forgotten_at is not None:
+        blocks.append(ContextBlock(elements=[_md(f":wastebasket: _Comment and customer details {REMOVED}._")]))
     else:
         blocks.append(ContextBlock(elements=[_md("_No comment left._")]))
     extras = _extras(feedback)
@@ -170,7 +184,7 @@ def render_card(
                 elements=[_md(f"*Moved* to {link_channel(moved_to)}  ·  Loop #{loop.id} continues there")],
             )
         )
-        return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
+        return {"text": _fallback(loop, feedback, mask_emails), "blocks": [b.to_dict() for b in blocks]}
     if loop.suggestions:
         blocks.append(SectionBlock(text=_md(_suggestions(loop))))
     status = status_line(loop, now=now, collaborators=collaborators)
@@ -180,15 +194,16 @@ def render_card(
     if elevation is not None:
         blocks.append(ContextBlock(block_id=CardBlock.THEME, elements=[_md(elevation_line(elevation))]))
     blocks.append(ActionsBlock(block_id=f"{CardBlock.ACTIONS}:{loop.id}", elements=_controls(loop, elevation)))
-    return {"text": _fallback(loop, feedback), "blocks": [b.to_dict() for b in blocks]}
+    return {"text": _fallback(loop, feedback, mask_emails), "blocks": [b.to_dict() for b in blocks]}
 
 
-def _header(feedback: Feedback) -> str:
+def _header(feedback: Feedback, mask_emails: bool = False) -> str:
     marker = _MARKERS.get(feedback.category, "⚪")
+    who = customer_label(feedback, mask_emails=mask_emails)
     if feedback.score is None:
-        text = f"{marker} Unscored alert — {customer_label(feedback)}"
+        text = f"{marker} Unscored alert — {who}"
     else:
-        text = f"{marker} {score_label(feedback)} · {feedback.category.capitalize()} — {customer_label(feedback)}"
+        text = f"{marker} {score_label(feedback)} · {feedback.category.capitalize()} — {who}"
     return text if len(text) <= HEADER_TEXT else text[: HEADER_TEXT - 1] + "…"
 
 
@@ -196,11 +211,17 @@ def _field(label: str, value: str) -> MarkdownTextObject:
     return _md(truncate(f"*{label}*\n{value}", SECTION_FIELD))
 
 
-def _fields(feedback: Feedback, billing: Billing | None, now: datetime) -> list[MarkdownTextObject]:
-    customer = escape(feedback.customer_name or feedback.customer_id or "—")
+def _fields(
+    feedback: Feedback, billing: Billing | None, now: datetime, mask_emails: bool = False
+) -> list[MarkdownTextObject]:
+    if feedback.forgotten_at is not None:
+        customer = f"_{REMOVED}_"
+    else:
+        customer = escape(feedback.customer_name or feedback.customer_id or "—")
     if feedback.customer_email:
-        customer += f"\n{escape(feedback.customer_email)}"
-    account = escape(feedback.account or "—")
+        email = mask_email(feedback.customer_email) if mask_emails else feedback.customer_email
+        customer += f"\n{escape(email)}"
+    account = escape(account_name(feedback) or "—")
     if feedback.segment:
         account += f" · {escape(feedback.segment)}"
     billed = billing.arr_text(now) if billing is not None else None
@@ -329,16 +350,18 @@ def _controls(loop: Loop, elevation: Elevation | None = None) -> list[Interactiv
     return controls
 
 
-def feedback_summary(feedback: Feedback) -> str:
+def feedback_summary(feedback: Feedback, *, mask_emails: bool = False) -> str:
     """One mrkdwn line about a feedback item, e.g. for a thread reply."""
-    text = f"*{score_label(feedback)}* ({feedback.category}) from {escape(customer_label(feedback))}"
+    who = escape(customer_label(feedback, mask_emails=mask_emails))
+    text = f"*{score_label(feedback)}* ({feedback.category}) from {who}"
     if feedback.comment:
         text += "\n" + quote(truncate(escape(feedback.comment), SECTION_TEXT - len(text) - 50))
     return text
 
 
-def _fallback(loop: Loop, feedback: Feedback) -> str:
-    text = f"{score_label(feedback)} ({feedback.category}) from {escape(customer_label(feedback))}"
+def _fallback(loop: Loop, feedback: Feedback, mask_emails: bool = False) -> str:
+    who = escape(customer_label(feedback, mask_emails=mask_emails))
+    text = f"{score_label(feedback)} ({feedback.category}) from {who}"
     if feedback.comment:
         text += ": " + truncate(escape(feedback.comment.replace("\n", " ")), FALLBACK_COMMENT)
     return text

@@ -1,4 +1,8 @@
-"""A loop's history: every state change writes one event, built here and nowhere else."""
+"""A loop's history: every state change writes one event, built here and nowhere else.
+
+Recording an event also queues it for the workspace's hooks that want it (``bot/hooks/emit``), in the same
+transaction: a change that commits is sent out, one that rolls back never is.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.hooks.emit import emit_loop_event
 from models.loop import Loop, LoopEvent
 
 # The actor of what Loopkeeper does by itself (intake, reminders, re-routing).
@@ -21,4 +26,5 @@ def record_event(
         workspace_id=loop.workspace_id, loop_id=loop.id, kind=kind, actor=actor, via=via, at=at, details=details
     )
     session.add(event)
+    emit_loop_event(session, loop=loop, kind=kind, actor=actor, via=via, at=at, details=details)
     return event

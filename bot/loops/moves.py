@@ -41,6 +41,12 @@ def move_loop(
         )
     else:
         cancel_unsent_posts(session, loop=loop)
+    old_team = loop.team_id
+    loop.team_id, loop.channel_id, loop.card_ts = (team.id if team else None), channel_id, None
+    set_due_times(loop, team, since=now)
+    session.add(loop)
+    session.flush()
+    # recorded once the loop is in its new place, so the event's snapshot (hooks) shows where it went
     record_event(
         session,
         loop=loop,
@@ -50,13 +56,9 @@ def move_loop(
         at=now,
         from_channel=old_channel,
         to_channel=channel_id,
-        from_team=loop.team_id,
+        from_team=old_team,
         to_team=team.id if team else None,
     )
-    loop.team_id, loop.channel_id, loop.card_ts = (team.id if team else None), channel_id, None
-    set_due_times(loop, team, since=now)
-    session.add(loop)
-    session.flush()
     enqueue_card_post(session, loop=loop)
     if old_channel:
         enqueue_thread_reply(

@@ -14,7 +14,7 @@ from bot.loops.moves import move_loop
 from bot.loops.sla import set_due_times
 from models.feedback import Feedback
 from models.loop import Loop
-from models.team import Team
+from models.team import Team, get_team
 
 log = logging.getLogger(__name__)
 # Where new feedback goes: a team and its channel, or no team and the default channel (None: nowhere).
@@ -73,9 +73,9 @@ def attach_feedback(session: Session, *, feedback: Feedback, loop: Loop, via: st
         source=feedback.source,
         feedback_id=feedback.id,
     )
-    enqueue_thread_reply(
-        session, loop=loop, text=":speech_balloon: More from this customer — " + feedback_summary(feedback)
-    )
+    team = get_team(session=session, team_id=loop.team_id)
+    summary = feedback_summary(feedback, mask_emails=team is not None and team.mask_emails)
+    enqueue_thread_reply(session, loop=loop, text=":speech_balloon: More from this customer — " + summary)
     enqueue_card_update(session, loop=loop)
 
 

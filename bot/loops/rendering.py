@@ -19,6 +19,7 @@ from models.feedback import Feedback, count_feedback_in_loop, get_feedback
 from models.loop import Loop
 from models.outbox import OutboxItem
 from models.people import list_collaborators
+from models.team import get_team
 from models.theme import Theme, get_theme_link
 
 
@@ -28,8 +29,10 @@ def card_message(session: Session, item: OutboxItem, now: datetime) -> dict | No
     if loop is None:
         return None
     feedback = get_feedback(session=session, feedback_id=loop.feedback_id)
+    masked = masks_emails(session, loop)
     if item.kind == MOVED_CARD:
-        return render_card(loop, feedback, moved_to=item.payload.get("_moved_to") or item.payload.get("moved_to"))
+        moved_to = item.payload.get("_moved_to") or item.payload.get("moved_to")
+        return render_card(loop, feedback, moved_to=moved_to, mask_emails=masked)
     attached = max(0, count_feedback_in_loop(session=session, loop_id=loop.id) - 1)
     message = render_card(
         loop,
@@ -40,12 +43,19 @@ def card_message(session: Session, item: OutboxItem, now: datetime) -> dict | No
         billing=billing_of(session, feedback),
         collaborators=tuple(list_collaborators(session=session, loop_id=loop.id)),
         recovery=recovery_of(session, loop, feedback) if loop.status == RESOLVED else None,
+        mask_emails=masked,
     )
     if item.kind == CARD:
         return message
     if not loop.card_ts:
         return None  # its post was cancelled (the loop moved before it went out); the new post shows it
     return {"channel": loop.channel_id, "ts": loop.card_ts, **message}
+
+
+def masks_emails(session: Session, loop: Loop) -> bool:
+    """Whether the loop's team shows customers' emails masked (``d•••@acme.io``)."""
+    team = get_team(session=session, team_id=loop.team_id)
+    return team is not None and team.mask_emails
 
 
 def elevation_of(session: Session, loop: Loop) -> Elevation | None:

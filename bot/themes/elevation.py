@@ -18,7 +18,7 @@ from models.admin import add_audit_entry
 from models.db import transaction
 from models.feedback import get_feedback
 from models.loop import Loop, get_loop
-from models.team import get_team_by_name
+from models.team import Team, get_team_by_name
 from models.theme import OPEN_THEME_STATUSES, Theme, ThemeLink, get_theme, get_theme_link
 
 
@@ -34,32 +34,42 @@ def elevate(engine: Engine, *, actor: Actor, loop_id: int, change: Elevate) -> T
         link = get_theme_link(session=session, loop_id=loop.id)
         if link is not None and link.theme_id == theme.id:
             raise BadRequest(f"Loop #{loop.id} is already elevated to theme #{theme.id}.", field="theme")
-        previous = link.theme_id if link is not None else None
-        if link is None:
-            link = ThemeLink(
-                workspace_id=actor.workspace_id,
-                theme_id=theme.id,
-                loop_id=loop.id,
-                impact=change.impact,
-                elevated_by=actor.user_id,
-                elevated_at=actor.now,
-            )
-        link.theme_id, link.impact, link.note = theme.id, change.impact, change.note
-        link.elevated_by, link.elevated_at = actor.user_id, actor.now
-        session.add(link)
-        session.flush()
-        _record(session, actor, loop, theme, link, previous=previous)
+        link_loop(session, actor, loop, theme, impact=change.impact, note=change.note)
         if created:
             enqueue_theme_card(session, workspace_id=theme.workspace_id, theme_id=theme.id, channel_id=theme.channel_id)
         else:
             enqueue_theme_update(
                 session, workspace_id=theme.workspace_id, theme_id=theme.id, channel_id=theme.channel_id
             )
-        if previous is not None:
-            old = session.get(Theme, previous)
-            if old is not None:
-                enqueue_theme_update(session, workspace_id=old.workspace_id, theme_id=old.id, channel_id=old.channel_id)
         return theme
+
+
+def link_loop(
+    session: Session, actor: Actor, loop: Loop, theme: Theme, *, impact: str, note: str | None, theme_note: bool = True
+) -> None:
+    """Link ``loop`` to ``theme`` in the caller's transaction (moving it from the theme it fed, whose card is
+    updated), with its event, card update, thread notes and audit entry. The theme's own card is the caller's;
+    without ``theme_note`` so is the note in the theme's thread (one for many loops linked at once)."""
+    link = get_theme_link(session=session, loop_id=loop.id)
+    previous = link.theme_id if link is not None else None
+    if link is None:
+        link = ThemeLink(
+            workspace_id=actor.workspace_id,
+            theme_id=theme.id,
+            loop_id=loop.id,
+            impact=impact,
+            elevated_by=actor.user_id,
+            elevated_at=actor.now,
+        )
+    link.theme_id, link.impact, link.note = theme.id, impact, note
+    link.elevated_by, link.elevated_at = actor.user_id, actor.now
+    session.add(link)
+    session.flush()
+    _record(session, actor, loop, theme, link, previous=previous, theme_note=theme_note)
+    if previous is not None and previous != theme.id:
+        old = session.get(Theme, previous)
+        if old is not None:
+            enqueue_theme_update(session, workspace_id=old.workspace_id, theme_id=old.id, channel_id=old.channel_id)
 
 
 def _theme_for(session: Session, actor: Actor, change: Elevate) -> tuple[Theme, bool]:
@@ -90,9 +100,14 @@ def _theme_for(session: Session, actor: Actor, change: Elevate) -> tuple[Theme, 
             else "choose the team that should fix it",
             field="owner_team",
         )
+    return new_theme(session, actor, name=name, team=team), True
+
+
+def new_theme(session: Session, actor: Actor, *, name: str, team: Team) -> Theme:
+    """A new theme owned by ``team`` (its card goes to the team's channel), in the caller's transaction."""
     theme = Theme(
         workspace_id=actor.workspace_id,
-        name=name,
+        name=name[:THEME_NAME_LENGTH],
         owner_team_id=team.id,
         channel_id=team.channel_id,
         created_by=actor.user_id,
@@ -100,10 +115,19 @@ def _theme_for(session: Session, actor: Actor, change: Elevate) -> tuple[Theme, 
     )
     session.add(theme)
     session.flush()
-    return theme, True
+    return theme
 
 
-def _record(session: Session, actor: Actor, loop: Loop, theme: Theme, link: ThemeLink, *, previous: int | None) -> None:
+def _record(
+    session: Session,
+    actor: Actor,
+    loop: Loop,
+    theme: Theme,
+    link: ThemeLink,
+    *,
+    previous: int | None,
+    theme_note: bool = True,
+) -> None:
     """The loop's event and card, the theme's thread, and the audit trail say what happened."""
     record_event(
         session,
@@ -131,9 +155,10 @@ def _record(session: Session, actor: Actor, loop: Loop, theme: Theme, link: Them
     )
     if link.note:
         note += "\n> " + escape(link.note).replace("\n", "\n> ")
-    enqueue_theme_note(
-        session, workspace_id=theme.workspace_id, theme_id=theme.id, channel_id=theme.channel_id, text=note
-    )
+    if theme_note:
+        enqueue_theme_note(
+            session, workspace_id=theme.workspace_id, theme_id=theme.id, channel_id=theme.channel_id, text=note
+        )
     add_audit_entry(
         session=session,
         workspace_id=actor.workspace_id,

@@ -147,3 +147,15 @@ def test_source_secrets_and_customer_window():
 def test_bad_customer_window_is_explained():
     with pytest.raises(ConfigError, match="LOOPKEEPER_CUSTOMER_WINDOW_DAYS"):
         load_settings({**GOOD, "LOOPKEEPER_CUSTOMER_WINDOW_DAYS": "two weeks"})
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, None), ("off", None), ("OFF", None), ("30", 30), ("1", 1)])
+def test_retention_days_are_off_unless_set(value, expected):
+    env = {**GOOD, **({"LOOPKEEPER_RETENTION_DAYS": value} if value is not None else {})}
+    assert load_settings(env).retention_days == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "thirty", "30d", "99999"])
+def test_bad_retention_days_are_explained(value):
+    with pytest.raises(ConfigError, match="LOOPKEEPER_RETENTION_DAYS must be a whole number of days from 1 to 36500"):
+        load_settings({**GOOD, "LOOPKEEPER_RETENTION_DAYS": value})

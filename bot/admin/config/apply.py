@@ -9,11 +9,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.admin.config.export import export_config, to_yaml
+from bot.admin.config.hooks import apply_hooks
 from bot.admin.config.parse import AccountOwnerConfig, ConfigDoc
 from bot.errors import ConfigError
 from models.account import Account, find_account, list_accounts, name_key
 from models.admin import Admin, add_audit_entry, delete_admins
 from models.db import new_session, transaction
+from models.hook import Hook
 from models.intake_channel import IntakeChannel, delete_intake_channels
 from models.loop import count_team_loops
 from models.playbook import PlaybookRecord, delete_playbook_records
@@ -27,6 +29,8 @@ class ConfigImport:
 
     diff: str
     dry_run: bool
+    # Hooks the import added, with their new secrets: (url, secret), for whoever ran it to see once (none on a dry run).
+    new_hook_secrets: tuple[tuple[str, str], ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -47,12 +51,13 @@ def import_config(
     opened = new_session(engine) if dry_run else transaction(engine)
     with opened as session:
         before = to_yaml(export_config(session, workspace_id=workspace_id)).splitlines(keepends=True)
-        apply_config(session, workspace_id=workspace_id, doc=doc, actor=actor, via=via)
+        added = apply_config(session, workspace_id=workspace_id, doc=doc, actor=actor, via=via)
         after = to_yaml(export_config(session, workspace_id=workspace_id)).splitlines(keepends=True)
+        secrets = () if dry_run else tuple((hook.url, hook.secret) for hook in added)
         if dry_run:
             session.rollback()  # a dry run shows the diff and writes nothing
     diff = "".join(difflib.unified_diff(before, after, fromfile="current", tofile=source))
-    return ConfigImport(diff, dry_run)
+    return ConfigImport(diff, dry_run, secrets)
 
 
 def _apply_account_owners(session: Session, *, workspace_id: str, owners: tuple[AccountOwnerConfig, ...]) -> None:
@@ -88,8 +93,10 @@ def _apply_account_owners(session: Session, *, workspace_id: str, owners: tuple[
 
 def apply_config(
     session: Session, *, workspace_id: str, doc: ConfigDoc, actor: str = "config-file", via: str = "config_import"
-) -> None:
-    """Make the workspace's configuration exactly ``doc`` in the caller's transaction, with an audit entry."""
+) -> list[Hook]:
+    """Make the workspace's configuration exactly ``doc`` in the caller's transaction, with an audit entry.
+
+    Returns the hooks it added: their secrets are shown once, by the caller, to whoever imported the file."""
     before = export_config(session, workspace_id=workspace_id)
     workspace = get_or_create_workspace(session=session, workspace_id=workspace_id)
     workspace.default_channel_id = doc.default_channel
@@ -103,6 +110,8 @@ def apply_config(
         team.thread_log, team.leads_only_moves = team_doc.thread_log, team_doc.leads_only_moves
         team.personal_digests = team_doc.personal_digests
         team.notify_owner_above = team_doc.notify_owner_above
+        team.mask_emails = team_doc.mask_emails
+        team.spikes = team_doc.spikes
         team.sla_ack_minutes, team.sla_close_minutes = team_doc.sla_ack_minutes, team_doc.sla_close_minutes
         session.add(team)
         session.flush()
@@ -147,6 +156,7 @@ def apply_config(
     workspace.source_options = dict(doc.sources)
     workspace.root_causes = list(doc.root_causes) if doc.root_causes is not None else None
     _apply_account_owners(session, workspace_id=workspace_id, owners=doc.account_owners)
+    added = apply_hooks(session, workspace_id=workspace_id, hooks=doc.hooks, actor=actor)
     session.add(workspace)
     session.flush()
     after = export_config(session, workspace_id=workspace_id)
@@ -161,3 +171,4 @@ def apply_config(
             before=before,
             after=after,
         )
+    return added

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session
 
+from bot.admin.config.hooks import export_hooks
 from bot.durations import format_minutes
 from bot.schedules import format_hours
 from models.account import Account, list_accounts
@@ -54,6 +55,10 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
             entry["personal_digests"] = team.personal_digests
         if team.notify_owner_above is not None:
             entry["notify_owner_above"] = _amount(team.notify_owner_above)
+        if team.mask_emails:
+            entry["mask_emails"] = True
+        if not team.spikes:
+            entry["spikes"] = False
         config["teams"].append(entry)
     config["routes"] = [
         {"team": names[r.team_id], "match": list(r.matchers), **({"continue": True} if r.continue_matching else {})}
@@ -82,6 +87,7 @@ def export_config(session: Session, *, workspace_id: str) -> dict:
         for a in list_accounts(session=session, workspace_id=workspace_id)
         if a.owner_id
     ]
+    config["hooks"] = export_hooks(session, workspace_id=workspace_id)  # URLs and events; never a secret
     return config
 
 

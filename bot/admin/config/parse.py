@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.admin.config.hooks import HookConfig, parse_hooks
 from bot.durations import InvalidDuration, format_duration, parse_duration
 from bot.errors import ConfigError, LoopkeeperError
 from bot.intake.sources import all_sources
@@ -39,6 +40,8 @@ class TeamConfig:
     leads_only_moves: bool = False
     personal_digests: bool | None = None
     notify_owner_above: Decimal | None = None
+    mask_emails: bool = False
+    spikes: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class ConfigDoc:
     # The root causes offered when resolving; None keeps the built-in list.
     root_causes: tuple[str, ...] | None = None
     account_owners: tuple[AccountOwnerConfig, ...] = ()
+    # Outgoing webhooks: URLs and events only (bot/admin/config/hooks.py says why never a secret).
+    hooks: tuple[HookConfig, ...] = ()
 
 
 def load_config(path: str | Path) -> ConfigDoc:
@@ -118,6 +123,7 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
         "sources",
         "root_causes",
         "account_owners",
+        "hooks",
     )
     unknown = set(data) - set(known)
     if unknown:
@@ -148,6 +154,7 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
         _account_owner(item, f"account_owners[{i}]", problems)
         for i, item in enumerate(_list(data, "account_owners", problems))
     ]
+    hooks = parse_hooks(data.get("hooks"), problems)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     return ConfigDoc(
@@ -160,6 +167,7 @@ def parse_config(data: object, *, source: str = "config") -> ConfigDoc:
         sources,
         causes,
         tuple(o for o in owners if o),
+        hooks,
     )
 
 
@@ -319,6 +327,12 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
     ):
         problems.append(f"{where}.notify_owner_above: must be an ARR amount like 50000 (or left out: off)")
         threshold = None
+    mask = item.get("mask_emails", False)
+    if not isinstance(mask, bool):
+        problems.append(f"{where}.mask_emails: must be true or false")
+    spikes = item.get("spikes", True)
+    if not isinstance(spikes, bool):
+        problems.append(f"{where}.spikes: must be true or false")
     if len(problems) > before:
         return None
     return TeamConfig(
@@ -334,6 +348,8 @@ def _team(item: object, where: str, problems: list[str]) -> TeamConfig | None:
         moves == "leads",
         personal,
         Decimal(str(threshold)) if threshold is not None else None,
+        mask is True,
+        bool(spikes),
     )
 
 

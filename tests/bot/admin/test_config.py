@@ -70,6 +70,10 @@ BAD = [
         {"teams": [{"name": "billing", "channel": "C0BILL", "personal_digests": "yes"}]},
         "teams[0].personal_digests: must be true or false",
     ),
+    (
+        {"teams": [{"name": "billing", "channel": "C0BILL", "mask_emails": "on"}]},
+        "teams[0].mask_emails: must be true or false",
+    ),
     ({"default_channel": "general"}, "default_channel"),
     ({"root_causes": "bugs"}, "root_causes: must be a non-empty list"),
     ({"root_causes": ["Bug", "bug"]}, "root_causes: a name is listed twice"),

@@ -1,0 +1,1 @@
+"""Customer data: erasure at the customer's request, retention, masking."""

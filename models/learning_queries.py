@@ -1,0 +1,83 @@
+"""What the similar-loop index is built from and catches up on, and the neighbours it finds, read by id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import Select
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
+
+from models.feedback import Feedback
+from models.loop import Loop
+
+
+class IndexedLoop(NamedTuple):
+    """A loop as the index sees it: whether it belongs there, its version, and its feedback's words and facets."""
+
+    loop_id: int
+    version: int
+    resolved: bool
+    updated_at: datetime
+    comment: str | None
+    touchpoint: str | None
+    product: str | None
+    segment: str | None
+    scale: str
+
+
+_COLUMNS = (
+    col(Loop.id),
+    col(Loop.version),
+    col(Loop.status),
+    col(Loop.updated_at),
+    col(Feedback.comment),
+    col(Feedback.touchpoint),
+    col(Feedback.product),
+    col(Feedback.segment),
+    col(Feedback.scale),
+)
+
+
+def _rows(session: Session, query: Select) -> Iterator[IndexedLoop]:
+    for loop_id, version, status, updated_at, *rest in session.execute(query):
+        yield IndexedLoop(loop_id, version, status == "resolved", updated_at, *rest)
+
+
+def resolved_loops_with_comments(*, session: Session, workspace_id: str) -> list[IndexedLoop]:
+    """Every resolved loop of the workspace whose feedback has a comment, oldest first (the index's first build)."""
+    query = (
+        select_columns(*_COLUMNS)
+        .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
+        .where(
+            col(Loop.workspace_id) == workspace_id, col(Loop.status) == "resolved", col(Feedback.comment).is_not(None)
+        )
+        .order_by(col(Loop.id))
+    )
+    return list(_rows(session, query))
+
+
+def loops_changed_since(*, session: Session, workspace_id: str, since: datetime) -> list[IndexedLoop]:
+    """Loops of the workspace changed at or after ``since`` (resolved, reopened, …), by the indexed update time."""
+    query = (
+        select_columns(*_COLUMNS)
+        .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
+        .where(col(Loop.workspace_id) == workspace_id, col(Loop.updated_at) >= since)
+        .order_by(col(Loop.id))
+    )
+    return list(_rows(session, query))
+
+
+def loops_with_feedback(*, session: Session, workspace_id: str, loop_ids: Iterable[int]) -> list[tuple[Loop, Feedback]]:
+    """These loops of the workspace with their feedback, in one indexed query."""
+    wanted = sorted(set(loop_ids))
+    if not wanted:
+        return []
+    query = (
+        select(Loop, Feedback)
+        .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
+        .where(col(Loop.workspace_id) == workspace_id, col(Loop.id).in_(wanted))
+    )
+    return [(loop, feedback) for loop, feedback in session.exec(query)]
