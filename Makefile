@@ -27,7 +27,7 @@ check: $(STAMP)
 
 # Benchmarks against floors measured in the same run (not part of `make test`); under 5 minutes.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 run: $(STAMP)
 	$(BIN)/loopkeeper run

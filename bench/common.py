@@ -13,9 +13,12 @@ import json
 import logging
 import math
 import multiprocessing
+import os
+import re
 import secrets
 import socket
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -181,6 +184,14 @@ class _StandInHost:
         """(Web API URL, response_url base, bot token)."""
         return self._standin.url, self._standin.response_url_base, self._standin.bot_token
 
+    def call_times(self, method: str) -> list[tuple[float, dict]]:
+        """(time.time() it arrived, its arguments) of every call to ``method`` so far."""
+        return [(call.at, call.args) for call in self._standin.calls_to(method)]
+
+    def posted(self, channel_id: str) -> list[dict]:
+        """The top-level messages in ``channel_id``."""
+        return self._standin.messages(channel_id)
+
 
 class _StandInManager(BaseManager):
     pass
@@ -220,6 +231,7 @@ class Stack:
     server: Server
     settings: Settings
     response_url_base: str  # the stand-in's, for block_actions payloads
+    standin: _StandInHost  # a proxy to the stand-in in its own process
 
 
 @contextmanager
@@ -244,7 +256,7 @@ def running_app(**overrides) -> Iterator[Stack]:
         try:
             server = Server(app.asgi).start()
             try:
-                yield Stack(app, server, settings, response_url_base)
+                yield Stack(app, server, settings, response_url_base, standin)
             finally:
                 server.stop()
         finally:
@@ -275,3 +287,24 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float, poll: float = 0
             return False
         time.sleep(poll)
     return True
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds used so far by this process's live threads, summed by name (digits dropped: pools add up)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: Counter = Counter()
+    for thread in threading.enumerate():
+        try:
+            fields = Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        name = re.sub(r"[-_ ]?\d+(_\d+)?$", "", thread.name)
+        used[name] += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return dict(used)
+
+
+def cpu_share(before: dict[str, float], after: dict[str, float], elapsed: float) -> str:
+    """Each thread group's CPU over a run, as a share of one core, busiest first."""
+    spent = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in after}
+    shown = sorted(((t, n) for n, t in spent.items() if t / elapsed >= 0.01), reverse=True)
+    return ", ".join(f"{name} {t / elapsed:.0%}" for t, name in shown)

@@ -20,11 +20,13 @@ from starlette.routing import Route
 from bench.common import (
     LoadResult,
     count_rows,
+    cpu_share,
     ratio_line,
     run_load,
     running_app,
     serving,
     signed_webhook,
+    thread_cpu,
 )
 from models.feedback import Feedback
 from models.loop import Loop
@@ -55,8 +57,9 @@ def measure(server, secret: str, *, alerts: int, concurrency: int, warmup: int) 
         return result
 
     send(warmup, "warmup")
-    cpu = time.process_time()
+    cpu, threads = time.process_time(), thread_cpu()
     result = send(alerts, "run")
+    print(f"  server threads' CPU during the run: {cpu_share(threads, thread_cpu(), result.elapsed)}")
     return result, (time.process_time() - cpu) / result.elapsed
 
 

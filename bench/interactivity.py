@@ -32,6 +32,7 @@ from bench.common import (
     running_app,
     serving,
 )
+from bot.app import RENDERERS
 from bot.demo import slack_requests
 from bot.ids import CardAction
 from bot.intake.ingest import ingest_in_transaction
@@ -58,19 +59,21 @@ def seed_cards(stack: Stack, count: int) -> list[dict]:
             )
         session.commit()
         items = session.exec(select(OutboxItem).where(OutboxItem.kind == "card").order_by(OutboxItem.loop_id)).all()
+        # Cards are rendered when sent: render each as the worker will.
+        rendered = [{**item.payload, **RENDERERS[item.kind](session, item, ctx.clock())} for item in items]
     # Slack's copy of the card: what the bot asked to post. Its ts only has to be unique here; the card's
     # posting is rate limited per channel and the click does not wait for it.
     return [
         {
             "type": "message",
             "ts": f"{1_700_000_000 + item.loop_id}.000100",
-            "channel": item.payload["channel"],
-            "text": item.payload["text"],
-            "blocks": item.payload["blocks"],
+            "channel": payload["channel"],
+            "text": payload["text"],
+            "blocks": payload["blocks"],
             "user": ctx.bot_user_id,
             "bot_id": ctx.bot_id,
         }
-        for item in items
+        for item, payload in zip(items, rendered, strict=True)
     ]
 
 

@@ -42,6 +42,7 @@ ACCEPTED = 202
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ ")  # a log line's timestamp
 ROUNDS = 5
 LOOPKEEPER = Path(sys.executable).with_name("loopkeeper")
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def memory_mib(pid: int) -> dict[str, float]:
@@ -72,11 +73,19 @@ def settle(pid: int, *, timeout: float = 20.0) -> dict[str, float]:
 class LoopkeeperProcess:
     """`loopkeeper db upgrade`, then `loopkeeper run` with settings in its environment; stopped on exit."""
 
-    def __init__(self, workdir: Path, standin: SlackStandIn):
+    def __init__(
+        self,
+        workdir: Path,
+        standin: SlackStandIn,
+        *,
+        database_url: str | None = None,
+        webhook_secret: str | None = None,
+        name: str = "loopkeeper",
+    ):
         self.port = free_port()
-        self.webhook_secret = secrets.token_hex(16)
-        self.database_url = f"sqlite:///{workdir / 'loopkeeper.db'}"
-        self.log_path = workdir / "loopkeeper.log"
+        self.webhook_secret = webhook_secret or secrets.token_hex(16)
+        self.database_url = database_url or f"sqlite:///{workdir / 'loopkeeper.db'}"
+        self.log_path = workdir / f"{name}.log"
         self.env = {
             **os.environ,
             "SLACK_BOT_TOKEN": standin.bot_token,
@@ -88,6 +97,8 @@ class LoopkeeperProcess:
             "LOOPKEEPER_PORT": str(self.port),
             "LOOPKEEPER_DEFAULT_CHANNEL": DEFAULT_CHANNEL,
             "SLACK_APP_TOKEN": "",
+            # this checkout's code, whichever checkout the shared virtualenv's `loopkeeper` was installed from
+            "PYTHONPATH": os.pathsep.join(p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH", "")) if p),
         }  # HTTP only, whatever the caller's environment says
         self.workdir = workdir  # its cwd, so no developer's .env is read
         self.process: subprocess.Popen | None = None
@@ -178,7 +189,10 @@ def flood(bot: LoopkeeperProcess, alerts: int, concurrency: int) -> tuple[int, C
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.memory", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--alerts", type=int, default=2000, help="alerts to send (default 2000, ~25 s here; 100000 takes ~50 min here)"
+        "--alerts",
+        type=int,
+        default=2000,
+        help="alerts to send (default 2000; `python -m bench memory-100k` sends 100000)",
     )
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--idle-seconds", type=float, default=3.0, help="idle time before the idle reading")

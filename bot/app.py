@@ -214,6 +214,8 @@ class Loopkeeper:
         self.leadership.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.ctx.intake_writes is not None:
+            self.ctx.intake_writes.stop()  # what was accepted is stored before the engine goes
         self.worker.stop()
         self.index_refresher.stop()
         self.after_ack.stop()

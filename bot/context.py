@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.admin.runner import CommandRunner
 from bot.after_ack import AfterAck
 from bot.delivery.slack_directory import SlackDirectory
+from bot.intake.group_commit import GroupCommit
 from bot.intake.ingest import IntakePolicy
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -36,6 +37,13 @@ class AppContext:
     metrics: Metrics = field(default_factory=Metrics)
     # Work that must not hold up Slack's answer (modals, response_url answers, slow commands).
     after_ack: AfterAck = field(default_factory=AfterAck)
+    # Webhook intake's shared write transactions (group commit); made from the engine when not given.
+    intake_writes: GroupCommit | None = None
+
+    def __post_init__(self) -> None:
+        if self.intake_writes is None:
+            # looked up when called: the composition root may set on_outbox_write after this
+            self.intake_writes = GroupCommit(self.engine, on_commit=lambda: self.on_outbox_write())  # noqa: PLW0108
 
     def session(self, *, read_only: bool = False) -> Session:
         """A database session; ``read_only`` ones never wait for or block writers on SQLite."""

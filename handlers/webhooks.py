@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from concurrent.futures import Future
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -12,7 +14,7 @@ from starlette.routing import Route
 from bot.context import AppContext
 from bot.errors import LoopkeeperError
 from bot.feedback import FeedbackIn
-from bot.intake.ingest import IngestResult, ingest
+from bot.intake.ingest import IngestResult, ingest_together
 from bot.intake.payload import IgnoredEvent
 from bot.intake.sources import all_sources, options_for
 from handlers.errors import http_error, printable
@@ -51,7 +53,7 @@ def routes(ctx: AppContext) -> list[Route]:
         except LoopkeeperError as exc:
             ctx.metrics.alerts.inc(name, "rejected")
             return http_error(exc)
-        result = await run_in_threadpool(_store, ctx, feedback)
+        result = await asyncio.wrap_future(_store(ctx, feedback))
         ctx.metrics.alerts.inc(name, result.outcome)
         return JSONResponse(
             {
@@ -67,10 +69,13 @@ def routes(ctx: AppContext) -> list[Route]:
     return [Route("/webhooks/{source}", webhook, methods=["POST"])]
 
 
-def _store(ctx: AppContext, feedback: FeedbackIn) -> IngestResult:
-    result = ingest(
-        ctx.engine, workspace_id=ctx.workspace_id, feedback=feedback, policy=ctx.intake_policy(), now=ctx.clock()
+def _store(ctx: AppContext, feedback: FeedbackIn) -> Future[IngestResult]:
+    """Stored with the webhooks arriving at the same moment, in one transaction (the worker is woken on commit)."""
+    assert ctx.intake_writes is not None
+    return ingest_together(
+        ctx.intake_writes,
+        workspace_id=ctx.workspace_id,
+        feedback=feedback,
+        policy=ctx.intake_policy(),
+        now=ctx.clock(),
     )
-    if not result.duplicate:
-        ctx.on_outbox_write()
-    return result

@@ -245,11 +245,20 @@ def accounts_for_feedback(*, session: Session, workspace_id: str, feedback: Iter
     by_id: dict[str, Account] = {}
     by_email: dict[str, Account] = {}
     by_name: dict[str, Account] = {}
-    for key, values, index in (("customer_id", ids, by_id), ("email", emails, by_email), ("name_key", names, by_name)):
-        column = col(getattr(Account, key))
-        for chunk in _chunks(sorted(values)):
-            for account in session.exec(select(Account).where(where, column.in_(chunk)).order_by(col(Account.id))):
-                index.setdefault(getattr(account, key), account)  # the oldest account wins a shared key
+    keys = (("customer_id", ids, by_id), ("email", emails, by_email), ("name_key", names, by_name))
+    if len(ids) + len(emails) + len(names) <= _CHUNK:
+        # One query for the three keys (intake asks for one feedback at a time: one round trip, not three).
+        either = or_(*(col(getattr(Account, key)).in_(sorted(values)) for key, values, _ in keys if values))
+        for account in session.exec(select(Account).where(where, either).order_by(col(Account.id))):
+            for key, values, index in keys:
+                if getattr(account, key) in values:
+                    index.setdefault(getattr(account, key), account)  # the oldest account wins a shared key
+    else:
+        for key, values, index in keys:
+            column = col(getattr(Account, key))
+            for chunk in _chunks(sorted(values)):
+                for account in session.exec(select(Account).where(where, column.in_(chunk)).order_by(col(Account.id))):
+                    index.setdefault(getattr(account, key), account)
     found = {}
     for f in rows:
         match = (
@@ -347,6 +356,9 @@ def has_billing_data(*, session: Session, workspace_id: str) -> bool:
     return session.exec(query).first() is not None
 
 
-def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
+_CHUNK = 500
+
+
+def _chunks(values: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -17,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -112,6 +114,25 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+MEMO = "loopkeeper_memo"  # session.info key of a session's memo of read-only configuration
+
+
+def memoized(session: Session, key: tuple, load: Callable[[], T]) -> T:
+    """``load()``, remembered for the rest of ``session`` when it keeps a memo (see :func:`keep_memo`),
+    else loaded each time. For configuration that the session's own work never changes (routes, teams)."""
+    memo = session.info.get(MEMO)
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
+def keep_memo(session: Session) -> None:
+    """Let :func:`memoized` remember what it loads in this session (a batch of intake sharing a transaction)."""
+    session.info.setdefault(MEMO, {})
 
 
 def engine_of(session: Session) -> Engine:

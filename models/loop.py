@@ -217,12 +217,21 @@ def open_loop_of_customer(
     if not same_customer:
         return None
     # From the customer's feedback (indexed by email and id) to their loops, never the other way round:
-    # a workspace has many open loops, a customer few.
-    theirs = select(col(Feedback.loop_id)).where(col(Feedback.workspace_id) == workspace_id, or_(*same_customer))
+    # a workspace has many open loops, a customer few. Two statements, so no planner can turn it round (PostgreSQL
+    # did, on tables grown faster than their statistics: every open loop scanned against the feedback, per intake).
+    theirs = {
+        loop_id
+        for loop_id in session.exec(
+            select(col(Feedback.loop_id)).where(col(Feedback.workspace_id) == workspace_id, or_(*same_customer))
+        )
+        if loop_id is not None
+    }
+    if not theirs:
+        return None
     return session.exec(
         select(Loop)
         .where(
-            col(Loop.id).in_(theirs),
+            col(Loop.id).in_(sorted(theirs)),
             col(Loop.workspace_id) == workspace_id,
             col(Loop.status).in_(OPEN_STATUSES),
             col(Loop.created_at) >= since,

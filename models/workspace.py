@@ -54,8 +54,8 @@ def get_or_create_workspace(*, session: Session, workspace_id: str) -> Workspace
 
 def source_options(*, session: Session, workspace_id: str, source: str) -> dict[str, Any]:
     """The workspace's options for one intake source (empty when none are set)."""
-    workspace = session.get(Workspace, workspace_id)
-    return dict((workspace.source_options or {}).get(source, {})) if workspace else {}
+    options = session.exec(select(col(Workspace.source_options)).where(col(Workspace.id) == workspace_id)).first()
+    return dict((options or {}).get(source, {}))
 
 
 def list_workspace_ids(*, session: Session) -> list[str]:

@@ -69,20 +69,24 @@ class RateLimiter:
         self.post_per_second = post_per_second
         self.post_burst = post_burst
         self.clock = clock
-        self._buckets: dict[str, Bucket] = {}
+        self._buckets: dict[str, Bucket] = {}  # room taken when an item is claimed
+        self._sent: dict[str, Bucket] = {}  # the same limits, filled when calls are made (see pace)
         self._lock = threading.Lock()
 
     def _bucket(self, key: str, now: float) -> Bucket:
         bucket = self._buckets.get(key)
         if bucket is None:
-            method = key.split(":")[1] if key.count(":") >= 1 else key
-            if method in PER_CHANNEL_METHODS:
-                rate, burst = self.post_per_second, self.post_burst
-            else:
-                per_minute = TIER_PER_MINUTE[METHOD_TIERS.get(method, DEFAULT_TIER)]
-                rate, burst = per_minute / 60, max(1, per_minute // 2)
+            rate, burst = self._limits(key)
             bucket = self._buckets[key] = Bucket(rate, burst, burst, now)
         return bucket
+
+    def _limits(self, key: str) -> tuple[float, int]:
+        """(calls per second, burst) for a rate key."""
+        method = key.split(":")[1] if key.count(":") >= 1 else key
+        if method in PER_CHANNEL_METHODS:
+            return self.post_per_second, self.post_burst
+        per_minute = TIER_PER_MINUTE[METHOD_TIERS.get(method, DEFAULT_TIER)]
+        return per_minute / 60, max(1, per_minute // 2)
 
     def room(self, key: str) -> int:
         """How many calls on ``key`` may go out now."""
@@ -112,6 +116,31 @@ class RateLimiter:
             if now + wait > deadline:
                 return False
             time.sleep(min(wait, 0.25))
+
+    def pace(self, key: str, *, timeout: float = 2.0) -> None:
+        """Just before a call on ``key`` is made: wait until Slack's bucket, as the calls themselves fill it, has
+        room. Room is taken when an item is claimed, but the call may go out a little later than that (a history
+        check, a busy machine); one late call then an on-time one would be closer than Slack allows."""
+        deadline = self.clock() + timeout
+        while True:
+            with self._lock:
+                now = self.clock()
+                bucket = self._sent.get(key)
+                if bucket is None:
+                    rate, burst = self._limits(key)
+                    bucket = self._sent[key] = Bucket(rate, burst, burst, now)
+                wait = bucket.wait(now)
+                if wait == 0 or now + wait > deadline:
+                    bucket.tokens -= 1  # may go below zero: the call goes now, and the next waits longer
+                    return
+            time.sleep(min(wait, 0.25))
+
+    def give_back(self, key: str) -> None:
+        """Return the room taken for a call that was not made after all (up to the burst)."""
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is not None and self.clock() >= bucket.blocked_until:
+                bucket.tokens = min(bucket.burst, bucket.tokens + 1)
 
     def hold(self, key: str, seconds: float) -> None:
         """Slack answered 429 with Retry-After: nothing on ``key`` for ``seconds``."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,7 +41,14 @@ from models.outbox import (
 )
 
 log = logging.getLogger(__name__)
-MIN_IDLE_SECONDS = 0.2
+# After a wake, the next pass waits at least this long, so a burst of new work costs one pass, not one each;
+# it doubles each time a wake finds nothing to claim (e.g. every channel is rate limited), up to MAX_IDLE_SECONDS,
+# and falls back to MIN_IDLE_SECONDS as soon as a pass claims something: an idle system answers a click at once.
+MIN_IDLE_SECONDS = 0.005
+MAX_IDLE_SECONDS = 0.2
+# A call slower than this (a timeout in the making) no longer holds its channel: the chain hands back the items
+# it has not started, and another chain of the channel may start (order across cards may change then).
+SLOW_CALL_SECONDS = 1.0
 # Renders an item's Slack arguments when it is sent (a card, a Home tab), from the state of now;
 # None when there is nothing to show any more (the loop is gone, the card was never posted).
 Renderer = Callable[[Session, OutboxItem, datetime], "dict | None"]
@@ -117,13 +126,16 @@ class DeliveryWorker:
 
     def _run(self) -> None:
         """Keep up to ``concurrency`` channels (rate keys) sending; claim more as each finishes."""
-        in_flight: dict = {}  # future -> rate key
+        in_flight: dict = {}  # future -> (rate key, when its chain started)
+        gap = MIN_IDLE_SECONDS
         while not self._stop.is_set():
             claimed = 0
             free = self.concurrency - len(in_flight)
             if free > 0:
                 try:
-                    chains = self._claim_chains(limit=self.batch, keys=free, busy=set(in_flight.values()))
+                    # One item per channel at a time: a slow call then holds only its own card, never a queue
+                    # claimed behind it; the next goes as soon as it is answered (the pass is woken) or is slow.
+                    chains = self._claim_chains(limit=self.batch, keys=free, busy=_busy_keys(in_flight), per_key=1)
                     self.last_error = None
                 except Exception as exc:  # the worker must outlive a database blip; it logs and retries
                     self.last_error = type(exc).__name__
@@ -131,18 +143,19 @@ class DeliveryWorker:
                     chains = []
                 for chain in chains:
                     future = self._pool.submit(self._deliver_chain, chain)
-                    in_flight[future] = chain[0].rate_key
+                    in_flight[future] = (chain[0].rate_key, time.monotonic())
                     future.add_done_callback(self._finished(in_flight))
                 claimed = len(chains)
+            gap = MIN_IDLE_SECONDS if claimed else min(MAX_IDLE_SECONDS, gap * 2)
             if claimed == 0 and free > 0:
-                # Nothing to claim: sleep until something falls due; a wake (new work) cuts it short,
-                # but never below MIN_IDLE_SECONDS, so a burst of new work costs one pass, not one each.
-                wait = self._idle_wait()
-                self._stop.wait(MIN_IDLE_SECONDS)
-                self._wake.wait(max(0.0, wait - MIN_IDLE_SECONDS))
+                # Nothing to claim: sleep until something falls due, a held-back channel has room, a slow call
+                # frees its channel, or a wake (new work, in this process) cuts it short, ``gap`` after this pass.
+                wait = min(self._idle_wait(), _slow_in(in_flight))
+                self._stop.wait(gap)
+                self._wake.wait(max(0.0, wait - gap))
                 self._wake.clear()
             elif len(in_flight) >= self.concurrency:
-                self._wake.wait(self.poll_seconds)
+                self._wake.wait(min(self.poll_seconds, _slow_in(in_flight)))
                 self._wake.clear()
 
     def _idle_wait(self) -> float:
@@ -180,24 +193,27 @@ class DeliveryWorker:
         list(self._pool.map(self._deliver_chain, chains))
         return sum(len(chain) for chain in chains)
 
-    def _claim_chains(self, *, limit: int, keys: int, busy: AbstractSet[str] = frozenset()) -> list[list[OutboxItem]]:
+    def _claim_chains(
+        self, *, limit: int, keys: int, busy: AbstractSet[str] = frozenset(), per_key: int | None = None
+    ) -> list[list[OutboxItem]]:
         """Lease up to ``limit`` sendable items whose rate key has room now (taking that room), from at most
-        ``keys`` rate keys not ``busy``; grouped by key in id order, so one channel's posts go out in order."""
+        ``keys`` rate keys not ``busy``, at most ``per_key`` of each; grouped by key in id order, so one channel's
+        posts go out in order."""
         now = self.clock()
         with new_session(self.engine, read_only=True) as session:
             candidates = sendable_outbox_items(
                 session=session, now=now, skip_rate_keys=self.limiter.full_keys() | set(busy), limit=max(limit * 4, 50)
             )
         chosen: list[int] = []
-        taken: set[str] = set()
+        taken: Counter[str] = Counter()
         full = set(busy)
         for item_id, key in candidates:
-            if key in full or (key not in taken and len(taken) == keys):
+            if key in full or (key not in taken and len(taken) == keys) or taken[key] == per_key:
                 continue
             # the call's room is taken now, so the next claim never counts it twice
             if self.limiter.acquire(key, timeout=0):
                 chosen.append(item_id)
-                taken.add(key)
+                taken[key] += 1
                 if len(chosen) == limit:
                     break
             else:
@@ -210,25 +226,39 @@ class DeliveryWorker:
         return list(chains.values())
 
     def _deliver_chain(self, items: list[OutboxItem]) -> None:
-        """One rate key's items, in order; once Slack holds the key back, the rest wait for it (not an attempt)."""
+        """One rate key's items, in order; once Slack holds the key back, the rest wait for it (not an attempt).
+
+        Once a call of the chain was slow (a timeout in the making), the items not started yet are handed back,
+        due now and not counted as an attempt, so another chain sends them at Slack's pace rather than after it.
+        """
+        started = time.monotonic()
         for item in items:
             held = self.limiter.held_for(item.rate_key)
             if held > 0:
-                self._record(
-                    item, Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=held), counted=False)
-                )
+                self._hand_back(item, self.clock() + timedelta(seconds=held))
+            elif time.monotonic() - started > SLOW_CALL_SECONDS:
+                self._hand_back(item, self.clock())
             else:
                 self._deliver(item)
 
+    def _hand_back(self, item: OutboxItem, due: datetime) -> None:
+        """Release an item claimed but not sent: its lease, its attempt and the rate room taken for it."""
+        if item.rate_key:
+            self.limiter.give_back(item.rate_key)
+        self._record(item, Outcome(PENDING, item.last_error, due, counted=False))
+
     def _deliver(self, item: OutboxItem) -> None:
+        called: list[bool] = []  # set once the call on the item's rate key is made
         try:
-            outcome = self._send(item)
+            outcome = self._send(item, called)
         except Exception:  # anything unforeseen: keep the item, try later, say why in the log
             log.exception("outbox item %s (%s) failed unexpectedly", item.id, item.method)
             outcome = Outcome(PENDING, "unexpected error", self.clock() + backoff(item.attempts), in_doubt=True)
+        if not called and item.rate_key:
+            self.limiter.give_back(item.rate_key)  # cancelled, parked, found posted, or its check failed
         self._record(item, outcome)
 
-    def _send(self, item: OutboxItem) -> Outcome:
+    def _send(self, item: OutboxItem, called: list[bool]) -> Outcome:
         # Keys starting with "_" are ours (what a renderer needs); Slack gets the rest.
         args = {key: value for key, value in item.payload.items() if not key.startswith("_")}
         renderer = self.renderers.get(item.kind)
@@ -240,6 +270,7 @@ class DeliveryWorker:
             args.update(rendered)
         sender = self.senders.get(item.method)
         if sender is not None:  # not Slack (an outgoing webhook): its sender posts and judges the answer
+            called.append(True)
             outcome = sender(item, args, self.clock())
             if outcome.retry_after is not None:  # a failing receiver: the rest of its chain waits, uncounted
                 self.limiter.hold(item.rate_key, outcome.retry_after)
@@ -258,6 +289,8 @@ class DeliveryWorker:
             if checked is not None:
                 return checked
         key = item.rate_key or rate_key(item.workspace_id, item.method, args)  # its room was taken at claim
+        self.limiter.pace(key)
+        called.append(True)
         try:
             return Outcome(SENT, response=self._call(item, args))
         except SlackApiError as exc:
@@ -388,3 +421,16 @@ def _metadata(item: OutboxItem, metadata: dict | None) -> dict:
     metadata = dict(metadata or {"event_type": MESSAGE_METADATA_EVENT, "event_payload": {}})
     metadata["event_payload"] = {**metadata.get("event_payload", {}), "outbox_id": item.id}
     return metadata
+
+
+def _busy_keys(in_flight: dict) -> set[str]:
+    """Rate keys with a chain in flight that is not slow: their next items wait for it (order within a channel)."""
+    now = time.monotonic()
+    return {key for key, started in list(in_flight.values()) if now - started <= SLOW_CALL_SECONDS}
+
+
+def _slow_in(in_flight: dict) -> float:
+    """Seconds until the next chain in flight turns slow and frees its channel (inf when none will)."""
+    now = time.monotonic()
+    waits = [started + SLOW_CALL_SECONDS - now for _, started in list(in_flight.values())]
+    return max(MIN_IDLE_SECONDS, min((w for w in waits if w > 0), default=float("inf")))

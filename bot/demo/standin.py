@@ -55,6 +55,7 @@ class SlackStandIn(WebApiMethods, FileMethods):
         self.files: dict[str, dict[str, Any]] = {}  # file id -> name, bytes, title, shares (files_upload_v2)
         self.faults: list[Fault] = []
         self.server_error_fraction = 0.0
+        self.server_error_every: dict[str, int] = {}  # method -> n: every n-th call of it answers 500
         # Slow answers: the call is carried out, then the answer waits (past a client's timeout).
         self.slow_fraction = 0.0
         self.slow_seconds = 0.0
@@ -173,6 +174,9 @@ class SlackStandIn(WebApiMethods, FileMethods):
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 return fault.status, {"ok": False, "error": fault.error}, headers, fault.delay
             if self.server_error_fraction and self.random.random() < self.server_error_fraction:
+                return 500, {"ok": False, "error": "internal_error"}, {}, 0.0
+            every = self.server_error_every.get(method)
+            if every and sum(c.method == method for c in self.calls) % every == 0:
                 return 500, {"ok": False, "error": "internal_error"}, {}, 0.0
             if method == "apps.connections.open":  # the one method that takes the app-level token
                 return 200, self._api_apps_connections_open(args, token), {}, 0.0

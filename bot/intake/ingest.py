@@ -10,6 +10,7 @@ loop of theirs is updated to show what they said next (recovery).
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from sqlmodel import Session
 
 from bot.feedback import FeedbackIn
 from bot.intake.changes import apply_changes, describe_changes
+from bot.intake.group_commit import GroupCommit
 from bot.intake.owner_alerts import tell_account_owner
 from bot.intake.routing_targets import destinations
 from bot.loops.opening import Target, attach_feedback, feedback_changed, open_loops
@@ -78,6 +80,30 @@ def ingest(
             if existing is None:
                 raise
             return _result(session, existing, DUPLICATE)
+
+
+def ingest_together(
+    group: GroupCommit, *, workspace_id: str, feedback: FeedbackIn, policy: IntakePolicy, now: datetime
+) -> Future[IngestResult]:
+    """:func:`ingest`, in a transaction shared with the feedback arriving at the same moment (group commit);
+    the result once committed. An error (or a race with another writer) is this feedback's alone."""
+
+    def work(session: Session) -> IngestResult:
+        try:
+            with session.begin_nested():
+                return ingest_in_transaction(
+                    session, workspace_id=workspace_id, feedback=feedback, policy=policy, now=now
+                )
+        except IntegrityError:
+            # Another process stored the same response between our check and our insert (it has committed).
+            existing = get_feedback_by_external_id(
+                session=session, workspace_id=workspace_id, source=feedback.source, external_id=feedback.external_id
+            )
+            if existing is None:
+                raise
+            return _result(session, existing, DUPLICATE)
+
+    return group.submit(work)
 
 
 def ingest_in_transaction(

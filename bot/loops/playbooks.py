@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.durations import format_duration, parse_duration
 from bot.routing import Matcher, parse_matcher
+from models.db import memoized
 from models.playbook import PlaybookRecord, list_playbook_records
 
 MAX_SUGGESTIONS = 5
@@ -180,4 +181,8 @@ def effective_playbooks(records: list[PlaybookRecord]) -> tuple[Playbook, ...]:
 
 
 def workspace_playbooks(session: Session, *, workspace_id: str) -> tuple[Playbook, ...]:
-    return effective_playbooks(list_playbook_records(session=session, workspace_id=workspace_id))
+    return memoized(
+        session,
+        ("playbooks", workspace_id),
+        lambda: effective_playbooks(list_playbook_records(session=session, workspace_id=workspace_id)),
+    )

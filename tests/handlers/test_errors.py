@@ -113,7 +113,7 @@ def test_an_unexpected_failure_on_a_webhook_is_a_json_500_with_the_error_id(harn
     def broken(*_, **__):
         raise RuntimeError("something unforeseen")
 
-    monkeypatch.setattr(webhooks, "ingest", broken)
+    monkeypatch.setattr(webhooks, "ingest_together", broken)
     with caplog.at_level(logging.ERROR):
         response = harness.post_webhook(feedback_payload())
     assert response.status_code == 500
