@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scipy.stats import binomtest, fisher_exact
-
 # Below ten, one account moves a share by ten points or more: such a group is shown as counts, never as a rate.
 MIN_GROUP = 10
 SIGNIFICANCE = 0.05
@@ -48,6 +46,10 @@ class Rate:
         if not self.n:
             return 0.0, 1.0
         # Wilson rather than share ± 1.96·SE: it stays inside [0, 1] and keeps its coverage at 0 of 10 or 10 of 10.
+        from scipy.stats import (
+            binomtest,
+        )  # imported on first use: a process that never needs it keeps its memory (scipy.stats: 100 MiB)
+
         interval = binomtest(self.k, self.n).proportion_ci(confidence_level=confidence, method="wilson")
         return float(interval.low), float(interval.high)
 
@@ -63,6 +65,8 @@ class Comparison:
 def compare(a: Rate, b: Rate) -> Comparison:
     """Fisher's exact test on the 2×2 table; a difference is claimed only with MIN_GROUP loops in each group."""
     # Exact rather than chi-squared: groups of 10–40 loops with a handful of churned accounts are its home ground.
+    from scipy.stats import fisher_exact  # imported on first use: a process that never needs it keeps its memory
+
     p_value = float(fisher_exact([[a.k, a.n - a.k], [b.k, b.n - b.k]], alternative="two-sided").pvalue)
     if a.too_few or b.too_few:
         verdict = Verdict.TOO_FEW

@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.delivery.outbox import IMPACT_CHART, enqueue_file_upload
-from bot.impact.chart import draw
 from bot.impact.figures import build_report
 from bot.impact.periods import Window
 from models.outbox import OutboxItem
@@ -64,6 +63,8 @@ def chart_upload(session: Session, item: OutboxItem, now: datetime) -> dict | No
     )
     if report is None or not report.counted:
         return None
+    from bot.impact.chart import draw  # matplotlib on first use: a process that never draws keeps 60 MiB
+
     upload = {
         "content": draw(report),
         # The outbox id in the name lets a retry find the file in the channel if an earlier attempt shared it.

@@ -23,6 +23,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import Normalizer
 
+from bot.insight.documents import Document, Neighbour
+
 # Added to the text similarity for each facet a neighbour shares with the query. They sum to MAX_BOOST = 0.10, so
 # metadata only reorders near-ties: a neighbour whose text is more than 0.10 less similar can never outrank a
 # closer one, and one below min_score is never returned however much it shares. Product first: the same words
@@ -42,27 +44,6 @@ CHAR_NGRAMS = (3, 4)
 REFIT_SHARE = 0.1
 # The word vectorizer's tokens are runs of two or more word characters: a corpus without one has no vocabulary.
 _HAS_WORD = re.compile(r"\w\w")
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """A resolved loop's comment and where it came from."""
-
-    key: int
-    text: str
-    touchpoint: str | None = None
-    product: str | None = None
-    segment: str | None = None
-    scale: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Neighbour:
-    """An earlier loop like the query: ``score`` ranks it (similarity plus boosts); ``similarity`` is the text's."""
-
-    key: int
-    score: float
-    similarity: float
 
 
 @dataclass(frozen=True, slots=True)

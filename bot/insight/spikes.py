@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from scipy.stats import poisson
-
 # The rate assumed for a key whose usual rate is lower, or unknown: one detractor a day. Without it a key with no
 # history has an expected count of zero, so any detractor at all has p = 0 and would be a "spike". With it, a key
 # never seen before needs 6 detractors in a day to spike at the default alpha (P(X >= 6 | 1) = 0.0006), while
@@ -34,6 +32,10 @@ def spike_p_value(count: int, baseline_per_day: float, window_days: float = 1.0)
     if count == 0:
         return 1.0
     expected = max(baseline_per_day, BASELINE_FLOOR_PER_DAY) * window_days
+    from scipy.stats import (
+        poisson,
+    )  # imported on first use: a process that never needs it keeps its memory (scipy.stats: 100 MiB)
+
     return float(poisson.sf(count - 1, expected))
 
 

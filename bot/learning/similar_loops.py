@@ -10,14 +10,18 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from bot.insight.similarity import Document, Neighbour, SimilarityIndex
+from bot.insight.documents import Document, Neighbour
 from models.base import utcnow
 from models.db import new_session
 from models.feedback import Feedback
 from models.learning_queries import IndexedLoop, loops_changed_since, resolved_loops_with_comments
+
+if TYPE_CHECKING:
+    from bot.insight.similarity import SimilarityIndex
 
 log = logging.getLogger(__name__)
 # A transaction stamps updated_at when it writes and is seen when it commits, a little later: each catch-up
@@ -35,14 +39,15 @@ class SimilarLoops:
     def __init__(self, engine: Engine, *, workspace_id: str):
         self.engine = engine
         self.workspace_id = workspace_id
-        self._index: SimilarityIndex | None = None
+        self._index: SimilarityIndex | None = None  # None while built from nothing: no library loaded yet
+        self._built = False
         self._versions: dict[int, int] = {}  # loop id → the version indexed (resolved loops with a comment)
         self._watermark: datetime | None = None
         self._refreshing = threading.Lock()
 
     @property
     def ready(self) -> bool:
-        return self._index is not None
+        return self._built
 
     def __len__(self) -> int:
         return len(self._index) if self._index is not None else 0
@@ -56,7 +61,7 @@ class SimilarLoops:
         many loops were added, replaced or removed. Safe to call from any thread (one refresh runs at a time)."""
         with self._refreshing:
             started = utcnow()
-            if self._index is None:
+            if not self._built:
                 return self._build(started)
             return self._catch_up(started)
 
@@ -64,10 +69,10 @@ class SimilarLoops:
         self, feedback: Feedback, *, k: int, min_score: float, exclude: tuple[int, ...] = ()
     ) -> list[Neighbour]:
         """Up to ``k`` resolved loops whose customers said something like ``feedback``, best first."""
-        index = self._index
-        if index is None:
+        if not self._built:
             raise IndexNotReady("the similar-loop index is still being built")
-        if not feedback.comment:
+        index = self._index
+        if index is None or not feedback.comment:
             return []
         return index.query(
             feedback.comment,
@@ -84,14 +89,15 @@ class SimilarLoops:
         with new_session(self.engine, read_only=True) as session:
             rows = resolved_loops_with_comments(session=session, workspace_id=self.workspace_id)
         indexed = [row for row in rows if _indexable(row)]
-        self._index = SimilarityIndex.build(_document(row) for row in indexed)
+        self._index = _new_index(indexed) if indexed else None
+        self._built = True
         self._versions = {row.loop_id: row.version for row in indexed}
         self._watermark = started
         log.info("similar-loop index built: %d resolved loops", len(indexed))
         return len(indexed)
 
     def _catch_up(self, started: datetime) -> int:
-        assert self._index is not None and self._watermark is not None
+        assert self._built and self._watermark is not None
         with new_session(self.engine, read_only=True) as session:
             rows = loops_changed_since(
                 session=session, workspace_id=self.workspace_id, since=self._watermark - LOOKBACK
@@ -99,16 +105,25 @@ class SimilarLoops:
         added = [row for row in rows if _indexable(row) and self._versions.get(row.loop_id) != row.version]
         gone = [row.loop_id for row in rows if not _indexable(row) and row.loop_id in self._versions]
         if added:
-            self._index.add(_document(row) for row in added)
-            self._versions.update((row.loop_id, row.version) for row in added)
-        if gone:
+            if self._index is None:
+                self._index = _new_index(added)
+            else:
+                self._index.add(_document(row) for row in added)
+        self._versions.update((row.loop_id, row.version) for row in added)
+        if gone and self._index is not None:
             self._index.remove(gone)
-            for loop_id in gone:
-                self._versions.pop(loop_id, None)
-        if self._index.needs_refit:
+        for loop_id in gone:
+            self._versions.pop(loop_id, None)
+        if self._index is not None and self._index.needs_refit:
             self._index.refit()
         self._watermark = started
         return len(added) + len(gone)
+
+
+def _new_index(rows: list[IndexedLoop]) -> SimilarityIndex:
+    from bot.insight.similarity import SimilarityIndex  # scikit-learn et al. only once there is history to search
+
+    return SimilarityIndex.build(_document(row) for row in rows)
 
 
 def _indexable(row: IndexedLoop) -> bool:

