@@ -60,14 +60,24 @@ def resolved_loops_with_comments(*, session: Session, workspace_id: str) -> list
 
 
 def loops_changed_since(*, session: Session, workspace_id: str, since: datetime) -> list[IndexedLoop]:
-    """Loops of the workspace changed at or after ``since`` (resolved, reopened, …), by the indexed update time."""
+    """Loops of the workspace changed at or after ``since`` (resolved, reopened, …), by the indexed update time.
+
+    Filtered in SQL on the update time alone, so the database reads the (updated_at) index and only the loops
+    changed lately; an equality on the workspace there would tempt SQLite into scanning the workspace's whole
+    (workspace, status) index instead. The workspace is checked on the rows read (one per install, in practice).
+    """
     query = (
-        select_columns(*_COLUMNS)
+        select_columns(*_COLUMNS, col(Loop.workspace_id))
         .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
-        .where(col(Loop.workspace_id) == workspace_id, col(Loop.updated_at) >= since)
+        .where(col(Loop.updated_at) >= since)
         .order_by(col(Loop.id))
     )
-    return list(_rows(session, query))
+    rows = session.execute(query)
+    return [
+        IndexedLoop(loop_id, version, status == "resolved", updated_at, *facets)
+        for loop_id, version, status, updated_at, *facets, workspace in rows
+        if workspace == workspace_id
+    ]
 
 
 def loops_with_feedback(*, session: Session, workspace_id: str, loop_ids: Iterable[int]) -> list[tuple[Loop, Feedback]]:

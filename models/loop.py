@@ -26,8 +26,9 @@ class Loop(SQLModel, table=True):
         # a person's open loops and the unowned ones, oldest first (App Home, /loops mine)
         # (no workspace_id in front: SQLite would then pick it for every workspace-and-team query)
         Index("ix_loop_owner_created", "owner_id", "created_at"),
-        # each process's similar-loop index catches up on the loops changed since it last looked
-        Index("ix_loop_workspace_updated", "workspace_id", "updated_at"),
+        # each process's similar-loop index catches up on the loops changed since it last looked (not led by the
+        # workspace either: SQLite preferred that to the team indexes for a team's digest, 46x slower at 1M loops)
+        Index("ix_loop_updated", "updated_at"),
     )
 
     id: int = primary_key()

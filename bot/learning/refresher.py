@@ -10,6 +10,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.learning.similar_loops import SimilarLoops
 
 log = logging.getLogger(__name__)
+# Wakes arrive with every commit that queued a Slack write (each click, each webhook): after a catch-up, the next
+# waits at least this long, so a busy minute costs one refresh a second, not one a click, and a loop resolved here
+# is still found within about a second.
+MIN_GAP_SECONDS = 1.0
 
 
 class IndexRefresher:
@@ -52,7 +56,9 @@ class IndexRefresher:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._refresh_once()
-            self._woken.wait(self.every_seconds)
+            if self._stop.wait(MIN_GAP_SECONDS):
+                break
+            self._woken.wait(max(0.0, self.every_seconds - MIN_GAP_SECONDS))
             self._woken.clear()
 
     def _refresh_once(self) -> None:

@@ -63,7 +63,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_feedback_spikes', ['workspace_id', 'category', 'received_at', 'loop_id', 'touchpoint', 'product'], unique=False)
 
     with op.batch_alter_table('loop', schema=None) as batch_op:
-        batch_op.create_index('ix_loop_workspace_updated', ['workspace_id', 'updated_at'], unique=False)
+        batch_op.create_index('ix_loop_updated', ['updated_at'], unique=False)
 
     with op.batch_alter_table('team', schema=None) as batch_op:
         batch_op.add_column(sa.Column('spikes', sa.Boolean(), server_default=sa.true(), nullable=False))
@@ -77,7 +77,7 @@ def downgrade() -> None:
         batch_op.drop_column('spikes')
 
     with op.batch_alter_table('loop', schema=None) as batch_op:
-        batch_op.drop_index('ix_loop_workspace_updated')
+        batch_op.drop_index('ix_loop_updated')
 
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_index('ix_feedback_spikes')
