@@ -62,8 +62,11 @@ def test_the_readme_example_fits_the_readme_schema_and_a_broken_event_does_not()
     assert problems(example) == []
     broken = {**example, "schema": "loopkeeper.event/v2", "data": {**example["data"], "extra": 1}}
     del broken["data"]["loop"]["status"]
-    assert problems(broken) == [
-        "$.schema: 'loopkeeper.event/v2' is not 'loopkeeper.event/v1'",
-        "$.data: extra is not in the schema",
-        "$.data.loop: status is missing",
+    assert sorted(problems(broken)) == [
+        "$.data.loop: 'status' is a required property",
+        "$.data: Additional properties are not allowed ('extra' was unexpected)",
+        "$.schema: 'loopkeeper.event/v1' was expected",
+    ]
+    assert problems({**readme_example(), "occurred_at": "yesterday"}) == [
+        "$.occurred_at: 'yesterday' is not a 'date-time'"
     ]
