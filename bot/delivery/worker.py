@@ -22,9 +22,9 @@ from sqlmodel import Session
 from bot.delivery.notices import tell_admins_once
 from bot.delivery.outbox import FILE_UPLOAD
 from bot.delivery.outcomes import Outcome, backoff, classify, slack_error
+from bot.delivery.posted import find_posted, stamped_metadata
 from bot.delivery.rate_limits import RateLimiter, rate_key
-from bot.delivery.uploads import has_file, upload_file
-from bot.ids import MESSAGE_METADATA_EVENT
+from bot.delivery.uploads import upload_file
 from bot.metrics import Metrics
 from models.base import utcnow
 from models.db import new_session, transaction
@@ -283,9 +283,9 @@ class DeliveryWorker:
                 return Outcome(PARKED, "card was never posted")
             args[item.card_ref] = card_ts
         if item.method == "chat.postMessage":
-            args["metadata"] = _metadata(item, args.get("metadata"))
+            args["metadata"] = stamped_metadata(item, args.get("metadata"))
         if item.in_doubt and item.method in ("chat.postMessage", FILE_UPLOAD):
-            checked = self._find_posted(item, args)
+            checked = find_posted(self.client, self.limiter, item, args, now=self.clock())
             if checked is not None:
                 return checked
         key = item.rate_key or rate_key(item.workspace_id, item.method, args)  # its room was taken at claim
@@ -328,45 +328,6 @@ class DeliveryWorker:
             return classify(exc, attempts=item.attempts, now=self.clock())
         except Exception as exc:
             return classify(exc, attempts=item.attempts, now=self.clock())
-
-    def _find_posted(self, item: OutboxItem, args: dict) -> Outcome | None:
-        """Before re-sending a post that may have landed, look for it in the channel by its metadata (a file by its
-        name, which carries the outbox id).
-
-        Returns SENT when it is there, None to send it, or a retry when the lookup failed for a
-        passing reason (we do not guess). Without the history scopes (or for DMs, whose channel id
-        we do not know) the post is sent again: at-least-once.
-        """
-        channel = args.get("channel", "")
-        if channel[:1] not in "CGD":
-            return None
-        key = rate_key(item.workspace_id, "conversations.history", {})
-        if not self.limiter.acquire(key, timeout=1.0):
-            return Outcome(PENDING, item.last_error, self.clock() + timedelta(seconds=1), counted=False, in_doubt=True)
-        created = item.created_at.timestamp() - 60
-        try:
-            if args.get("thread_ts"):
-                response = self.client.conversations_replies(
-                    channel=channel, ts=args["thread_ts"], limit=200, include_all_metadata=True
-                )
-            else:
-                response = self.client.conversations_history(
-                    channel=channel, oldest=f"{created:.6f}", limit=200, include_all_metadata=True
-                )
-        except Exception as exc:
-            outcome = classify(exc, attempts=item.attempts, now=self.clock())
-            if outcome.state == PARKED:  # no access to the history: send again, at-least-once
-                log.warning("cannot check %s for outbox item %s (%s); sending again", channel, item.id, outcome.error)
-                return None
-            if outcome.retry_after is not None:
-                self.limiter.hold(key, outcome.retry_after)
-            return Outcome(PENDING, f"checking history: {outcome.error}", outcome.retry_at, in_doubt=True)
-        for message in response.get("messages") or []:
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("outbox_id") == item.id or has_file(message, args.get("filename")):
-                log.info("outbox item %s was already posted as %s; not posting again", item.id, message.get("ts"))
-                return Outcome(SENT, response={"channel": channel, "ts": message.get("ts")}, error="deduplicated")
-        return None
 
     def _record(self, item: OutboxItem, outcome: Outcome) -> None:
         result = (
@@ -414,13 +375,6 @@ class DeliveryWorker:
 def _data(response: SlackResponse) -> dict:
     """A Web API answer's JSON body (every method we call answers JSON, never bytes)."""
     return dict(response.data) if isinstance(response.data, dict) else {}
-
-
-def _metadata(item: OutboxItem, metadata: dict | None) -> dict:
-    """The post's Slack message metadata, carrying the outbox id a re-send looks for."""
-    metadata = dict(metadata or {"event_type": MESSAGE_METADATA_EVENT, "event_payload": {}})
-    metadata["event_payload"] = {**metadata.get("event_payload", {}), "outbox_id": item.id}
-    return metadata
 
 
 def _busy_keys(in_flight: dict) -> set[str]:
