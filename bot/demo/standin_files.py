@@ -36,7 +36,7 @@ class FileMethods:
 
         def _writable(self, args: dict[str, Any]) -> tuple[Channel | None, str | None]: ...
 
-        def _find(self, channel_id: str, ts: str) -> dict[str, Any] | None: ...
+        def _place(self, channel: Channel, message: dict[str, Any], thread_ts: str | None) -> str | None: ...
 
         def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None: ...
 
@@ -97,18 +97,17 @@ class FileMethods:
                 "files": [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in shared],
                 "replies": [],
             }
-            thread_ts = args.get("thread_ts")
-            if thread_ts:
-                parent = self._find(channel.id, thread_ts)
-                if parent is None:
-                    return {"ok": False, "error": "thread_not_found"}
-                message["thread_ts"] = thread_ts
-                parent["replies"].append(message)
-            else:
-                channel.messages.append(message)
+            error = self._place(channel, message, args.get("thread_ts"))
+            if error:
+                return {"ok": False, "error": error}
             for file in shared:
                 file["shares"].append(
-                    {"channel": channel.id, "ts": message["ts"], "thread_ts": thread_ts, "comment": message["text"]}
+                    {
+                        "channel": channel.id,
+                        "ts": message["ts"],
+                        "thread_ts": args.get("thread_ts"),
+                        "comment": message["text"],
+                    }
                 )
         return {"ok": True, "files": [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in shared]}
 

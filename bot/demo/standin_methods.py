@@ -60,6 +60,18 @@ class WebApiMethods:
             return None
         return next((m for m in channel.messages if m["ts"] == ts), None)
 
+    def _place(self, channel: Channel, message: dict[str, Any], thread_ts: str | None) -> str | None:
+        """Put a new message in the channel, or in the thread of ``thread_ts``; Slack's error when there is none."""
+        if not thread_ts:
+            channel.messages.append(message)
+            return None
+        parent = self._find(channel.id, thread_ts)
+        if parent is None:
+            return "thread_not_found"
+        message["thread_ts"] = thread_ts
+        parent["replies"].append(message)
+        return None
+
     def _find_any(self, channel_id: str, ts: str) -> dict[str, Any] | None:
         """A message or a thread reply (chat.update edits either)."""
         found = self._find(channel_id, ts)
@@ -118,15 +130,9 @@ class WebApiMethods:
             "replies": [],
             "edited": None,
         }
-        thread_ts = args.get("thread_ts")
-        if thread_ts:
-            parent = self._find(channel.id, thread_ts)
-            if parent is None:
-                return {"ok": False, "error": "thread_not_found"}
-            message["thread_ts"] = thread_ts
-            parent["replies"].append(message)
-        else:
-            channel.messages.append(message)
+        error = self._place(channel, message, args.get("thread_ts"))
+        if error:
+            return {"ok": False, "error": error}
         public = {k: v for k, v in message.items() if k != "replies"}
         return {"ok": True, "channel": channel.id, "ts": message["ts"], "message": public}
 
