@@ -60,6 +60,8 @@ class SlackStandIn(WebApiMethods, FileMethods):
         self.slow_fraction = 0.0
         self.slow_seconds = 0.0
         self.method_delays: dict[str, float] = {}  # every answer of these methods waits this long
+        # Held answers: a call of these methods is carried out, then its answer waits until the gate opens.
+        self.method_gates: dict[str, threading.Event] = {}
         # Slack's limits: chat.postMessage per channel, other methods per workspace: (per second, burst).
         self.post_limit: tuple[float, int] | None = None
         self.method_limits: dict[str, tuple[float, int]] = {}
@@ -153,6 +155,19 @@ class SlackStandIn(WebApiMethods, FileMethods):
         with self._lock:
             message = self._find(channel_id, ts)
             return list(message.get("replies", [])) if message else []
+
+    def hold(self, *methods: str) -> threading.Event:
+        """Hold every answer of ``methods`` until the returned gate is set (a Slack that is busy for as
+        long as a test needs, without a clock in the test)."""
+        gate = threading.Event()
+        self.method_gates.update(dict.fromkeys(methods, gate))
+        return gate
+
+    def wait_at_gate(self, method: str) -> None:
+        """Called by the HTTP layer before answering: wait while ``method`` is held (at most a minute)."""
+        gate = self.method_gates.get(method)
+        if gate is not None:
+            gate.wait(60)
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Block until ``predicate()`` is truthy (re-checked on each call); return its value."""

@@ -44,6 +44,7 @@ def make_handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             status, body, headers, delay = standin.handle(parsed.path[len("/api/") :], args, token)
             if delay:
                 time.sleep(delay)
+            standin.wait_at_gate(parsed.path[len("/api/") :])
             self._send(status, body, headers)
 
         do_GET = do_POST

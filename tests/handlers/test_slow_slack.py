@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 
 import pytest
 from sqlmodel import select
@@ -30,35 +29,27 @@ def harness(settings, standin):
     harness.stop()
 
 
-def test_webhooks_are_answered_at_once_while_a_command_waits_on_a_slow_slack(harness):
+def test_webhooks_are_answered_while_a_command_waits_on_a_slow_slack(harness):
     standin = harness.standin
     standin.add_user("U0WSADMIN", "wsadmin", is_admin=True)  # a Slack workspace admin, not in LOOPKEEPER_ADMINS
     standin.add_channel("C0PAY", "payments", is_member=False)  # public, so the bot joins it
-    standin.method_delays.update({"users.info": SLOW, "conversations.info": SLOW, "conversations.join": SLOW})
+    busy = standin.hold("users.info", "conversations.info", "conversations.join")  # Slack answers when we say
     acked: dict = {}
-
-    def run_command():
-        started = time.monotonic()
-        acked["response"] = harness.slash("team add payments <#C0PAY|payments>", user_id="U0WSADMIN")
-        acked["seconds"] = time.monotonic() - started
-
-    command = threading.Thread(target=run_command)
-    command.start()
-    standin.wait_for(lambda: standin.calls_to("users.info"))  # the command now waits on Slack
-    webhook_seconds = []
-    for _ in range(20):
-        started = time.monotonic()
-        response = harness.post_webhook(feedback_payload())
-        webhook_seconds.append(time.monotonic() - started)
-        assert response.status_code == 202
-    webhooks_done = time.time()
-    command.join(20)
-
-    assert max(webhook_seconds) < 1.0, webhook_seconds  # against 9 s of Slack calls in the command
-    assert acked["response"].status_code == 200 and acked["seconds"] < 3.0
-    assert "Working on it" in acked["response"].json()["text"]
+    command = threading.Thread(
+        target=lambda: acked.update(response=harness.slash("team add payments <#C0PAY|payments>", user_id="U0WSADMIN"))
+    )
+    try:
+        command.start()
+        standin.wait_for(lambda: standin.calls_to("users.info"))  # the command now waits on Slack
+        for _ in range(20):
+            assert harness.post_webhook(feedback_payload()).status_code == 202
+        command.join(20)  # acknowledged without Slack having answered
+        assert not busy.is_set() and acked["response"].status_code == 200
+        assert "Working on it" in acked["response"].json()["text"]
+        assert standin.calls_to("response_url") == []
+    finally:
+        busy.set()  # Slack answers; the command goes on
     [answer] = standin.wait_for(lambda: standin.calls_to("response_url"), timeout=20)
-    assert answer.at > webhooks_done  # the webhooks were answered while the command was still at Slack
     assert "Team *payments* works in <#C0PAY>" in answer.args["text"] and answer.args["response_type"] == "ephemeral"
     assert len(standin.calls_to("conversations.join")) == 1
     with harness.session() as session:
