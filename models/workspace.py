@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from models.base import UTCDateTime, utcnow
@@ -43,12 +44,16 @@ def workspace_channel_and_sources(*, session: Session, workspace_id: str) -> tup
 
 
 def get_or_create_workspace(*, session: Session, workspace_id: str) -> Workspace:
-    """The workspace row for ``workspace_id``, created on first use."""
+    """The workspace row for ``workspace_id``, created on first use. Two processes meeting a new database at
+    once (replicas starting together) both get the row: the insert gives way to one already there."""
     workspace = session.get(Workspace, workspace_id)
-    if workspace is None:
-        workspace = Workspace(id=workspace_id)
-        session.add(workspace)
-        session.flush()
+    if workspace is not None:
+        return workspace
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    row = {"id": workspace_id, "source_options": {}, "created_at": utcnow()}
+    session.execute(insert(Workspace).values(**row).on_conflict_do_nothing(index_elements=["id"]))
+    workspace = session.get(Workspace, workspace_id)
+    assert workspace is not None  # inserted above, or by the process that got there first
     return workspace
 
 
