@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Numeric, UniqueConstraint, func, or_
+from sqlalchemy import JSON, Boolean, Index, Numeric, UniqueConstraint, and_, func, or_
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from models.base import UTCDateTime, primary_key, utcnow
@@ -247,9 +247,13 @@ def accounts_for_feedback(*, session: Session, workspace_id: str, feedback: Iter
     by_name: dict[str, Account] = {}
     keys = (("customer_id", ids, by_id), ("email", emails, by_email), ("name_key", names, by_name))
     if len(ids) + len(emails) + len(names) <= _CHUNK:
-        # One query for the three keys (intake asks for one feedback at a time: one round trip, not three).
-        either = or_(*(col(getattr(Account, key)).in_(sorted(values)) for key, values, _ in keys if values))
-        for account in session.exec(select(Account).where(where, either).order_by(col(Account.id))):
+        # One query for the three keys (intake asks for one feedback at a time: one round trip, not three). The
+        # workspace goes into each branch, so each is one lookup in its own index (with it outside, SQLite read
+        # every account of the workspace by the name index).
+        either = or_(
+            *(and_(where, col(getattr(Account, key)).in_(sorted(values))) for key, values, _ in keys if values)
+        )
+        for account in session.exec(select(Account).where(either).order_by(col(Account.id))):
             for key, values, index in keys:
                 if getattr(account, key) in values:
                     index.setdefault(getattr(account, key), account)  # the oldest account wins a shared key

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, UniqueConstraint, func, union
 from sqlalchemy import false as sa_false
+from sqlalchemy.sql.selectable import SelectBase
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from models.base import UTCDateTime, primary_key, utcnow
@@ -66,6 +68,22 @@ class Feedback(SQLModel, table=True):
         sa_column=Column(UTCDateTime(), nullable=True),
         description="when its personal data was erased (a forget or retention); a re-delivery never restores it",
     )
+
+
+def of_customer(*, workspace_id: str, customer_id: str | None, email: str | None, column: Any) -> SelectBase | None:
+    """A statement selecting ``column`` of the workspace's feedback from this customer (by id or email), or
+    None without either key. One indexed lookup per key, joined by UNION: written as `workspace AND (id OR
+    email)`, SQLite chose the spike index instead (it covers more columns) and read every feedback row of the
+    workspace, on every intake."""
+    workspace = col(Feedback.workspace_id) == workspace_id
+    parts = []
+    if customer_id:
+        parts.append(select(column).where(workspace, col(Feedback.customer_id) == customer_id))
+    if email:
+        parts.append(select(column).where(workspace, col(Feedback.customer_email) == email.lower()))
+    if len(parts) > 1:
+        return union(*parts)
+    return parts[0] if parts else None
 
 
 def get_feedback_by_external_id(

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, UniqueConstraint, func, or_
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from models.base import UTCDateTime, primary_key, utcnow
+from models.db import memoized
 from models.outbox import CANCELLED, PARKED, PENDING, SENT, OutboxItem
 
 
@@ -43,8 +44,9 @@ def list_hooks(*, session: Session, workspace_id: str) -> list[Hook]:
 
 
 def hooks_for(*, session: Session, workspace_id: str, event_type: str) -> list[Hook]:
-    """The workspace's hooks that are sent ``event_type``, oldest first."""
-    return [hook for hook in list_hooks(session=session, workspace_id=workspace_id) if hook.wants(event_type)]
+    """The workspace's hooks that are sent ``event_type``, oldest first (read once per intake batch)."""
+    hooks = memoized(session, ("hooks", workspace_id), lambda: list_hooks(session=session, workspace_id=workspace_id))
+    return [hook for hook in hooks if hook.wants(event_type)]
 
 
 def get_hook(*, session: Session, workspace_id: str, hook_id: int) -> Hook | None:

@@ -208,25 +208,17 @@ def open_loop_of_customer(
     *, session: Session, workspace_id: str, email: str | None, customer_id: str | None, since: datetime
 ) -> Loop | None:
     """The newest open loop, opened since ``since``, holding feedback from the customer with this email or id."""
-    from models.feedback import Feedback  # feedback refers to loop too; import at use keeps the modules apart
+    from models.feedback import Feedback, of_customer  # feedback refers to loop too; import at use keeps them apart
 
-    same_customer = []
-    if email:
-        same_customer.append(col(Feedback.customer_email) == email.lower())
-    if customer_id:
-        same_customer.append(col(Feedback.customer_id) == customer_id)
-    if not same_customer:
-        return None
     # From the customer's feedback (indexed by email and id) to their loops, never the other way round:
     # a workspace has many open loops, a customer few. Two statements, so no planner can turn it round (PostgreSQL
     # did, on tables grown faster than their statistics: every open loop scanned against the feedback, per intake).
-    theirs = {
-        loop_id
-        for loop_id in session.exec(
-            select(col(Feedback.loop_id)).where(col(Feedback.workspace_id) == workspace_id, or_(*same_customer))
-        )
-        if loop_id is not None
-    }
+    theirs_query = of_customer(
+        workspace_id=workspace_id, customer_id=customer_id, email=email, column=col(Feedback.loop_id)
+    )
+    if theirs_query is None:
+        return None
+    theirs = {loop_id for loop_id in session.execute(theirs_query).scalars() if loop_id is not None}
     if not theirs:
         return None
     return session.exec(

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from models.feedback import Feedback
+from models.feedback import Feedback, of_customer
 from models.loop import Loop
 
 BAD = ("detractor", "negative")
@@ -41,19 +40,14 @@ def resolved_bad_loops_of_customer(
 ) -> list[tuple[Loop, Feedback]]:
     """Resolved loops with a posted card, opened by this customer's detractor or negative rating received since
     ``since``: the cards a new feedback of theirs may change."""
-    same_customer = []
-    if customer_id:
-        same_customer.append(col(Feedback.customer_id) == customer_id)
-    if email:
-        same_customer.append(col(Feedback.customer_email) == email.lower())
-    if not same_customer:
+    theirs = of_customer(workspace_id=workspace_id, customer_id=customer_id, email=email, column=col(Feedback.id))
+    if theirs is None:
         return []
     query = (
         select(Loop, Feedback)
         .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
         .where(
-            col(Feedback.workspace_id) == workspace_id,
-            or_(*same_customer),
+            col(Feedback.id).in_(theirs),
             col(Feedback.category).in_(BAD),
             col(Feedback.received_at) >= since,
             col(Loop.status) == "resolved",
