@@ -38,6 +38,8 @@ class Account(SQLModel, table=True):
         UniqueConstraint("workspace_id", "customer_id", name="uq_account_customer"),
         Index("ix_account_email", "workspace_id", "email"),
         Index("ix_account_name_key", "workspace_id", "name_key"),
+        # an account manager's accounts, and everyone who owns any (their digests)
+        Index("ix_account_owner", "workspace_id", "owner_id"),
     )
 
     id: int = primary_key()

@@ -70,9 +70,8 @@ def loops_changed_since(*, session: Session, workspace_id: str, since: datetime)
         select_columns(*_COLUMNS, col(Loop.workspace_id))
         .join(Feedback, col(Feedback.id) == col(Loop.feedback_id))
         .where(col(Loop.updated_at) >= since)
-        .order_by(col(Loop.id))
-    )
-    rows = session.execute(query)
+    )  # ordered here, not in SQL: ORDER BY id made SQLite walk the whole table in id order rather than sort a few
+    rows = sorted(session.execute(query), key=lambda row: row[0])
     return [
         IndexedLoop(loop_id, version, status == "resolved", updated_at, *facets)
         for loop_id, version, status, updated_at, *facets, workspace in rows

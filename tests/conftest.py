@@ -110,6 +110,11 @@ def standin():
 
 @pytest.fixture
 def settings(database_url, standin) -> Settings:
+    return suite_settings(database_url, standin)
+
+
+def suite_settings(database_url: str, standin: SlackStandIn) -> Settings:
+    """The suite's settings: the app on ``database_url``, talking to ``standin``."""
     return Settings(
         slack_bot_token=standin.bot_token,
         slack_signing_secret="test-signing-secret-0123456789",
