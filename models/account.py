@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Numeric, UniqueConstraint, and_, func, or_
+from sqlalchemy import JSON, Boolean, Index, Numeric, UniqueConstraint, and_, func, or_, union
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from models.base import UTCDateTime, primary_key, utcnow
@@ -179,9 +179,12 @@ def search_accounts(*, session: Session, workspace_id: str, text: str, limit: in
     wanted = text.strip()
     key = name_key(wanted) or ""
     where = col(Account.workspace_id) == workspace_id
-    exact = select(Account).where(
-        where,
-        or_(col(Account.customer_id) == wanted, col(Account.email) == wanted.lower(), col(Account.name_key) == key),
+    exact = select(Account).where(  # the workspace in each branch: one index lookup per key
+        or_(
+            and_(where, col(Account.customer_id) == wanted),
+            and_(where, col(Account.email) == wanted.lower()),
+            and_(where, col(Account.name_key) == key),
+        )
     )
     found = list(session.exec(exact.order_by(col(Account.id)).limit(limit)))
     if found or not key:
@@ -200,12 +203,12 @@ def feedback_accounts(*, session: Session, workspace_id: str, text: str, limit: 
     wanted = text.strip()
     key = name_key(wanted) or ""
     where = col(Feedback.workspace_id) == workspace_id
-    exact = or_(
-        col(Feedback.customer_id) == wanted,
-        func.lower(col(Feedback.customer_email)) == wanted.lower(),
-        func.lower(col(Feedback.account)) == key,
+    exact = union(  # one indexed lookup per key (emails are stored lower-cased)
+        select(col(Feedback.id)).where(where, col(Feedback.customer_id) == wanted),
+        select(col(Feedback.id)).where(where, col(Feedback.customer_email) == wanted.lower()),
+        select(col(Feedback.id)).where(where, func.lower(col(Feedback.account)) == key),
     )
-    rows = list(session.exec(select(Feedback).where(where, exact).order_by(col(Feedback.id)).limit(200)))
+    rows = list(session.exec(select(Feedback).where(col(Feedback.id).in_(exact)).order_by(col(Feedback.id)).limit(200)))
     if not rows and key:
         partial = func.lower(col(Feedback.account)).like(f"%{_like(key)}%", escape="\\")
         rows = list(session.exec(select(Feedback).where(where, partial).order_by(col(Feedback.id)).limit(500)))
@@ -279,16 +282,17 @@ def accounts_for_feedback(*, session: Session, workspace_id: str, feedback: Iter
 
 def feedback_for_account(*, session: Session, account: Account, since: datetime | None = None) -> list[Feedback]:
     """The feedback that joins this account (by customer id, then email, then name), oldest first."""
-    keys = []
+    workspace = col(Feedback.workspace_id) == account.workspace_id
+    keys = []  # one indexed lookup per key (emails are stored lower-cased)
     if account.customer_id:
-        keys.append(col(Feedback.customer_id) == account.customer_id)
+        keys.append(select(col(Feedback.id)).where(workspace, col(Feedback.customer_id) == account.customer_id))
     if account.email:
-        keys.append(func.lower(col(Feedback.customer_email)) == account.email)
+        keys.append(select(col(Feedback.id)).where(workspace, col(Feedback.customer_email) == account.email))
     if account.name_key:
-        keys.append(func.lower(col(Feedback.account)) == account.name_key)
+        keys.append(select(col(Feedback.id)).where(workspace, func.lower(col(Feedback.account)) == account.name_key))
     if not keys:
         return []
-    query = select(Feedback).where(col(Feedback.workspace_id) == account.workspace_id, or_(*keys))
+    query = select(Feedback).where(col(Feedback.id).in_(union(*keys)))
     if since is not None:
         query = query.where(col(Feedback.received_at) >= since)
     rows = list(session.exec(query.order_by(col(Feedback.received_at), col(Feedback.id))))

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, UniqueConstraint, func, union
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, UniqueConstraint, func, text, union
 from sqlalchemy import false as sa_false
 from sqlalchemy.sql.selectable import SelectBase
 from sqlmodel import Column, Field, Session, SQLModel, col, select
@@ -19,6 +19,8 @@ class Feedback(SQLModel, table=True):
         UniqueConstraint("workspace_id", "source", "external_id", name="uq_feedback_source_external_id"),
         Index("ix_feedback_customer_email", "workspace_id", "customer_email"),
         Index("ix_feedback_customer_id", "workspace_id", "customer_id"),
+        # an account's feedback by its name, as matching compares names (lower case)
+        Index("ix_feedback_account_key", "workspace_id", text("lower(account)")),
         # The hourly spike check reads a month of detractors from this index alone (it covers every column the
         # check's grouped counts touch), never the table.
         Index("ix_feedback_spikes", "workspace_id", "category", "received_at", "loop_id", "touchpoint", "product"),

@@ -114,8 +114,9 @@ def loops_of_feedback(
     joined = {f.loop_id for f in rows if f.loop_id is not None}
     if not rows:
         return []
-    opened = col(Loop.feedback_id).in_(sorted(ids))
-    query = select(Loop).where(col(Loop.workspace_id) == workspace_id, or_(opened, col(Loop.id).in_(sorted(joined))))
+    workspace = col(Loop.workspace_id) == workspace_id  # in each branch: one index lookup each
+    opened = and_(workspace, col(Loop.feedback_id).in_(sorted(ids)))
+    query = select(Loop).where(or_(opened, and_(workspace, col(Loop.id).in_(sorted(joined)))))
     by_id = {f.id: f for f in rows}
     pairs: list[tuple[Feedback, Loop]] = []
     for loop in session.exec(query.order_by(col(Loop.id))):

@@ -64,7 +64,8 @@ def accounts_of_customer(
         keys.append(col(Account.name_key) == name_key(account))
     if not keys:
         return []
-    query = select(Account).where(col(Account.workspace_id) == workspace_id, or_(*keys))
+    workspace = col(Account.workspace_id) == workspace_id  # in each branch: one index lookup per key
+    query = select(Account).where(or_(*(and_(workspace, key) for key in keys)))
     return list(session.exec(query.order_by(col(Account.id))))
 
 
