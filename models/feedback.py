@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, UniqueConstraint, func, text, union
 from sqlalchemy import false as sa_false
-from sqlalchemy.sql.selectable import SelectBase
+from sqlalchemy.sql.selectable import CompoundSelect, Select
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from models.base import UTCDateTime, primary_key, utcnow
@@ -72,7 +72,9 @@ class Feedback(SQLModel, table=True):
     )
 
 
-def of_customer(*, workspace_id: str, customer_id: str | None, email: str | None, column: Any) -> SelectBase | None:
+def of_customer(
+    *, workspace_id: str, customer_id: str | None, email: str | None, column: Any
+) -> Select[Any] | CompoundSelect[Any] | None:
     """A statement selecting ``column`` of the workspace's feedback from this customer (by id or email), or
     None without either key. One indexed lookup per key, joined by UNION: written as `workspace AND (id OR
     email)`, SQLite chose the spike index instead (it covers more columns) and read every feedback row of the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import JSON, Float, UniqueConstraint, and_, case, func, update
@@ -173,3 +174,10 @@ def claim_spike_theme(*, session: Session, alert_id: int, theme_id: int, by: str
 def get_spike_alert(*, session: Session, workspace_id: str, alert_id: int) -> SpikeAlert | None:
     alert = session.get(SpikeAlert, alert_id)
     return alert if alert is not None and alert.workspace_id == workspace_id else None
+
+
+def spike_alerts_of_loops(*, session: Session, workspace_id: str, loop_ids: Iterable[int]) -> list[SpikeAlert]:
+    """The workspace's spike alerts that name any of these loops, oldest first (a few alerts a week: read whole)."""
+    wanted = set(loop_ids)
+    query = select(SpikeAlert).where(col(SpikeAlert.workspace_id) == workspace_id).order_by(col(SpikeAlert.id))
+    return [alert for alert in session.exec(query) if wanted & set(alert.loop_ids or ())]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col
 
+from bot.insight.words import common_words
 from bot.loops.lists import LoadedLoop, with_feedback
 from bot.themes.lists import RankedTheme, ranked_themes
 from models import digest_queries as q
@@ -22,128 +21,6 @@ UNOWNED_SHOWN = 5
 THEMES_SHOWN = 5
 LIVE_THEME_STATUSES = ("new", "accepted", "fix_planned", "shipped")
 OWNER_LOOPS_SHOWN = 3
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "after",
-        "again",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "don",
-        "for",
-        "from",
-        "get",
-        "got",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "no",
-        "not",
-        "now",
-        "of",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "out",
-        "over",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "really",
-        "still",
-        "even",
-        "much",
-        "many",
-        "one",
-        "two",
-        "get",
-        "got",
-        "us",
-        "im",
-        "it's",
-        "i'm",
-        "don't",
-        "can't",
-    ]
-)
-WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]{2,}")
 
 
 @dataclass(frozen=True)
@@ -202,15 +79,6 @@ class Digest:
     @property
     def all_clear(self) -> bool:
         return self.open["open"] == 0 and self.current["closed"] == 0 and self.current["opened"] == 0
-
-
-def common_words(comments: list[str], *, top: int = 5) -> list[tuple[str, int]]:
-    """The most common words in the period's detractor comments, once per comment (explainable counts)."""
-    counts: Counter[str] = Counter()
-    for comment in comments:
-        counts.update({w.lower().strip("'-") for w in WORD.findall(comment)} - STOPWORDS)
-    ranked = sorted(((word, n) for word, n in counts.items() if n > 1), key=lambda item: (-item[1], item[0]))
-    return ranked[:top]
 
 
 def build_digest(session: Session, *, workspace_id: str, team: Team | None, period: Period, now: datetime) -> Digest:

@@ -11,7 +11,6 @@ already alerted about in this check is marked alerting without another message.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +19,7 @@ from sqlmodel import Session
 
 from bot.delivery.outbox import enqueue_spike_alert
 from bot.insight.spikes import is_spike, next_state, spike_p_value
+from bot.insight.words import common_words
 from models.db import new_session, transaction
 from models.spike import (
     DIMENSIONS,
@@ -37,7 +37,6 @@ from models.theme import Theme
 log = logging.getLogger(__name__)
 WINDOW = timedelta(days=1)
 BASELINE_DAYS = 28
-TOP_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,7 @@ def check_workspace(engine: Engine, *, workspace_id: str, now: datetime) -> int:
                 count=spike.count,
                 baseline_per_day=spike.baseline_per_day,
                 p_value=spike.p_value,
-                words=common_words([feedback.comment or "" for _, feedback in rows]),
+                words=[word for word, _ in common_words(feedback.comment for _, feedback in rows)],
                 loop_ids=loop_ids,
                 window_end=now,
                 created_at=now,
@@ -148,24 +147,6 @@ def check_workspace(engine: Engine, *, workspace_id: str, now: datetime) -> int:
     if queued:
         log.info("queued %d spike alert(s)", queued)
     return queued
-
-
-def common_words(comments: list[str], *, top: int = TOP_WORDS) -> list[str]:
-    """The words the comments use most (English stop words left out), most common first."""
-    texts = [text for text in comments if text.strip()]
-    if not texts:
-        return []
-    from sklearn.feature_extraction.text import (
-        CountVectorizer,
-    )  # imported on first use: a process that never needs it keeps its memory (scikit-learn: 117 MiB)
-
-    vectorizer = CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[^\W\d_]{3,}\b")
-    try:
-        counts = vectorizer.fit_transform(texts).sum(axis=0).A1
-    except ValueError:  # nothing but stop words
-        return []
-    words = Counter(dict(zip(vectorizer.get_feature_names_out(), counts, strict=True)))
-    return [word for word, _ in sorted(words.items(), key=lambda item: (-item[1], item[0]))[:top]]
 
 
 def _label(session: Session, spike: Spike) -> str:

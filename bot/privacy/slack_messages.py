@@ -22,14 +22,18 @@ from bot.delivery.outbox import (
     enqueue_message_update,
     enqueue_moved_card,
     enqueue_owner_alert,
+    enqueue_spike_alert_update,
     enqueue_theme_update,
 )
 from bot.feedback import REMOVED
+from bot.insight.words import common_words
 from bot.privacy.anonymise import Anonymised
 from bot.privacy.redaction import redact_payload
+from models.learning_queries import loops_with_feedback
 from models.outbox import CANCELLED, PENDING, SENT, OutboxItem
 from models.people import list_collaborators
 from models.privacy import moved_cards_of, posted_owner_alerts, text_outbox_items
+from models.spike import SpikeAlert, spike_alerts_of_loops
 from models.theme import themes_of_loops
 
 REMOVED_NOTE = f":wastebasket: _{REMOVED.capitalize()}._"
@@ -68,6 +72,8 @@ def update_slack(session: Session, *, workspace_id: str, done: Anonymised) -> Sl
             enqueue_theme_update(session, workspace_id=workspace_id, theme_id=theme.id, channel_id=theme.channel_id)
             is not None
         )
+    for spike in spike_alerts_of_loops(session=session, workspace_id=workspace_id, loop_ids=loop_ids):
+        others += _reword_spike_alert(session, spike)
     for alert in posted_owner_alerts(session=session, account_ids=[a.id for a in done.accounts]):
         others += (
             enqueue_owner_alert(
@@ -78,6 +84,23 @@ def update_slack(session: Session, *, workspace_id: str, done: Anonymised) -> Sl
     for person in sorted(_people(session, done)):
         others += enqueue_home_view(session, workspace_id=workspace_id, user_id=person) is not None
     return SlackChanges(cards=cards, notes=notes, messages=messages, stored=stored, others=others)
+
+
+def _reword_spike_alert(session: Session, alert: SpikeAlert) -> int:
+    """A spike alert's common words again, from the comments of its loops that are not forgotten; the alert
+    redrawn when it was posted (1), else drawn with them when sent (0)."""
+    loops = loops_with_feedback(session=session, workspace_id=alert.workspace_id, loop_ids=alert.loop_ids)
+    words = [word for word, _ in common_words(f.comment for _, f in loops if f.forgotten_at is None)]
+    if words == alert.words:
+        return 0
+    alert.words = words
+    session.add(alert)
+    if alert.ts is None:
+        return 0
+    update = enqueue_spike_alert_update(
+        session, workspace_id=alert.workspace_id, alert_id=alert.id, channel_id=alert.channel_id
+    )
+    return update is not None
 
 
 def _erase_note(session: Session, item: OutboxItem) -> tuple[int, int]:

@@ -3,6 +3,7 @@ stand-in received it, and its Elevate as theme button clicked over signed HTTP."
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from bot.ids import SpikeAction
@@ -135,3 +136,26 @@ def test_elevate_as_theme_creates_one_theme_linking_every_loop(harness):
     assert f"already elevated to theme #{theme.id}" in reply.args["text"]
     with harness.session() as session:
         assert len(list_themes(session=session, workspace_id=harness.workspace_id)) == 1
+
+
+def test_forgetting_a_customer_takes_their_words_out_of_the_alert(harness):
+    seed(harness, recent=6)
+    now = harness.clock()
+    with transaction(harness.app.engine) as session:  # one customer writes twice, naming their depot
+        where = {"session": session, "workspace_id": harness.workspace_id, "product": "Fleet Planner"}
+        hers, _ = detractor(**where, received=now - timedelta(minutes=30), comment="Aardvark depot invoice wrong")
+        again, _ = detractor(**where, received=now - timedelta(minutes=20), comment="Aardvark depot, still wrong")
+        again.customer_id = hers.customer_id
+        session.add(again)
+    assert check(harness) == 1
+    [alert] = alerts(harness)
+    assert "`aardvark`" in json.dumps(alert["blocks"])  # in two comments, though both are hers
+
+    answer = say(harness, f"forget {hers.customer_id} confirm")
+    assert answer.startswith(":wastebasket: Forgot 1 customer: 2 feedback, 2 loops")
+    harness.wait_until_delivered()
+
+    [alert] = alerts(harness)  # the same message, updated in place
+    words = next(b["text"]["text"] for b in alert["blocks"] if "Most common words" in b.get("text", {}).get("text", ""))
+    assert "aardvark" not in words and "depot" not in words
+    assert words.endswith("`charged`, `invoice`, `twice`, `card`, `double`")
