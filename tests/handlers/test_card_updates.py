@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 
 from bot.admin.config.apply import import_config
 from bot.admin.config.parse import parse_config
@@ -21,21 +20,22 @@ def open_card(harness) -> dict:
     return card
 
 
-def test_ten_changes_in_a_second_make_a_few_updates_and_the_card_ends_current(harness):
+def test_ten_changes_while_slack_is_busy_make_at_most_two_updates_and_the_card_ends_current(harness):
     card = open_card(harness)
-    harness.standin.method_delays["chat.update"] = 0.3
-    started = time.monotonic()
-    harness.click(card, CardAction.ACKNOWLEDGE, user_id="U0PRIYA")
-    harness.click(card, CardAction.TAKE_OWNERSHIP, user_id="U0PRIYA")
-    for n in range(8):
-        assert (
-            harness.select(card, CardAction.ASSIGN, user_id="U0PRIYA", selected_user=f"U0ASSIGN{n}").status_code == 200
-        )
-    changes_took = time.monotonic() - started
+    busy = harness.standin.hold("chat.update")  # the first update is at Slack until the changes are all in
+    try:
+        harness.click(card, CardAction.ACKNOWLEDGE, user_id="U0PRIYA")
+        harness.click(card, CardAction.TAKE_OWNERSHIP, user_id="U0PRIYA")
+        for n in range(8):
+            response = harness.select(card, CardAction.ASSIGN, user_id="U0PRIYA", selected_user=f"U0ASSIGN{n}")
+            assert response.status_code == 200
+    finally:
+        busy.set()
     harness.wait_until_delivered(timeout=30)
 
+    # One update was sent (or on its way) when the changes began; the other nine folded into one more.
     updates = harness.standin.calls_to("chat.update")
-    assert 1 <= len(updates) <= 3, (len(updates), changes_took)  # not one per change
+    assert 1 <= len(updates) <= 2, len(updates)
     final = harness.card("C0BILLING", card["ts"])
     status = next(b for b in final["blocks"] if b.get("block_id") == "loop_status")
     assert "owner <@U0ASSIGN7>" in json.dumps(status)

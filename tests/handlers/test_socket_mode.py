@@ -26,8 +26,10 @@ from tests.harness import Harness
 
 # slack_sdk's builtin client ignores NO_PROXY, and an empty HTTPS_PROXY falls through to HTTP_PROXY.
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
-# The promise: a dropped link is replaced this fast (measured: about 0.05-1 s).
-RECONNECT_SECONDS = 2.0
+# A dropped link is replaced at once (about 0.05-1 s here). The failure this guards against is slack_sdk left to
+# itself: about a minute of spinning before it reconnects. The bound sits far from both, so a loaded machine
+# cannot fail it and the minute-long wait cannot pass it (no timing is measured here, only which of the two).
+RECONNECT_SECONDS = 20.0
 
 
 @pytest.fixture
@@ -211,7 +213,7 @@ def test_after_a_refresh_request_it_reconnects_at_once_and_a_retried_event_is_ap
 
 
 @pytest.mark.parametrize("end", ["close", "drop"])
-def test_after_a_close_frame_or_a_dropped_link_it_reconnects_within_2_seconds(harness, caplog, end):
+def test_after_a_close_frame_or_a_dropped_link_it_reconnects_at_once(harness, caplog, end):
     socket = harness.standin.socket_mode
     getattr(socket, end)()  # close: Slack's close frame; drop: a TCP reset, as when a proxy dies
 
