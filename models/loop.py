@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Index, UniqueConstraint, and_, func, or_, update
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from models.base import UTCDateTime, primary_key, utcnow
-from models.feedback import Feedback
+from models.feedback import Feedback, of_customer
 from models.workspace import Workspace
 
 OPEN_STATUSES = ("new", "acknowledged", "in_progress")  # and "resolved"
@@ -212,8 +212,6 @@ def open_loop_of_customer(
     *, session: Session, workspace_id: str, email: str | None, customer_id: str | None, since: datetime
 ) -> Loop | None:
     """The newest open loop, opened since ``since``, holding feedback from the customer with this email or id."""
-    from models.feedback import Feedback, of_customer  # feedback refers to loop too; import at use keeps them apart
-
     # From the customer's feedback (indexed by email and id) to their loops, never the other way round:
     # a workspace has many open loops, a customer few. Two statements, so no planner can turn it round (PostgreSQL
     # did, on tables grown faster than their statistics: every open loop scanned against the feedback, per intake).
