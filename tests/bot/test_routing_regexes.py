@@ -1,13 +1,16 @@
-"""A routing regex has a time budget: a pattern that really works too long counts as no match (with a warning),
-but one whose thread only waited for a busy machine is tried again and routes as written."""
+"""Routing regexes: the length limit, hostile text, the searched prefix, and the time budget (a pattern that
+really works too long counts as no match, with a warning; one whose thread only waited for a busy machine is
+tried again and routes as written)."""
 
 from __future__ import annotations
 
 import logging
 import time
 
+import pytest
+
 from bot import routing
-from bot.routing import REGEX_TIMEOUT_SECONDS, parse_matcher
+from bot.routing import MAX_MATCHED_TEXT, MAX_REGEX_LENGTH, REGEX_TIMEOUT_SECONDS, parse_matcher
 
 
 class Preempted:
@@ -53,3 +56,24 @@ def test_a_pattern_that_works_past_its_budget_counts_as_no_match_with_a_warning(
         assert routing._search(working, "aaaa", "comment=~(a+)+b") is False
     assert working.calls == 1  # not tried again: it was working, not waiting
     assert "took too long and counts as no match" in caplog.text
+
+
+def test_regex_at_the_length_limit_is_accepted():
+    matcher = parse_matcher("comment=~" + "a" * MAX_REGEX_LENGTH)
+    assert matcher.matches({"comment": "a" * MAX_REGEX_LENGTH})
+
+
+ACCEPTED_REGEXES = ["a+b", "(ab)+c", "(?:ab|cd)+e", "(a|b)*c", "a{1,50}b", "^a+$", "\\b(bill|billing)\\b"]
+
+
+@pytest.mark.parametrize("pattern", ACCEPTED_REGEXES)
+def test_accepted_regex_on_adversarial_text_returns(pattern):
+    matcher = parse_matcher(f"comment=~{pattern}")
+    result = matcher.matches({"comment": "a" * 100_000 + "!"})
+    assert isinstance(result, bool)
+
+
+def test_text_beyond_the_matched_limit_is_not_searched():
+    matcher = parse_matcher("comment=~refund")
+    assert matcher.matches({"comment": "x" * (MAX_MATCHED_TEXT - 6) + "refund"}) is True
+    assert matcher.matches({"comment": "x" * MAX_MATCHED_TEXT + "refund"}) is False
