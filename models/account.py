@@ -11,11 +11,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Numeric, UniqueConstraint, and_, func, or_, union
+from sqlalchemy import JSON, Boolean, Index, Numeric, UniqueConstraint, func, or_
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
-from models.base import UTCDateTime, primary_key, utcnow
-from models.feedback import Feedback
+from models.base import UTCDateTime, any_within, primary_key, utcnow
+from models.feedback import Feedback, of_customer
 from models.loop import OPEN_STATUSES, Loop
 
 ACTIVE = "active"
@@ -179,13 +179,8 @@ def search_accounts(*, session: Session, workspace_id: str, text: str, limit: in
     wanted = text.strip()
     key = name_key(wanted) or ""
     where = col(Account.workspace_id) == workspace_id
-    exact = select(Account).where(  # the workspace in each branch: one index lookup per key
-        or_(
-            and_(where, col(Account.customer_id) == wanted),
-            and_(where, col(Account.email) == wanted.lower()),
-            and_(where, col(Account.name_key) == key),
-        )
-    )
+    keys = (col(Account.customer_id) == wanted, col(Account.email) == wanted.lower(), col(Account.name_key) == key)
+    exact = select(Account).where(any_within(where, keys))
     found = list(session.exec(exact.order_by(col(Account.id)).limit(limit)))
     if found or not key:
         return found
@@ -203,12 +198,13 @@ def feedback_accounts(*, session: Session, workspace_id: str, text: str, limit: 
     wanted = text.strip()
     key = name_key(wanted) or ""
     where = col(Feedback.workspace_id) == workspace_id
-    exact = union(  # one indexed lookup per key (emails are stored lower-cased)
-        select(col(Feedback.id)).where(where, col(Feedback.customer_id) == wanted),
-        select(col(Feedback.id)).where(where, col(Feedback.customer_email) == wanted.lower()),
-        select(col(Feedback.id)).where(where, func.lower(col(Feedback.account)) == key),
+    exact = of_customer(
+        workspace_id=workspace_id, customer_id=wanted, email=wanted, account_key=key, column=Feedback.id
     )
-    rows = list(session.exec(select(Feedback).where(col(Feedback.id).in_(exact)).order_by(col(Feedback.id)).limit(200)))
+    rows: list[Feedback] = []
+    if exact is not None:
+        named = select(Feedback).where(col(Feedback.id).in_(exact)).order_by(col(Feedback.id)).limit(200)
+        rows = list(session.exec(named))
     if not rows and key:
         partial = func.lower(col(Feedback.account)).like(f"%{_like(key)}%", escape="\\")
         rows = list(session.exec(select(Feedback).where(where, partial).order_by(col(Feedback.id)).limit(500)))
@@ -252,11 +248,9 @@ def accounts_for_feedback(*, session: Session, workspace_id: str, feedback: Iter
     by_name: dict[str, Account] = {}
     keys = (("customer_id", ids, by_id), ("email", emails, by_email), ("name_key", names, by_name))
     if len(ids) + len(emails) + len(names) <= _CHUNK:
-        # One query for the three keys (intake asks for one feedback at a time: one round trip, not three). The
-        # workspace goes into each branch, so each is one lookup in its own index (with it outside, SQLite read
-        # every account of the workspace by the name index).
-        either = or_(
-            *(and_(where, col(getattr(Account, key)).in_(sorted(values))) for key, values, _ in keys if values)
+        # One query for the three keys (intake asks for one feedback at a time: one round trip, not three).
+        either = any_within(
+            where, (col(getattr(Account, key)).in_(sorted(values)) for key, values, _ in keys if values)
         )
         for account in session.exec(select(Account).where(either).order_by(col(Account.id))):
             for key, values, index in keys:
@@ -282,17 +276,16 @@ def accounts_for_feedback(*, session: Session, workspace_id: str, feedback: Iter
 
 def feedback_for_account(*, session: Session, account: Account, since: datetime | None = None) -> list[Feedback]:
     """The feedback that joins this account (by customer id, then email, then name), oldest first."""
-    workspace = col(Feedback.workspace_id) == account.workspace_id
-    keys = []  # one indexed lookup per key (emails are stored lower-cased)
-    if account.customer_id:
-        keys.append(select(col(Feedback.id)).where(workspace, col(Feedback.customer_id) == account.customer_id))
-    if account.email:
-        keys.append(select(col(Feedback.id)).where(workspace, col(Feedback.customer_email) == account.email))
-    if account.name_key:
-        keys.append(select(col(Feedback.id)).where(workspace, func.lower(col(Feedback.account)) == account.name_key))
-    if not keys:
+    theirs = of_customer(
+        workspace_id=account.workspace_id,
+        customer_id=account.customer_id,
+        email=account.email,
+        account_key=account.name_key,
+        column=Feedback.id,
+    )
+    if theirs is None:
         return []
-    query = select(Feedback).where(col(Feedback.id).in_(union(*keys)))
+    query = select(Feedback).where(col(Feedback.id).in_(theirs))
     if since is not None:
         query = query.where(col(Feedback.received_at) >= since)
     rows = list(session.exec(query.order_by(col(Feedback.received_at), col(Feedback.id))))

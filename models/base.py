@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import ColumnElement, DateTime, and_, or_
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
@@ -51,3 +52,9 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def any_within(scope: ColumnElement[bool], conditions: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """``scope AND (a OR b …)`` written ``(scope AND a) OR (scope AND b) …``: each branch is then one lookup in its own
+    (scope, key) index. With the scope outside, SQLite read every row of the scope by a single index instead."""
+    return or_(*(and_(scope, condition) for condition in conditions))

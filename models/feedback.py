@@ -73,18 +73,25 @@ class Feedback(SQLModel, table=True):
 
 
 def of_customer(
-    *, workspace_id: str, customer_id: str | None, email: str | None, column: Any
+    *,
+    workspace_id: str,
+    customer_id: str | None,
+    email: str | None,
+    column: Any,
+    account_key: str | None = None,
 ) -> Select[Any] | CompoundSelect[Any] | None:
-    """A statement selecting ``column`` of the workspace's feedback from this customer (by id or email), or
-    None without either key. One indexed lookup per key, joined by UNION: written as `workspace AND (id OR
-    email)`, SQLite chose the spike index instead (it covers more columns) and read every feedback row of the
-    workspace, on every intake."""
+    """A statement selecting ``column`` of the workspace's feedback from this customer (by id or email, and with
+    ``account_key`` by account name as matching compares names), or None without any key. One indexed lookup per
+    key, joined by UNION: written as `workspace AND (id OR email)`, SQLite chose the spike index instead (it covers
+    more columns) and read every feedback row of the workspace, on every intake. Emails are stored lower-cased."""
     workspace = col(Feedback.workspace_id) == workspace_id
     parts = []
     if customer_id:
         parts.append(select(column).where(workspace, col(Feedback.customer_id) == customer_id))
     if email:
         parts.append(select(column).where(workspace, col(Feedback.customer_email) == email.lower()))
+    if account_key:
+        parts.append(select(column).where(workspace, func.lower(col(Feedback.account)) == account_key))
     if len(parts) > 1:
         return union(*parts)
     return parts[0] if parts else None

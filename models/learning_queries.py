@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -41,8 +40,8 @@ _COLUMNS = (
 )
 
 
-def _rows(session: Session, query: Select) -> Iterator[IndexedLoop]:
-    for loop_id, version, status, updated_at, *rest in session.execute(query):
+def _indexed(rows: Iterable[Sequence[Any]]) -> Iterator[IndexedLoop]:
+    for loop_id, version, status, updated_at, *rest in rows:
         yield IndexedLoop(loop_id, version, status == "resolved", updated_at, *rest)
 
 
@@ -56,7 +55,7 @@ def resolved_loops_with_comments(*, session: Session, workspace_id: str) -> list
         )
         .order_by(col(Loop.id))
     )
-    return list(_rows(session, query))
+    return list(_indexed(session.execute(query)))
 
 
 def loops_changed_since(*, session: Session, workspace_id: str, since: datetime) -> list[IndexedLoop]:
@@ -72,11 +71,7 @@ def loops_changed_since(*, session: Session, workspace_id: str, since: datetime)
         .where(col(Loop.updated_at) >= since)
     )  # ordered here, not in SQL: ORDER BY id made SQLite walk the whole table in id order rather than sort a few
     rows = sorted(session.execute(query), key=lambda row: row[0])
-    return [
-        IndexedLoop(loop_id, version, status == "resolved", updated_at, *facets)
-        for loop_id, version, status, updated_at, *facets, workspace in rows
-        if workspace == workspace_id
-    ]
+    return list(_indexed(row[:-1] for row in rows if row[-1] == workspace_id))
 
 
 def loops_with_feedback(*, session: Session, workspace_id: str, loop_ids: Iterable[int]) -> list[tuple[Loop, Feedback]]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, UniqueConstraint, and_, func, or_, update
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
-from models.base import UTCDateTime, primary_key, utcnow
+from models.base import UTCDateTime, any_within, primary_key, utcnow
 from models.feedback import Feedback, of_customer
 from models.workspace import Workspace
 
@@ -114,9 +114,8 @@ def loops_of_feedback(
     joined = {f.loop_id for f in rows if f.loop_id is not None}
     if not rows:
         return []
-    workspace = col(Loop.workspace_id) == workspace_id  # in each branch: one index lookup each
-    opened = and_(workspace, col(Loop.feedback_id).in_(sorted(ids)))
-    query = select(Loop).where(or_(opened, and_(workspace, col(Loop.id).in_(sorted(joined)))))
+    keys = (col(Loop.feedback_id).in_(sorted(ids)), col(Loop.id).in_(sorted(joined)))
+    query = select(Loop).where(any_within(col(Loop.workspace_id) == workspace_id, keys))
     by_id = {f.id: f for f in rows}
     pairs: list[tuple[Feedback, Loop]] = []
     for loop in session.exec(query.order_by(col(Loop.id))):

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from models.account import Account, AccountEvent, name_key
+from models.base import any_within
 from models.feedback import Feedback
 from models.loop import Loop
 from models.outbox import OutboxItem
@@ -64,8 +65,7 @@ def accounts_of_customer(
         keys.append(col(Account.name_key) == name_key(account))
     if not keys:
         return []
-    workspace = col(Account.workspace_id) == workspace_id  # in each branch: one index lookup per key
-    query = select(Account).where(or_(*(and_(workspace, key) for key in keys)))
+    query = select(Account).where(any_within(col(Account.workspace_id) == workspace_id, keys))
     return list(session.exec(query.order_by(col(Account.id))))
 
 
