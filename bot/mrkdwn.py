@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.slack_ids import is_channel_id, is_user_id
+from bot.slack.ids import is_channel_id, is_user_id
 
 
 def escape(text: str) -> str:

@@ -18,7 +18,7 @@ from bot.ids import CardAction, CardBlock, ModalId
 from bot.loops.changes import Acknowledge, Actor, Assign, Change, Join, Reopen, Snooze, TakeOwnership
 from bot.loops.lifecycle import change_loop
 from bot.loops.modals import modal_for
-from bot.slack_ids import record_id
+from bot.slack.ids import record_id
 from handlers.errors import answering, slack_text
 
 NOT_A_LOOP = "This control does not point at a loop; it may come from an old or edited message."

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, Respond
 from bot.context import AppContext
 from bot.errors import LoopkeeperError
 from bot.ids import DeliveryAction
-from bot.slack_limits import MESSAGE_TEXT
+from bot.slack.limits import MESSAGE_TEXT
 from handlers.errors import slack_text, unexpected
 
 # How long the ack waits for the command to finish before answering "working on it".

@@ -30,7 +30,7 @@ from bot.errors import (
     database_unavailable,
 )
 from bot.intake.signatures import BadSignature
-from bot.slack_limits import MODAL_ERROR
+from bot.slack.limits import MODAL_ERROR
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 30  # seconds a sender is asked to wait when the database cannot take writes

@@ -15,7 +15,7 @@ from slack_bolt import App
 from bot.context import AppContext
 from bot.intake.slack_channels import ingest_channel_message
 from bot.loops.home import publish_home
-from bot.slack_ids import is_user_id
+from bot.slack.ids import is_user_id
 
 # Slack's event ids (Ev0123ABCD); kept per event to process each once.
 _EVENT_ID = re.compile(r"^Ev[A-Za-z0-9_-]{1,62}$")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.context import AppContext
-from bot.slack_ids import is_channel_id, is_team_id, is_user_id
+from bot.slack.ids import is_channel_id, is_team_id, is_user_id
 
 log = logging.getLogger(__name__)
 OTHER_WORKSPACE = "This Loopkeeper serves another Slack workspace; nothing was done."

@@ -9,7 +9,7 @@ from bot.errors import BadRequest, LoopkeeperError
 from bot.ids import SpikeAction
 from bot.learning.spike_theme import elevate_spike
 from bot.loops.changes import Actor
-from bot.slack_ids import record_id
+from bot.slack.ids import record_id
 from handlers.errors import slack_text
 
 NOT_AN_ALERT = "This button does not point at a spike alert; it may come from an old or edited message."

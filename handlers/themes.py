@@ -13,7 +13,7 @@ from bot.errors import BadRequest, LoopkeeperError
 from bot.ids import CardAction, ModalField, ModalId, ThemeAction
 from bot.loops.changes import Actor
 from bot.loops.modals import field_state, submitted, submitted_loop_id
-from bot.slack_ids import record_id
+from bot.slack.ids import record_id
 from bot.themes.changes import Accept, Decline, Elevate, Merge, PlanFix, Ship, ThemeChange, Verify
 from bot.themes.elevation import elevate
 from bot.themes.modals import elevate_modal, theme_modal

@@ -6,8 +6,8 @@ from bot.admin.registry import Invocation, Subcommand
 from bot.errors import CommandError
 from bot.ids import DeliveryAction
 from bot.mrkdwn import escape, mention, slack_date
-from bot.slack_ids import record_id
-from bot.slack_limits import SECTION_TEXT
+from bot.slack.ids import record_id
+from bot.slack.limits import SECTION_TEXT
 from models.delivery_notice import forget_delivery_notices
 from models.outbox import (
     PARKED,

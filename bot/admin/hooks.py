@@ -17,7 +17,7 @@ from bot.hooks.endpoints import (
 )
 from bot.hooks.events import EVENT_TYPES
 from bot.mrkdwn import escape, slack_date
-from bot.slack_ids import record_id
+from bot.slack.ids import record_id
 from models.hook import Hook, get_hook, get_hook_by_url, hook_delivery_states, last_hook_delivery, list_hooks
 from models.outbox import PARKED, PENDING
 from models.workspace import get_or_create_workspace

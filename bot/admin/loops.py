@@ -6,7 +6,7 @@ from bot.admin.registry import Invocation, Subcommand, need
 from bot.admin.teams import find_team
 from bot.errors import CommandError
 from bot.loops import lists as loop_lists
-from bot.slack_ids import record_id
+from bot.slack.ids import record_id
 
 
 def mine(inv: Invocation) -> str:

@@ -7,7 +7,7 @@ from bot.errors import CommandError
 from bot.learning.card_section import past_loop_line
 from bot.learning.history import MIN_SCORE, NEIGHBOURS, similar_history
 from bot.learning.similar_loops import IndexNotReady, SimilarLoops
-from bot.slack_ids import record_id
+from bot.slack.ids import record_id
 from models.feedback import get_feedback
 from models.loop import get_loop
 

@@ -6,7 +6,7 @@ from bot.admin.registry import Invocation, Subcommand, need
 from bot.admin.teams import find_team
 from bot.errors import CommandError
 from bot.loops.outcomes import ROOT_CAUSE_LENGTH, root_causes
-from bot.slack_ids import record_id
+from bot.slack.ids import record_id
 from bot.themes.changes import STATUS_LABELS
 from bot.themes.lists import theme_text, themes_text
 from models.team import get_team_by_name

@@ -17,7 +17,7 @@ from bot.delivery.outbox import enqueue_message
 from bot.digest.schedule import last_two_occurrences
 from bot.loops.my_accounts import accounts_at_risk, risk_lines
 from bot.mrkdwn import truncate
-from bot.slack_limits import SECTION_TEXT
+from bot.slack.limits import SECTION_TEXT
 from models.account import account_owner_ids
 from models.db import new_session, transaction
 from models.people import OwnerDigestRun, owner_digest_was_queued

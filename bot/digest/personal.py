@@ -10,7 +10,7 @@ from bot.digest.content import Period
 from bot.loops.lists import shown_lines
 from bot.loops.sla import breached
 from bot.mrkdwn import truncate
-from bot.slack_limits import SECTION_TEXT
+from bot.slack.limits import SECTION_TEXT
 from models.loop import list_open_loops
 from models.team import Team
 

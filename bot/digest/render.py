@@ -19,7 +19,7 @@ from bot.loops.cards import customer_label, format_money, score_label
 from bot.loops.lists import card_link, card_url
 from bot.loops.sla import breached
 from bot.mrkdwn import escape, mention_user, slack_date, truncate
-from bot.slack_limits import SECTION_TEXT
+from bot.slack.limits import SECTION_TEXT
 from bot.themes.lists import theme_line
 from models.feedback import Feedback
 from models.loop import Loop

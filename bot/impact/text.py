@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.accounts.statistics import MIN_GROUP, SIGNIFICANCE, Comparison, Rate, Verdict, describe
 from bot.impact.figures import GROUPS, LABELS, NEVER, Ranked, Report
 from bot.mrkdwn import day_month, escape, truncate
-from bot.slack_limits import SECTION_TEXT
+from bot.slack.limits import SECTION_TEXT
 
 NO_BILLING = (
     ":information_source: *No billing data yet*, so there is nothing to measure impact against (zeros would only "

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot.impact.text import NO_BILLING
 from bot.money import format_money
 from bot.mrkdwn import day_month, escape, truncate
-from bot.slack_limits import SECTION_TEXT
+from bot.slack.limits import SECTION_TEXT
 from models.account import Account, AccountEvent, has_billing_data
 from models.impact_queries import unmatched_account_events
 

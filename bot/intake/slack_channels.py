@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.intake.ingest import IngestResult, IntakePolicy, ingest_in_transaction
 from bot.intake.slack_alerts import parse_alert
-from bot.slack_ids import is_channel_id
+from bot.slack.ids import is_channel_id
 from models.db import new_session, transaction
 from models.intake_channel import get_intake_channel
 from models.slack_event import claim_slack_event

@@ -18,7 +18,7 @@ from bot.learning.similar_loops import IndexNotReady, SimilarLoops
 from bot.loops.lists import card_url
 from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES
 from bot.mrkdwn import escape, truncate
-from bot.slack_limits import SECTION_TEXT
+from bot.slack.limits import SECTION_TEXT
 from models.feedback import get_feedback
 from models.loop import Loop
 from models.outbox import OutboxItem

@@ -11,7 +11,7 @@ from bot.delivery.outbox import SPIKE_ALERT, SPIKE_ALERT_UPDATE
 from bot.ids import SpikeAction
 from bot.loops.lists import card_url
 from bot.mrkdwn import escape, mention_user, slack_date, truncate
-from bot.slack_limits import SECTION_TEXT
+from bot.slack.limits import SECTION_TEXT
 from models.learning_queries import loops_with_feedback
 from models.outbox import OutboxItem
 from models.spike import SpikeAlert

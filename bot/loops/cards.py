@@ -29,7 +29,7 @@ from bot.loops.recovery import Recovery
 from bot.loops.sla import breached
 from bot.money import format_money
 from bot.mrkdwn import day_month, escape, link_channel, mask_email, mention_user, quote, slack_date, truncate
-from bot.slack_limits import HEADER_TEXT, SECTION_FIELD, SECTION_TEXT
+from bot.slack.limits import HEADER_TEXT, SECTION_FIELD, SECTION_TEXT
 from models.feedback import Feedback
 from models.loop import Loop
 

@@ -20,7 +20,7 @@ from bot.delivery.outbox import enqueue_home_view
 from bot.loops import lists
 from bot.loops.my_accounts import account_blocks
 from bot.mrkdwn import truncate
-from bot.slack_limits import HEADER_TEXT, SECTION_TEXT
+from bot.slack.limits import HEADER_TEXT, SECTION_TEXT
 from models.db import transaction
 from models.loop import list_open_loops
 from models.people import loops_joined

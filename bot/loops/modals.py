@@ -21,8 +21,8 @@ from bot.errors import BadRequest, LoopNotFound
 from bot.ids import ModalField, ModalId
 from bot.loops.cards import customer_label
 from bot.loops.outcomes import CONTACT_METHODS, OUTCOMES, root_causes
-from bot.slack_ids import record_id
-from bot.slack_limits import HEADER_TEXT, OPTION_TEXT, OPTION_VALUE, SELECT_OPTIONS
+from bot.slack.ids import record_id
+from bot.slack.limits import HEADER_TEXT, OPTION_TEXT, OPTION_VALUE, SELECT_OPTIONS
 from models.db import new_session
 from models.feedback import get_feedback
 from models.loop import Loop, get_loop

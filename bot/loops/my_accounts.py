@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.loops.lists import card_link
 from bot.money import format_money
 from bot.mrkdwn import day_month, escape, truncate
-from bot.slack_limits import SECTION_TEXT
+from bot.slack.limits import SECTION_TEXT
 from models.account import CANCELLATION_SCHEDULED, Account, accounts_owned_by, feedback_for_account
 from models.loop import OPEN_STATUSES, Loop, loops_of_feedback
 

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from bot.ids import ThemeAction, ThemeBlock
 from bot.money import format_money
 from bot.mrkdwn import escape, link_channel, mention_user, quote, slack_date, truncate
-from bot.slack_limits import HEADER_TEXT, SECTION_FIELD, SECTION_TEXT
+from bot.slack.limits import HEADER_TEXT, SECTION_FIELD, SECTION_TEXT
 from bot.themes.changes import STATUS_LABELS
 from bot.themes.figures import ThemeFigures, Verification
 from models.theme import Theme

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from bot.errors import LoopNotFound, NotFound
 from bot.ids import ModalField, ModalId
 from bot.loops.cards import customer_label
-from bot.slack_limits import HEADER_TEXT, OPTION_TEXT, SELECT_OPTIONS
+from bot.slack.limits import HEADER_TEXT, OPTION_TEXT, SELECT_OPTIONS
 from bot.themes.changes import IMPACT_LABELS, THEME_NAME_LENGTH
 from bot.themes.relevance import rank_themes
 from models.db import new_session

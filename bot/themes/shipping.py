@@ -21,7 +21,7 @@ from bot.loops.changes import Actor
 from bot.loops.events import record_event
 from bot.loops.lists import card_link
 from bot.mrkdwn import escape, mention_user, truncate
-from bot.slack_limits import SECTION_TEXT
+from bot.slack.limits import SECTION_TEXT
 from models.db import transaction
 from models.feedback import Feedback
 from models.loop import Loop, get_loop
